@@ -1,0 +1,64 @@
+# Kennzahlen-Handbuch SGB II — `make help` lists the targets.
+# The two commands of the README: `make book` (whole handbook on demo data) and `make test`.
+
+SHELL      := /bin/bash
+PY         := .venv/bin/python
+VENV_STAMP := .venv/.installed
+DATA       ?= data/demo
+MART       ?= data/processed
+JOBS       ?= $(shell nproc)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo mart pages toc book test test-fast bench lab monthly serve clean
+
+help: ## Diese Übersicht
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): requirements.txt pyproject.toml package.json
+	python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+setup: $(VENV_STAMP) ## Umgebung einrichten (.venv, Pakete, vega-Bibliotheken)
+
+demo: $(VENV_STAMP) ## Demodaten erzeugen (synthetisch, deterministisch) nach data/demo/
+	$(PY) -m helpers demo --out data/demo
+
+mart: $(VENV_STAMP) ## Kennzahlen berechnen und den Datenbestand data/processed/ schreiben
+	@if [ "$(DATA)" = "data/demo" ] && [ ! -f data/demo/grunddaten.csv ]; then $(MAKE) --no-print-directory demo; fi
+	$(PY) -m helpers mart --jobcenter $(DATA)/jobcenter.csv --grunddaten $(DATA)/grunddaten.csv --out $(MART)
+
+pages: mart ## Alle Seiten mit papermill ausführen (inkrementell, parallel)
+	$(PY) -m helpers run --jobs $(JOBS)
+
+toc: mart ## Inhaltsverzeichnis und Übersichtsseiten aus den Daten erzeugen
+	$(PY) -m helpers toc
+
+book: pages toc ## Das ganze Handbuch bauen (Demodaten, falls keine anderen angegeben) -> _build/html
+	$(PY) -m helpers build
+
+test: book ## Alle Tests (Einheit, Notebooks, Pipeline, Browser)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	$(PY) -m pytest
+
+test-fast: $(VENV_STAMP) ## Nur die schnellen Tests (ohne Buch und Browser)
+	$(PY) -m pytest -m "not slow and not browser"
+
+bench: $(VENV_STAMP) ## Benchmarks: Berechnung, Seiten, Buch (gibt die Zeiten aus)
+	$(PY) scripts/benchmark.py
+
+lab: ## JupyterLab mit dem Explorer starten (eigene Umgebung .venv-lab)
+	@test -x .venv-lab/bin/jupyter || (python3 -m venv .venv-lab && .venv-lab/bin/pip install -q -r requirements.txt -r requirements-lab.txt && .venv-lab/bin/pip install -q --no-deps -e .)
+	.venv-lab/bin/jupyter lab notebooks/explorer.ipynb
+
+monthly: $(VENV_STAMP) ## Monatslauf: make monthly DATA=pfad/zur/lieferung
+	$(PY) -m helpers monthly --data $(DATA)
+
+serve: ## Gebautes Handbuch lokal ansehen (http://127.0.0.1:8000)
+	$(PY) -m http.server 8000 --bind 127.0.0.1 -d _build/html
+
+clean: ## Erzeugtes löschen (Seiten, Build, Datenbestand; nicht .venv)
+	rm -rf _build book/seiten book/generated data/processed data/demo logs .cache
