@@ -1,0 +1,361 @@
+"""Reading and validating the two input tables of the data contract, and the `compute` command.
+
+Validation is declared as pandera schemas over the raw cells (read as text, so ids keep their
+leading zeros and "*" survives). Every failure is turned into a `Problem` that names the file,
+the line (as a person sees it: header = line 1 in CSV and XLSX), the column and what is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.kennzahlen import (
+    COUNT_COLUMNS, GESCHLECHTER, JOBCENTER_COLUMNS, KEY_COLUMNS, LAENDER, MONEY_COLUMNS,
+    VALUE_COLUMNS,
+)
+
+MAX_PROBLEMS = 25
+
+# Status of an input cell (see compute: higher codes win when statuses are combined).
+OK, FEHLT, GESPERRT = 0, 2, 3
+
+_MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+_ID_RE = r"^\d+(-[0-9A-Za-z]+)?$"
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    column: str | None
+    message: str
+
+
+class InputError(Exception):
+    """Bad input: carries every problem found (up to MAX_PROBLEMS) with file, line, column."""
+
+    def __init__(self, path: Path | str, problems: list[Problem], total: int | None = None):
+        self.path = Path(path)
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        head = f"Fehler in der Eingabedatei {self.path}:"
+        lines = [head]
+        for p in self.problems:
+            where = []
+            if p.line is not None:
+                where.append(f"Zeile {p.line}")
+            if p.column is not None:
+                where.append(f"Spalte '{p.column}'")
+            lines.append(f"  {self.path.name}, {', '.join(where) or 'Datei'}: {p.message}")
+        if self.total > len(self.problems):
+            lines.append(f"  … und {self.total - len(self.problems)} weitere Fehler.")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_raw(path: Path | str) -> tuple[pd.DataFrame, int]:
+    """Read a CSV, Parquet or XLSX table with every cell as text ("" for empty).
+
+    Returns the frame and the offset that turns a 0-based row position into the line number a
+    person sees (2 for CSV/XLSX with a header line, 1 for Parquet rows).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, [Problem(None, None, "Datei nicht gefunden")])
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
+                             encoding="utf-8-sig", skip_blank_lines=False)
+            offset = 2
+        elif suffix == ".parquet":
+            df = _stringify(pd.read_parquet(path))
+            offset = 1
+        elif suffix in (".xlsx", ".xlsm"):
+            df = _stringify(pd.read_excel(path, dtype=object, engine="openpyxl"))
+            offset = 2
+        else:
+            raise InputError(path, [Problem(None, None,
+                                            f"unbekanntes Dateiformat '{suffix}' (erlaubt: .csv, .parquet, .xlsx)")])
+    except InputError:
+        raise
+    except UnicodeDecodeError as exc:
+        line = _line_of_byte(path, exc.start)
+        raise InputError(path, [Problem(line, None, "Datei ist nicht in UTF-8 kodiert")]) from None
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise InputError(path, [Problem(int(m.group(2)), None,
+                                            f"{m.group(3)} Felder statt {m.group(1)} (Trennzeichen/Anführungszeichen prüfen)")]) from None
+        raise InputError(path, [Problem(None, None, f"Datei nicht lesbar: {exc}")]) from None
+    except Exception as exc:  # unreadable Parquet/XLSX
+        raise InputError(path, [Problem(None, None, f"Datei nicht lesbar: {exc}")]) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df.reset_index(drop=True), offset
+
+
+def _stringify(df: pd.DataFrame) -> pd.DataFrame:
+    """Typed cells (Parquet, XLSX) to the text form a CSV would have."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_float_dtype(s):
+            integral = s.notna() & np.isfinite(s) & (s == np.floor(s))
+            text = s.map(lambda v: "" if pd.isna(v) else repr(float(v)))
+            text[integral] = s[integral].map(lambda v: str(int(v)))
+            out[col] = text
+        else:
+            out[col] = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                             else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip())
+    return pd.DataFrame(out, index=df.index).astype(str)
+
+
+def _line_of_byte(path: Path, pos: int) -> int:
+    with open(path, "rb") as fh:
+        return fh.read(pos).count(b"\n") + 1
+
+
+# --------------------------------------------------------------------------- schemas
+
+def _numeric(s: pd.Series) -> pd.Series:
+    """Cells as numbers; NaN for "", "*" and anything that is not a finite number."""
+    num = pd.to_numeric(s.where(~s.isin(["", "*"])), errors="coerce").astype("float64")
+    return num.where(np.isfinite(num))
+
+
+def _value_checks(integer: bool) -> list[pa.Check]:
+    not_available = lambda s: s.isin(["", "*"])  # noqa: E731
+    checks = [
+        pa.Check(lambda s: not_available(s) | _numeric(s).notna(), name="keine_zahl",
+                 error="keine Zahl (erlaubt: Zahl mit Punkt als Dezimaltrenner, leer oder *)"),
+        pa.Check(lambda s: ~(_numeric(s) < 0), name="negativ", error="negative Zahl (erlaubt sind Werte ≥ 0)"),
+    ]
+    if integer:
+        checks.append(pa.Check(lambda s: ~((_numeric(s) % 1) > 0), name="keine_ganze_zahl", error="keine ganze Zahl"))
+    return checks
+
+
+def jobcenter_schema() -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {
+            "jobcenter_id": pa.Column(str, [pa.Check.str_matches(_ID_RE, name="id_format",
+                                                                  error="ungültige jobcenter_id (erwartet Ziffern, optional '-' und Zusatz, z. B. 13071-1)")],
+                                      unique=True, report_duplicates="exclude_first"),
+            "name": pa.Column(str, pa.Check(lambda s: s.str.strip() != "", name="leer", error="Name fehlt")),
+            "land": pa.Column(str, pa.Check.isin(list(LAENDER), name="land",
+                                                  error="ungültiges Land (erwartet '01' bis '16')")),
+            "traegerart": pa.Column(str, pa.Check.isin(["gE", "zkT"], name="traegerart",
+                                                        error="ungültige Trägerart (erwartet 'gE' oder 'zkT')")),
+            "vergleichstyp": pa.Column(str, pa.Check(lambda s: s.str.strip() != "", name="leer",
+                                                     error="Vergleichstyp fehlt")),
+        },
+        strict=False,
+        coerce=False,
+    )
+
+
+def grunddaten_schema(jobcenter_ids: list[str]) -> pa.DataFrameSchema:
+    columns = {
+        "jobcenter_id": pa.Column(str, pa.Check.isin(jobcenter_ids, name="unbekannt",
+                                                      error="unbekannte jobcenter_id (nicht in der Jobcenter-Tabelle)")),
+        "monat": pa.Column(str, pa.Check.str_matches(_MONTH_RE, name="monat",
+                                                      error="ungültiger Monat (erwartet JJJJ-MM, z. B. 2025-08)")),
+        "geschlecht": pa.Column(str, pa.Check.isin(list(GESCHLECHTER), name="geschlecht",
+                                                    error="ungültiges Geschlecht (erwartet insgesamt, frauen oder maenner)")),
+    }
+    for col in MONEY_COLUMNS:
+        columns[col] = pa.Column(str, _value_checks(integer=False))
+    for col in COUNT_COLUMNS:
+        columns[col] = pa.Column(str, _value_checks(integer=True))
+    return pa.DataFrameSchema(
+        columns,
+        unique=list(KEY_COLUMNS),
+        report_duplicates="exclude_first",
+        strict=False,
+        coerce=False,
+    )
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _problems_from(errors: pa.errors.SchemaErrors, offset: int, schema: pa.DataFrameSchema,
+                   df: pd.DataFrame) -> list[Problem]:
+    fc = errors.failure_cases
+    problems: list[Problem] = []
+    key_dupes: set[int] = set()
+    messages = {}
+    for name, col in schema.columns.items():
+        for chk in col.checks:
+            messages[(name, chk.name)] = chk.error
+    for row in fc.itertuples(index=False):
+        check = str(row.check)
+        column = None if pd.isna(row.column) else str(row.column)
+        idx = row.index
+        line = None if idx is None or pd.isna(idx) else int(idx) + offset
+        value = row.failure_case
+        if check == "column_in_dataframe":
+            problems.append(Problem(None, str(value), "Pflichtspalte fehlt"))
+        elif check == "multiple_fields_uniqueness" and line is not None:
+            key_dupes.add(int(idx))
+        elif check == "field_uniqueness":
+            problems.append(Problem(line, column, f"doppelter Wert '{value}'"))
+        else:
+            msg = messages.get((column, check), check)
+            problems.append(Problem(line, column, f"'{value}': {msg}"))
+    if key_dupes:
+        keys = df[list(KEY_COLUMNS)].astype(str).agg("|".join, axis=1)
+        first = keys.drop_duplicates(keep="first")
+        first_line = pd.Series(first.index + offset, index=first.to_numpy())
+        for i in sorted(key_dupes):
+            k = keys.iat[i]
+            problems.append(Problem(i + offset, ", ".join(KEY_COLUMNS),
+                                    f"doppelter Schlüssel ({k.replace('|', ', ')}); zuerst in Zeile {first_line[k]}"))
+    problems.sort(key=lambda p: (p.line is not None, p.line or 0, p.column or ""))
+    return problems
+
+
+def _validate(df: pd.DataFrame, schema: pa.DataFrameSchema, path: Path, offset: int) -> None:
+    missing = [c for c in schema.columns if c not in df.columns]
+    if missing:
+        raise InputError(path, [Problem(None, c, "Pflichtspalte fehlt") for c in missing])
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems = _problems_from(exc, offset, schema, df)
+        raise InputError(path, problems[:MAX_PROBLEMS], total=len(problems)) from None
+
+
+def load_jobcenter(path: Path | str) -> pd.DataFrame:
+    """The validated `jobcenter` table (all columns text)."""
+    path = Path(path)
+    df, offset = read_raw(path)
+    df = df.apply(lambda s: s.str.strip())
+    if len(df) == 0:
+        raise InputError(path, [Problem(None, None, "Tabelle enthält keine Zeilen")])
+    _validate(df, jobcenter_schema(), path, offset)
+    extra = [c for c in df.columns if c not in JOBCENTER_COLUMNS]
+    return df[list(JOBCENTER_COLUMNS) + extra].copy()
+
+
+@dataclass
+class Grunddaten:
+    """Validated `grunddaten`: keys, numeric values (NaN = not available), cell status."""
+
+    keys: pd.DataFrame          # jobcenter_id, monat, geschlecht (text)
+    values: pd.DataFrame        # VALUE_COLUMNS as float64, NaN where "" or "*"
+    status: pd.DataFrame        # VALUE_COLUMNS as int8: OK, FEHLT ("") or GESPERRT ("*")
+
+
+def load_grunddaten(path: Path | str, jobcenter_ids) -> Grunddaten:
+    path = Path(path)
+    df, offset = read_raw(path)
+    df = df.apply(lambda s: s.str.strip())
+    if len(df) == 0:
+        raise InputError(path, [Problem(None, None, "Tabelle enthält keine Zeilen")])
+    _validate(df, grunddaten_schema(sorted(set(jobcenter_ids))), path, offset)
+    # Money sums exist only for `insgesamt` (data contract).
+    problems = []
+    not_total = df["geschlecht"] != "insgesamt"
+    for col in MONEY_COLUMNS:
+        bad = np.flatnonzero(not_total & (df[col] != ""))
+        problems += [Problem(int(i) + offset, col, f"'{df[col].iat[i]}': nur für geschlecht 'insgesamt' erlaubt, "
+                             "sonst leer lassen") for i in bad]
+    if problems:
+        raise InputError(path, problems[:MAX_PROBLEMS], total=len(problems))
+    raw = df[list(VALUE_COLUMNS)]
+    status = pd.DataFrame({c: np.where(raw[c] == "*", GESPERRT, np.where(raw[c] == "", FEHLT, OK)).astype(np.int8)
+                           for c in VALUE_COLUMNS})
+    values = pd.DataFrame({c: _numeric(raw[c]) for c in VALUE_COLUMNS})
+    return Grunddaten(df[list(KEY_COLUMNS)].copy(), values, status)
+
+
+def file_sha256(path: Path | str) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def atomic_write(path: Path | str, write) -> None:
+    """Call write(tmp_path) and move the result to path in one step; nothing half-written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_kennzahlen_csv(results: pd.DataFrame, out: Path | str) -> None:
+    """The `kennzahlen` output table of the data contract (UTF-8, comma, '.' decimals)."""
+    import pyarrow as pyarrow_mod
+    import pyarrow.csv as pacsv
+
+    rows = results[results["grund"] != "fenster"]
+    table = pyarrow_mod.Table.from_pandas(
+        rows[["ebene", "id", "monat", "geschlecht", "kennzahl", "wert"]], preserve_index=False
+    )
+    # Codes, ids and months need no quotes; quote only if a value could break the CSV.
+    risky = rows[["ebene", "id", "monat", "geschlecht", "kennzahl"]].apply(
+        lambda s: s.astype(str).str.contains(r'[,"\n\r]', regex=True).any()).any()
+    options = pacsv.WriteOptions(quoting_style="needed" if risky else "none")
+    atomic_write(out, lambda tmp: pacsv.write_csv(table, tmp, options))
+
+
+# --------------------------------------------------------------------------- command
+
+
+def load_inputs(jobcenter_file, grunddaten_file):
+    jc = load_jobcenter(jobcenter_file)
+    gd = load_grunddaten(grunddaten_file, jc["jobcenter_id"])
+    return jc, gd
+
+
+def cmd_compute(args: argparse.Namespace) -> int:
+    from helpers.compute import compute
+
+    try:
+        jc, gd = load_inputs(args.jobcenter, args.grunddaten)
+    except InputError as exc:
+        print(exc.render(), file=sys.stderr)
+        print("Abbruch: es wurde nichts geschrieben.", file=sys.stderr)
+        return 2
+    results = compute(jc, gd)
+    write_kennzahlen_csv(results, args.out)
+    n = int(results["wert"].notna().sum())
+    print(f"{n} Werte berechnet → {args.out}")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compute", help="Kennzahlen berechnen und als CSV schreiben (Datenvertrag)")
+    p.add_argument("--jobcenter", required=True, type=Path, help="Jobcenter-Stammdaten (CSV, Parquet, XLSX)")
+    p.add_argument("--grunddaten", required=True, type=Path, help="Berechnungsgrundlagen (CSV, Parquet, XLSX)")
+    p.add_argument("--out", required=True, type=Path, help="Ergebnisdatei (CSV)")
+    p.set_defaults(func=cmd_compute)

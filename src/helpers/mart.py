@@ -1,0 +1,237 @@
+"""The processed mart: results, comparison measures, master data and metadata.
+
+Written by ``python -m helpers mart`` into one folder (default data/processed/), atomically:
+the new folder is complete before it replaces the old one. Same inputs give byte-identical
+files (no timestamps inside). Notebooks read small slices through ``load()``.
+
+Files:
+    meta.json            datenstand, erster_monat, demo, vergleichstypen_synthetisch, quellen, software
+    jobcenter.parquet    jobcenter_id, name, land, land_name, traegerart, vergleichstyp, kreis_ags, ort
+    ergebnisse.parquet   ebene, id, monat, geschlecht, kennzahl, wert, grund
+    vergleich.parquet    per Jobcenter: value beside type distribution, Land, Bund, rank, reading
+    grundlagen.parquet   summed inputs per ebene, id, monat, geschlecht
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from helpers import paths
+from helpers.kennzahlen import LAENDER
+
+FILES = ("meta.json", "jobcenter.parquet", "ergebnisse.parquet", "vergleich.parquet", "grundlagen.parquet")
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _reference_jobcenter() -> pd.DataFrame:
+    ref = paths.REFERENCE / "jobcenter_list.csv"
+    if not ref.exists():
+        return pd.DataFrame(columns=["jobcenter_id", "kreis_ags", "ort"])
+    df = pd.read_csv(ref, dtype=str, keep_default_na=False)
+    return df.rename(columns={"jc_id": "jobcenter_id"})[["jobcenter_id", "kreis_ags", "ort"]]
+
+
+def master_data(jc: pd.DataFrame) -> pd.DataFrame:
+    """Master data for pages: the input columns plus Land name and, where known, Kreise and place."""
+    out = jc[["jobcenter_id", "name", "land", "traegerart", "vergleichstyp"]].copy()
+    out["land_name"] = out["land"].map(LAENDER)
+    out = out.merge(_reference_jobcenter(), on="jobcenter_id", how="left")
+    out[["kreis_ags", "ort"]] = out[["kreis_ags", "ort"]].fillna("")
+    return out[["jobcenter_id", "name", "land", "land_name", "traegerart", "vergleichstyp", "kreis_ags", "ort"]]
+
+
+def _software() -> dict:
+    import importlib.metadata as md
+
+    versions = {}
+    for dist in ("pandas", "numpy", "pyarrow", "pandera"):
+        try:
+            versions[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            pass
+    from helpers import __version__
+
+    versions["helpers"] = __version__
+    return versions
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    pq.write_table(table, path, compression="zstd", row_group_size=256_000)
+
+
+def build(jobcenter_file: Path, grunddaten_file: Path, out: Path) -> dict:
+    """Validate inputs, compute everything and write the mart atomically. Returns meta."""
+    from helpers.compare import comparison
+    from helpers.compute import build_cube, formulas, group_inputs, results_frame
+    from helpers.io import file_sha256, load_inputs
+
+    jc, gd = load_inputs(jobcenter_file, grunddaten_file)
+    cube = build_cube(jc, gd)
+    results = results_frame(cube, formulas(cube.inputs()))
+    vergleich = comparison(results, jc)
+    demo_marker = Path(grunddaten_file).parent / "demo.json"
+    demo = demo_marker.exists()
+    demo_info = json.loads(demo_marker.read_text(encoding="utf-8")) if demo else {}
+    meta = {
+        "datenstand": cube.months[-1],
+        "erster_monat": cube.months[0],
+        "demo": demo,
+        "vergleichstypen_synthetisch": bool(demo_info.get("vergleichstypen") == "synthetisch"),
+        "anzahl": {"jobcenter": int(len(jc)), "vergleichstypen": int(jc["vergleichstyp"].nunique()),
+                   "laender": int(jc["land"].nunique())},
+        "quellen": {
+            "jobcenter": {"datei": Path(jobcenter_file).name, "sha256": file_sha256(jobcenter_file)},
+            "grunddaten": {"datei": Path(grunddaten_file).name, "sha256": file_sha256(grunddaten_file)},
+        },
+        "software": _software(),
+    }
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        _write_parquet(master_data(jc), tmp / "jobcenter.parquet")
+        _write_parquet(results, tmp / "ergebnisse.parquet")
+        _write_parquet(vergleich, tmp / "vergleich.parquet")
+        _write_parquet(group_inputs(cube), tmp / "grundlagen.parquet")
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                       encoding="utf-8")
+        _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return meta
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace target by new; the old folder is kept until the new one is in place."""
+    os.chmod(new, 0o755)
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
+
+
+def cmd_mart(args: argparse.Namespace) -> int:
+    from helpers.io import InputError
+
+    try:
+        meta = build(args.jobcenter, args.grunddaten, args.out)
+    except InputError as exc:
+        print(exc.render(), file=sys.stderr)
+        print("Abbruch: der Datenbestand wurde nicht verändert.", file=sys.stderr)
+        return 2
+    demo = " (Demodaten)" if meta["demo"] else ""
+    print(f"Datenbestand {args.out} geschrieben: Datenstand {meta['datenstand']}, "
+          f"{meta['anzahl']['jobcenter']} Jobcenter{demo}.")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("mart", help="Eingaben prüfen, alles berechnen, Datenbestand (Parquet) schreiben")
+    p.add_argument("--jobcenter", required=True, type=Path)
+    p.add_argument("--grunddaten", required=True, type=Path)
+    p.add_argument("--out", type=Path, default=paths.MART_DIR)
+    p.set_defaults(func=cmd_mart)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _filters(**kw) -> list | None:
+    f = []
+    for col, val in kw.items():
+        if val is None:
+            continue
+        if isinstance(val, (list, tuple, set)):
+            f.append((col, "in", [str(v) for v in val]))
+        else:
+            f.append((col, "==", str(val)))
+    return f or None
+
+
+class Mart:
+    """Read access to one mart folder. Slices are read with Parquet filters (cheap)."""
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path or paths.MART_DIR)
+        missing = [f for f in FILES if not (self.path / f).exists()]
+        if missing:
+            raise FileNotFoundError(
+                f"Datenbestand unvollständig in {self.path} (fehlt: {', '.join(missing)}). "
+                "Bitte zuerst 'make mart' ausführen."
+            )
+        self.meta: dict = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+        self.jobcenter: pd.DataFrame = pd.read_parquet(self.path / "jobcenter.parquet")
+
+    def _read(self, name: str, columns=None, **kw) -> pd.DataFrame:
+        return pd.read_parquet(self.path / name, columns=columns, filters=_filters(**kw))
+
+    def ergebnisse(self, ebene=None, id=None, kennzahl=None, geschlecht=None, monat=None, columns=None):
+        return self._read("ergebnisse.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl,
+                          geschlecht=geschlecht, monat=monat)
+
+    def vergleich(self, jobcenter_id=None, vergleichstyp=None, land=None, monat=None, geschlecht=None,
+                  kennzahl=None, columns=None):
+        return self._read("vergleich.parquet", columns, jobcenter_id=jobcenter_id, vergleichstyp=vergleichstyp,
+                          land=land, monat=monat, geschlecht=geschlecht, kennzahl=kennzahl)
+
+    def grundlagen(self, ebene=None, id=None, geschlecht=None, monat=None, columns=None):
+        return self._read("grundlagen.parquet", columns, ebene=ebene, id=id, geschlecht=geschlecht, monat=monat)
+
+    @property
+    def datenstand(self) -> str:
+        return self.meta["datenstand"]
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.meta.get("demo"))
+
+    def jobcenter_info(self, jobcenter_id: str) -> dict:
+        row = self.jobcenter[self.jobcenter["jobcenter_id"] == str(jobcenter_id)]
+        if row.empty:
+            raise KeyError(f"Jobcenter '{jobcenter_id}' ist im Datenbestand nicht vorhanden.")
+        return row.iloc[0].to_dict()
+
+
+def fingerprint(path: Path | str | None = None) -> str:
+    """Content hash of the mart (for page cache keys): hash of meta.json plus file sizes/hashes."""
+    import hashlib
+
+    p = Path(path or paths.MART_DIR)
+    h = hashlib.sha256()
+    for name in FILES:
+        h.update(name.encode())
+        h.update((p / name).read_bytes())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str, stamp: float) -> Mart:
+    return Mart(path)
+
+
+def load(path: Path | str | None = None) -> Mart:
+    """The mart at path (default data/processed/), cached while its files are unchanged."""
+    p = Path(path or paths.MART_DIR).resolve()
+    meta = p / "meta.json"
+    stamp = meta.stat().st_mtime_ns if meta.exists() else 0
+    return _load_cached(str(p), stamp)

@@ -1,0 +1,267 @@
+"""The 15 formulas against hand-computed values, and the rules for undefined values.
+
+Series run over 13 months, 2024-01 (t=0) … 2025-01 (t=12); the reference month is t=12.
+Each expectation is worked out by hand in the comment beside it. Where a plausible mistake
+(wrong denominator month, wrong window) would give another number, the series are chosen so
+that it does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kennzahlen_factory import compute_from, grunddaten_table, jobcenter_table, value
+
+T = 13
+M = "2025-01"          # t = 12
+M_PREV = "2024-12"     # t = 11
+ID_A = "01001"
+ID_B = "02002"
+ID_C = "02003"
+ID_F = "01011"
+ID_M = "01012"
+ID_S = "01013"
+ONE = jobcenter_table([(ID_A, "01", "gE", "Ia")])
+
+alt_elb = [1000 if t % 2 == 0 else 1250 for t in range(T)]
+alt_lzb = [800 if t % 2 == 0 else 1000 for t in range(T)]
+odd_even = lambda odd, even: [odd if t % 2 else even for t in range(T)]  # noqa: E731
+lin = lambda a, b: [a + b * t for t in range(T)]  # noqa: E731
+const = lambda c: [c] * T  # noqa: E731
+
+CASES = {
+    # (1100 / 1000 - 1) * 100 = 10
+    "K1": ({"llu": [1000.0] + [5.0] * 11 + [1100.0]}, 10.0),
+    # (1500 / 2000 - 1) * 100 = -25
+    "K1E1": ({"kdu": [2000.0] + [7.0] * 11 + [1500.0]}, -25.0),
+    # elb = 1000 + 10 t: (1120 / 1000 - 1) * 100 = 12
+    "K1E2": ({"elb": lin(1000, 10)}, 12.0),
+    # t = 1..12; odd t: 50 / 1250 = 4 %, even t: 25 / 1000 = 2.5 % -> mean 3.25
+    # (with the previous month's stock it would be 3.5)
+    "K1E3": ({"elb": alt_elb, "elb_zugang": odd_even(50, 25)}, 3.25),
+    # odd t: 50 / elb[t-1] = 50 / 1000 = 5 %, even t: 25 / 1250 = 2 % -> mean 3.5
+    # (with the same month's stock it would be 3.25)
+    "K1E4": ({"elb": alt_elb, "elb_abgang": odd_even(50, 25)}, 3.5),
+    # Σ_{t=1..12} 10 = 120 over mean(elb[0..11]) = 1000 + 10 * 5.5 = 1055 -> 11.374407582938389
+    # (with elb[1..12] the mean would be 1065)
+    "K2": ({"elb": lin(1000, 10), "integrationen": const(10)}, 120 / 1055 * 100),
+    # 60 / 1055
+    "K2E1": ({"elb": lin(1000, 10), "eintritte_minijob": const(5)}, 60 / 1055 * 100),
+    # 24 / 1055
+    "K2E2": ({"elb": lin(1000, 10), "eintritte_oefb": const(2)}, 24 / 1055 * 100),
+    # kontinuierlich = t mod 3 -> Σ_{t=1..12} = 4 * (1 + 2 + 0) = 12; Σ svb = 120 -> 10 %
+    "K2E3": ({"integrationen_svb": const(10), "kontinuierlich": [t % 3 for t in range(T)]}, 10.0),
+    # ae = 100 + t: mean(ae[0..11]) = 105.5; Σ integrationen_ae = 24 -> 22.748815165876778
+    "K2E4": ({"ae": lin(100, 1), "integrationen_ae": const(2)}, 24 / 105.5 * 100),
+    # (665 / 700 - 1) * 100 = -5
+    "K3": ({"lzb": [700] + [1] * 11 + [665]}, -5.0),
+    # lzb = 700 + 2 t: mean(lzb[0..11]) = 711; Σ integrationen_lzb = 84 -> 11.814345991561181
+    "K3E1": ({"lzb": lin(700, 2), "integrationen_lzb": const(7)}, 84 / 711 * 100),
+    # 70 / 700 * 100 = 10 (reference month only)
+    "K3E2": ({"lzb": const(700), "lzb_massnahme": [0] * 12 + [70]}, 10.0),
+    # odd t: 20 / 1000 = 2 %, even t: 40 / 800 = 5 % -> mean 3.5
+    "K3E3": ({"lzb": alt_lzb, "lzb_zugang": odd_even(20, 40)}, 3.5),
+    # odd t: 20 / lzb[t-1] = 20 / 800 = 2.5 %, even t: 40 / 1000 = 4 % -> mean 3.25
+    "K3E4": ({"lzb": alt_lzb, "lzb_abgang": odd_even(20, 40)}, 3.25),
+}
+
+
+@pytest.fixture(scope="module")
+def case_results(tmp_path_factory):
+    out = {}
+    for code, (series, _) in CASES.items():
+        tmp = tmp_path_factory.mktemp(code)
+        # Denominators that the case does not set must not be 0 for the figure under test only.
+        out[code] = compute_from(tmp, ONE, grunddaten_table({ID_A: series}, T))
+    return out
+
+
+@pytest.mark.parametrize("code", list(CASES))
+def test_formula_hand_computed(case_results, code):
+    wert, grund = value(case_results[code], code, M)
+    assert grund == ""
+    assert wert == pytest.approx(CASES[code][1], rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("code", ["K1", "K1E1", "K1E2", "K1E4", "K2", "K2E1", "K2E2", "K2E4", "K3", "K3E1", "K3E4"])
+def test_partial_window_at_series_start_is_undefined(case_results, code):
+    # These figures need month m-12; at t = 11 the window reaches before the series.
+    wert, grund = value(case_results[code], code, M_PREV)
+    assert math.isnan(wert) and grund == "fenster"
+
+
+@pytest.mark.parametrize("code", ["K1E3", "K2E3", "K3E3"])
+def test_windows_of_twelve_without_lag_start_at_month_twelve(case_results, code):
+    wert, grund = value(case_results[code], code, M_PREV)
+    assert grund == "" and not math.isnan(wert)
+    wert, grund = value(case_results[code], code, "2024-11")
+    assert math.isnan(wert) and grund == "fenster"
+
+
+def test_stichtag_figure_needs_no_window(case_results):
+    assert value(case_results["K3E2"], "K3E2", "2024-01") == (0.0, "")
+
+
+def test_k1_and_k1e1_exist_only_for_insgesamt(tmp_path):
+    res = compute_from(tmp_path, ONE, grunddaten_table({ID_A: CASES["K1"][0]}, T,
+                                                       genders=("insgesamt", "frauen", "maenner")))
+    for code in ("K1", "K1E1"):
+        assert set(res.loc[res.kennzahl == code, "geschlecht"]) == {"insgesamt"}
+    assert set(res.loc[res.kennzahl == "K2", "geschlecht"]) == {"insgesamt", "frauen", "maenner"}
+
+
+def test_suppressed_input_makes_every_window_containing_it_undefined(tmp_path):
+    elb = [str(v) for v in lin(1000, 10)] + ["1130", "1140"]
+    elb[5] = "*"                      # t = 5 (2024-06) suppressed
+    series = {"elb": elb, "integrationen": ["10"] * 15}
+    res = compute_from(tmp_path, ONE, grunddaten_table({ID_A: series}, 15))
+    # K2 at t=12 (2025-01) uses elb[0..11] -> contains t=5
+    assert value(res, "K2", "2025-01") == (pytest.approx(np.nan, nan_ok=True), "gesperrt")
+    # K1E2 at t=12 uses elb[12] and elb[0] -> defined; at t=5 uses elb[5] -> gesperrt
+    assert value(res, "K1E2", "2025-01")[1] == ""
+    assert value(res, "K1E2", "2024-06")[1] in ("gesperrt", "fenster")
+    # K1E2 at t=14 uses elb[14] and elb[2] -> defined
+    assert value(res, "K1E2", "2025-03")[1] == ""
+
+
+def test_suppressed_wins_over_missing_and_window_wins_over_both(tmp_path):
+    elb = [str(v) for v in lin(1000, 10)]
+    elb[3], elb[4] = "", "*"
+    res = compute_from(tmp_path, ONE, grunddaten_table({ID_A: {"elb": elb, "integrationen": ["1"] * T}}, T))
+    assert value(res, "K2", M)[1] == "gesperrt"          # window holds "" and "*"
+    assert value(res, "K2", M_PREV)[1] == "fenster"      # and reaches before the series start
+    assert value(res, "K1E2", "2024-04")[1] == "fenster"
+    assert value(res, "K3E2", "2024-04")[1] == "nenner_null"   # lzb is 0 here: other inputs unaffected
+
+
+def test_missing_cell_and_missing_row_are_fehlt(tmp_path):
+    gd = grunddaten_table({ID_A: {"elb": [str(v) for v in lin(1000, 10)], "integrationen": ["10"] * T}}, T)
+    gd.loc[gd.monat == "2024-03", "integrationen"] = ""          # empty cell
+    res = compute_from(tmp_path, ONE, gd)
+    assert value(res, "K2", M)[1] == "fehlt"
+    gd2 = gd[gd.monat != "2024-07"].copy()                         # whole row absent
+    gd2.loc[gd2.monat == "2024-03", "integrationen"] = "10"
+    res2 = compute_from(tmp_path, ONE, gd2)
+    assert value(res2, "K2", M)[1] == "fehlt"
+    assert value(res2, "K3E2", "2024-07")[1] == "fehlt"
+
+
+def test_zero_denominator(tmp_path):
+    series = {"llu": [0.0] + [1.0] * 11 + [50.0], "ae": const(0), "integrationen_ae": const(0),
+              "lzb": const(100), "lzb_massnahme": const(5)}
+    res = compute_from(tmp_path, ONE, grunddaten_table({ID_A: series}, T))
+    assert value(res, "K1", M)[1] == "nenner_null"      # llu[m-12] = 0
+    assert value(res, "K2E4", M)[1] == "nenner_null"    # mean ae = 0
+    assert value(res, "K3E2", M) == (5.0, "")
+    # a numerator of 0 is a defined 0, not undefined
+    assert value(res, "K3E1", M) == (0.0, "")
+
+
+def test_zero_stock_in_one_month_makes_averaged_rate_undefined(tmp_path):
+    elb = [str(v) for v in alt_elb]
+    elb[6] = "0"
+    res = compute_from(tmp_path, ONE, grunddaten_table({ID_A: {"elb": elb, "elb_zugang": ["5"] * T}}, T))
+    assert value(res, "K1E3", M)[1] == "nenner_null"
+
+
+TWO = jobcenter_table([(ID_A, "01", "gE", "Ia"), (ID_B, "02", "zkT", "Ia"), (ID_C, "02", "gE", "Ib")])
+
+
+def _two_members():
+    return {
+        ID_A: {"elb": const(1000), "integrationen": const(30), "elb_zugang": const(40), "lzb": const(600),
+              "llu": const(100.0)},
+        ID_B: {"elb": const(3000), "integrationen": const(30), "elb_zugang": const(300), "lzb": const(2000),
+              "llu": const(300.0)},
+        ID_C: {"elb": const(500), "integrationen": const(15), "elb_zugang": const(10), "lzb": const(300),
+              "llu": const(50.0)},
+    }
+
+
+def test_group_uses_summed_inputs_not_averaged_percentages(tmp_path):
+    res = compute_from(tmp_path, TWO, grunddaten_table(_two_members(), T))
+    # A: 360 / 1000 = 36 %, B: 360 / 3000 = 12 %; type Ia: 720 / 4000 = 18 % (mean of rates: 24 %)
+    assert value(res, "K2", M, ID_A)[0] == pytest.approx(36.0)
+    assert value(res, "K2", M, ID_B)[0] == pytest.approx(12.0)
+    assert value(res, "K2", M, "Ia", "vergleichstyp")[0] == pytest.approx(18.0)
+    # averaged rate: monthly rate from summed counts (340 / 4000 = 8.5 %), then averaged
+    assert value(res, "K1E3", M, "Ia", "vergleichstyp")[0] == pytest.approx(8.5)
+    # Land 02 = B + C: (30 + 15) * 12 / 3500 = 15.43 %; Bund: 75 * 12 / 4500 = 20 %
+    assert value(res, "K2", M, "02", "land")[0] == pytest.approx(45 * 12 / 3500 * 100)
+    assert value(res, "K2", M, "zkT", "traegerart")[0] == pytest.approx(12.0)
+    assert value(res, "K2", M, "DE", "bund")[0] == pytest.approx(20.0)
+
+
+def test_missing_member_input_makes_group_input_missing(tmp_path):
+    series = _two_members()
+    series[ID_B]["elb"] = ["3000"] * 6 + [""] + ["3000"] * 6
+    res = compute_from(tmp_path, TWO, grunddaten_table(series, T))
+    assert value(res, "K2", M, ID_A)[1] == ""
+    assert value(res, "K2", M, ID_B)[1] == "fehlt"
+    assert value(res, "K2", M, "Ia", "vergleichstyp")[1] == "fehlt"
+    assert value(res, "K2", M, "DE", "bund")[1] == "fehlt"
+    assert value(res, "K2", M, "Ib", "vergleichstyp")[1] == ""     # C alone: unaffected
+    assert value(res, "K2", M, "gE", "traegerart")[1] == ""        # A and C
+
+
+def test_all_levels_present(tmp_path):
+    res = compute_from(tmp_path, TWO, grunddaten_table(_two_members(), T))
+    levels = res.groupby("ebene")["id"].unique().map(sorted).to_dict()
+    assert levels == {"jobcenter": [ID_A, ID_B, ID_C], "vergleichstyp": ["Ia", "Ib"], "land": ["01", "02"],
+                      "traegerart": ["gE", "zkT"], "bund": ["DE"]}
+
+
+# --------------------------------------------------------------------------- properties
+
+counts = st.lists(st.integers(min_value=0, max_value=5000), min_size=T, max_size=T)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(elb=counts, integ=counts, lzb=counts, zug=counts)
+def test_one_member_group_equals_its_member(tmp_path, elb, integ, lzb, zug):
+    jc = jobcenter_table([(ID_A, "05", "zkT", "IIIe")])
+    series = {ID_A: {"elb": elb, "integrationen": integ, "lzb": lzb, "lzb_zugang": zug, "elb_zugang": zug,
+                    "llu": [float(v) for v in elb]}}
+    res = compute_from(tmp_path, jc, grunddaten_table(series, T))
+    member = res[res.ebene == "jobcenter"].set_index(["monat", "geschlecht", "kennzahl"])
+    for ebene, gid in (("vergleichstyp", "IIIe"), ("land", "05"), ("traegerart", "zkT"), ("bund", "DE")):
+        grp = res[(res.ebene == ebene) & (res.id == gid)].set_index(["monat", "geschlecht", "kennzahl"])
+        pd.testing.assert_series_equal(grp["wert"], member["wert"], check_names=False)
+        pd.testing.assert_series_equal(grp["grund"], member["grund"], check_names=False)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(f_elb=counts, m_elb=counts, f_int=counts, m_int=counts)
+def test_summing_frauen_and_maenner_inputs_reproduces_insgesamt(tmp_path, f_elb, m_elb, f_int, m_int):
+    jc = jobcenter_table([(ID_F, "01", "gE", "Ia"), (ID_M, "01", "gE", "Ia"), (ID_S, "01", "gE", "Ib")])
+    tot = lambda a, b: [x + y for x, y in zip(a, b)]  # noqa: E731
+    series = {ID_F: {"elb": f_elb, "integrationen": f_int, "ae": f_elb},
+              ID_M: {"elb": m_elb, "integrationen": m_int, "ae": m_elb},
+              ID_S: {"elb": tot(f_elb, m_elb), "integrationen": tot(f_int, m_int), "ae": tot(f_elb, m_elb)}}
+    res = compute_from(tmp_path, jc, grunddaten_table(series, T))
+    # Type Ia = F + M must equal the Jobcenter S whose inputs are the sums.
+    a = res[(res.ebene == "vergleichstyp") & (res.id == "Ia")].set_index(["monat", "geschlecht", "kennzahl"])
+    b = res[(res.ebene == "jobcenter") & (res.id == ID_S)].set_index(["monat", "geschlecht", "kennzahl"])
+    pd.testing.assert_series_equal(a["wert"], b["wert"], check_names=False)
+    pd.testing.assert_series_equal(a["grund"], b["grund"], check_names=False)
+
+
+def test_gender_split_sums_to_insgesamt_through_the_geschlecht_column(tmp_path):
+    """frauen + maenner rows of one Jobcenter vs. its insgesamt row: same K2 when inputs add up."""
+    f = {"elb": lin(400, 3), "integrationen": const(4)}
+    m = {"elb": lin(600, 7), "integrationen": const(9)}
+    s = {k: [a + b for a, b in zip(f[k], m[k])] for k in f}
+    parts = []
+    for g, ser in (("frauen", f), ("maenner", m), ("insgesamt", s)):
+        parts.append(grunddaten_table({ID_A: ser}, T, genders=(g,)))
+    gd = pd.concat(parts, ignore_index=True)
+    res = compute_from(tmp_path, ONE, gd)
+    k2 = {g: value(res, "K2", M, geschlecht=g)[0] for g in ("frauen", "maenner", "insgesamt")}
+    assert k2["insgesamt"] == pytest.approx((12 * 13) / (sum(s["elb"][:12]) / 12) * 100)
+    assert min(k2["frauen"], k2["maenner"]) < k2["insgesamt"] < max(k2["frauen"], k2["maenner"])
