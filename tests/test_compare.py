@@ -84,3 +84,26 @@ def test_group_values_beside_each_member(cmp):
     assert k3.bund_wert == pytest.approx(4.0)
     # Trägerart zkT = 01002 alone
     assert cmp.loc[(IDS[1], "K3")].traegerart_wert == pytest.approx(10.0)
+
+
+def test_user_group_from_mart_inputs_equals_official_level(tmp_path):
+    """A Vergleichsring with the members of type Ia reproduces the type's own values."""
+    from helpers.compute import build_cube, group_inputs, group_results
+    from helpers.io import load_inputs
+    from kennzahlen_factory import write
+
+    series = {i: {"elb": [1000] * T, "integrationen": [INTEG[i]] * T, "lzb": [1000] * 12 + [LZB_END[i]]}
+              for i in IDS}
+    series[IDS[1]]["lzb"] = ["1000"] * 3 + ["*"] + ["1000"] * 8 + ["1100"]
+    jc, gd = load_inputs(*write(tmp_path, JC, grunddaten_table(series, T)))
+    cube = build_cube(jc, gd)
+    from helpers.compute import formulas, results_frame
+
+    official = results_frame(cube, formulas(cube.inputs()))
+    ring = group_results(group_inputs(cube), {"Ring": IDS[:4]})
+    a = official[(official.ebene == "vergleichstyp") & (official.id == "Ia")].reset_index(drop=True)
+    b = ring.reset_index(drop=True)
+    pd.testing.assert_series_equal(a["wert"], b["wert"])
+    pd.testing.assert_series_equal(a["grund"], b["grund"])
+    k3e1 = b[(b.kennzahl == "K3E1") & (b.geschlecht == "insgesamt") & (b.monat == M)]
+    assert list(k3e1["grund"]) == ["gesperrt"]      # mean LZB stock of t=0..11 holds the "*" at t=3

@@ -213,4 +213,40 @@ def group_inputs(cube: Cube) -> pd.DataFrame:
     })
     for i, col in enumerate(VALUE_COLUMNS):
         df[col] = np.where(cube.s[i] == OK, cube.v[i], np.nan).reshape(-1)
+    for i, col in enumerate(VALUE_COLUMNS):
+        df[f"status_{col}"] = cube.s[i].reshape(-1).astype(np.int8)
     return df
+
+
+def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene: str = "gruppe") -> pd.DataFrame:
+    """Figures for arbitrary groups of Jobcenter (Vergleichsring, neighbours) from the mart's
+    Jobcenter-level inputs (``grundlagen`` with ebene == "jobcenter", including status columns).
+
+    Same rules as the official levels: summed inputs, a member's missing input makes the group's
+    input missing. Returns the long results format with ``ebene`` and the group names as ``id``.
+    """
+    jcg = grundlagen[grundlagen["ebene"] == "jobcenter"]
+    months = sorted(jcg["monat"].unique())
+    months = month_range(months[0], months[-1])
+    ids = sorted(jcg["id"].unique())
+    pos = {j: i for i, j in enumerate(ids)}
+    e = jcg["id"].map(pos).to_numpy()
+    g = pd.Categorical(jcg["geschlecht"], categories=GESCHLECHTER).codes
+    t = pd.Categorical(jcg["monat"], categories=months).codes
+    shape = (len(VALUE_COLUMNS), len(ids), len(GESCHLECHTER), len(months))
+    v = np.full(shape, np.nan)
+    s = np.full(shape, FEHLT, dtype=np.int8)
+    v[:, e, g, t] = jcg[list(VALUE_COLUMNS)].to_numpy().T
+    s[:, e, g, t] = jcg[[f"status_{c}" for c in VALUE_COLUMNS]].to_numpy().T
+    names, vg, sg = [], [], []
+    for name, members in groups_.items():
+        unknown = [m for m in members if m not in pos]
+        if unknown:
+            raise KeyError(f"Unbekannte Jobcenter in Gruppe '{name}': {', '.join(unknown)}")
+        idx = np.array([pos[m] for m in members])
+        names.append(name)
+        vg.append(v[:, idx].sum(axis=1))
+        sg.append(s[:, idx].max(axis=1))
+    cube = Cube(ebene=np.array([ebene] * len(names), dtype=object), ids=np.array(names, dtype=object),
+                months=months, v=np.stack(vg, axis=1), s=np.stack(sg, axis=1))
+    return results_frame(cube, formulas(cube.inputs()))

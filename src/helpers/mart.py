@@ -9,7 +9,8 @@ Files:
     jobcenter.parquet    jobcenter_id, name, land, land_name, traegerart, vergleichstyp, kreis_ags, ort
     ergebnisse.parquet   ebene, id, monat, geschlecht, kennzahl, wert, grund
     vergleich.parquet    per Jobcenter: value beside type distribution, Land, Bund, rank, reading
-    grundlagen.parquet   summed inputs per ebene, id, monat, geschlecht
+    grundlagen.parquet   summed inputs per ebene, id, monat, geschlecht (+ status_<input>: 0 ok,
+                         2 fehlt, 3 gesperrt) — the basis for user-defined groups
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -156,20 +158,8 @@ def register(sub) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def _filters(**kw) -> list | None:
-    f = []
-    for col, val in kw.items():
-        if val is None:
-            continue
-        if isinstance(val, (list, tuple, set)):
-            f.append((col, "in", [str(v) for v in val]))
-        else:
-            f.append((col, "==", str(val)))
-    return f or None
-
-
 class Mart:
-    """Read access to one mart folder. Slices are read with Parquet filters (cheap)."""
+    """Read access to one mart folder; tables are loaded once, slices are cheap in-memory filters."""
 
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path or paths.MART_DIR)
@@ -181,9 +171,33 @@ class Mart:
             )
         self.meta: dict = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
         self.jobcenter: pd.DataFrame = pd.read_parquet(self.path / "jobcenter.parquet")
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def _table(self, name: str) -> pd.DataFrame:
+        """A whole table, held in memory once (text columns as categoricals: fast to filter)."""
+        if name not in self._tables:
+            df = pd.read_parquet(self.path / name)
+            for col in df.columns:
+                if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+                    df[col] = df[col].astype("category")
+            self._tables[name] = df
+        return self._tables[name]
 
     def _read(self, name: str, columns=None, **kw) -> pd.DataFrame:
-        return pd.read_parquet(self.path / name, columns=columns, filters=_filters(**kw))
+        df = self._table(name)
+        mask = np.ones(len(df), dtype=bool)
+        for col, val in kw.items():
+            if val is None:
+                continue
+            if isinstance(val, (list, tuple, set)):
+                mask &= df[col].isin([str(v) for v in val]).to_numpy()
+            else:
+                mask &= (df[col] == str(val)).to_numpy()
+        out = df.loc[mask, columns or df.columns].reset_index(drop=True)
+        for col in out.columns:
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = out[col].astype(str)
+        return out
 
     def ergebnisse(self, ebene=None, id=None, kennzahl=None, geschlecht=None, monat=None, columns=None):
         return self._read("ergebnisse.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl,
@@ -196,6 +210,19 @@ class Mart:
 
     def grundlagen(self, ebene=None, id=None, geschlecht=None, monat=None, columns=None):
         return self._read("grundlagen.parquet", columns, ebene=ebene, id=id, geschlecht=geschlecht, monat=monat)
+
+    def gruppe(self, members: list[str], name: str = "Vergleichsring") -> pd.DataFrame:
+        """Figures of a user-defined group of Jobcenter (summed inputs), long results format."""
+        from helpers.compute import group_results
+
+        return group_results(self._table_plain("grundlagen.parquet", ebene="jobcenter"),
+                             {name: [str(m) for m in members]})
+
+    def _table_plain(self, name: str, **kw) -> pd.DataFrame:
+        key = (name, tuple(sorted(kw.items())))
+        if key not in self._tables:
+            self._tables[key] = self._read(name, **kw)
+        return self._tables[key]
 
     @property
     def datenstand(self) -> str:
