@@ -1,0 +1,373 @@
+"""Choropleth maps of the Kreise (altair), for Bund, Land and Vergleichstyp pages.
+
+Geometry: ``data/reference/geo/kreise.geojson`` (BKG VG5000, Stand 01.01.2021). Eisenach
+(16056) is merged into the Wartburgkreis (16063); the coverage is simplified without gaps
+(shapely ``coverage_simplify``) and rounded. The build writes it once as a static file of the
+site (``_static/geo/kreise.json``, ``laender.json``); map specs reference it by URL relative to
+the site root (``vega-init.js`` resolves data URLs against the root), so each page carries
+only its own values. ``geometrie="inline"`` embeds the geometry instead (JupyterLab).
+
+Jobcenter and Kreise do not match one to one:
+
+* a Jobcenter covering several Kreise: every covered Kreis gets the Jobcenter's value; the
+  tooltip names the Jobcenter;
+* a Kreis shared by several Jobcenter (Berlin 11000 with 12, 13071 and 13075 with 2 each): the
+  Kreis is drawn grey with a dashed outline unless an aggregate for the Kreis is given; the
+  tooltip lists the Jobcenter and their values.
+
+Each map function returns ``Karte(chart, hinweise)``; ``hinweise`` is a small German table of
+these cases for the page.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from helpers import paths
+
+ATTRIBUTION = "© GeoBasis-DE / BKG 2021 (Daten verändert)"
+BKG_URL = "https://www.bkg.bund.de"
+GEO_URL = {"kreise": "_static/geo/kreise.json", "laender": "_static/geo/laender.json"}
+MERGE = {"16056": "16063"}   # Eisenach -> Wartburgkreis (since 1 Jul 2021)
+SIMPLIFY_TOLERANCE = 0.01    # ~sqrt(area) of removed triangles in degrees; < 1 px on a Bund map
+GRID = 0.001                 # coordinate rounding (~100 m)
+
+GREY = "#d9d9d9"
+SHARED_FILL = "#bdbdbd"
+HIGHLIGHT = "#1f6fb4"
+WIDTH = {"bund": 420, "land": 420}
+HEIGHT = {"bund": 540, "land": 420}
+
+
+class Karte(NamedTuple):
+    chart: object            # altair.LayerChart
+    hinweise: pd.DataFrame   # Art, Gebiet, Jobcenter, Darstellung
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry
+
+
+@lru_cache(maxsize=2)
+def _prepared(geo_dir: str) -> tuple[str, str]:
+    """(kreise, laender) FeatureCollections as compact JSON strings."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    src = json.loads((Path(geo_dir) / "kreise.geojson").read_text(encoding="utf-8"))
+    geoms: dict[str, list] = {}
+    props: dict[str, dict] = {}
+    for f in src["features"]:
+        ags = str(f["properties"]["ARS"])[:5]
+        target = MERGE.get(ags, ags)
+        geoms.setdefault(target, []).append(shape(f["geometry"]))
+        if ags == target:
+            props[target] = {"ags": target, "name": f["properties"]["GEN"], "land": target[:2]}
+    order = sorted(geoms)
+    merged = [shapely.union_all(geoms[a]) if len(geoms[a]) > 1 else geoms[a][0] for a in order]
+    simple = shapely.coverage_simplify(shapely.make_valid(merged), SIMPLIFY_TOLERANCE)
+    simple = shapely.set_precision(simple, GRID)
+
+    def fc(features):
+        return json.dumps({"type": "FeatureCollection", "features": features},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    def feature(geom, properties):
+        g = mapping(geom)
+        return {"type": "Feature", "properties": properties, "geometry": _round(g)}
+
+    kreise = fc([feature(g, props[a]) for a, g in zip(order, simple)])
+    laender = []
+    for land in sorted({a[:2] for a in order}):
+        parts = [g for a, g in zip(order, simple) if a[:2] == land]
+        outline = shapely.set_precision(shapely.coverage_union_all(parts), GRID)
+        laender.append(feature(outline, {"land": land}))
+    return kreise, fc(laender)
+
+
+def _round(obj):
+    """Round coordinates in a GeoJSON geometry mapping (lists, not tuples)."""
+    if isinstance(obj, dict):
+        return {k: _round(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        if obj and isinstance(obj[0], (int, float)):
+            return [round(float(x), 3) for x in obj]
+        return [_round(x) for x in obj]
+    return obj
+
+
+def geometry(geo_dir: Path | None = None) -> tuple[dict, dict]:
+    """The prepared Kreise and Länder FeatureCollections."""
+    kreise, laender = _prepared(str(geo_dir or paths.REFERENCE / "geo"))
+    return json.loads(kreise), json.loads(laender)
+
+
+def write_geometry(dest: Path, geo_dir: Path | None = None) -> None:
+    """Write kreise.json and laender.json (the site's static geometry) if changed."""
+    kreise, laender = _prepared(str(geo_dir or paths.REFERENCE / "geo"))
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, text in (("kreise.json", kreise), ("laender.json", laender)):
+        path = dest / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _kreis_namen() -> dict[str, str]:
+    kreise, _ = geometry()
+    return {f["properties"]["ags"]: f["properties"]["name"] for f in kreise["features"]}
+
+
+# --------------------------------------------------------------------------------------------
+# Values per Kreis
+
+
+def zahl(wert: float | None, einheit: str = " %", stellen: int = 1) -> str:
+    """German number text: 1234.5 -> '1.234,5 %'; missing -> 'kein Wert'."""
+    if wert is None or (isinstance(wert, float) and math.isnan(wert)):
+        return "kein Wert"
+    text = f"{wert:,.{stellen}f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return f"{text}{einheit}"
+
+
+def _split_ags(value) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    out = []
+    for a in str(value).split(";"):
+        a = a.strip()
+        if a:
+            out.append(MERGE.get(a, a))
+    return list(dict.fromkeys(out))
+
+
+def kreiswerte(
+    jc_werte: pd.DataFrame,
+    jobcenter: pd.DataFrame,
+    *,
+    einheit: str = " %",
+    stellen: int = 1,
+    kreis_aggregate: dict[str, float] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Spread Jobcenter values onto Kreise.
+
+    jc_werte: jobcenter_id, wert — the Jobcenter to show (may be a subset, e.g. one type).
+    jobcenter: the full master table (jobcenter_id, name, kreis_ags ";"-joined); it decides
+    which Kreise are shared, so a Kreis is never shown as one Jobcenter's area when it is not.
+    kreis_aggregate: optional value per shared Kreis (e.g. Berlin as a whole).
+    Returns (werte per Kreis: kreis_ags, wert, label, jobcenter, geteilt; hinweise).
+    """
+    jc = jobcenter[["jobcenter_id", "name", "kreis_ags"]].copy()
+    jc["jobcenter_id"] = jc["jobcenter_id"].astype(str)
+    jc["kreise"] = jc["kreis_ags"].map(_split_ags)
+    vals = dict(zip(jc_werte["jobcenter_id"].astype(str), pd.to_numeric(jc_werte["wert"], errors="coerce")))
+    unbekannt = sorted(set(vals) - set(jc["jobcenter_id"]))
+    if unbekannt:
+        raise ValueError(f"Jobcenter nicht in der Stammdatentabelle: {', '.join(unbekannt[:5])}")
+    names = _kreis_namen()
+    kreis_aggregate = {MERGE.get(k, k): v for k, v in (kreis_aggregate or {}).items()}
+
+    def wert_of(jid):
+        v = vals.get(jid)
+        return None if v is None or pd.isna(v) else float(v)
+
+    covering: dict[str, list] = {}
+    for r in jc.itertuples(index=False):
+        for a in r.kreise:
+            covering.setdefault(a, []).append(r)
+
+    rows, hinweise = [], []
+    for ags in sorted(covering):
+        members = covering[ags]
+        shown = [r for r in members if r.jobcenter_id in vals]
+        if not shown:
+            continue
+        if len(members) == 1:
+            r = members[0]
+            wert = wert_of(r.jobcenter_id)
+            label = zahl(wert, einheit, stellen)
+            if len(r.kreise) > 1:
+                label += f" (Wert des Jobcenters für {len(r.kreise)} Kreise)"
+            rows.append({"kreis_ags": ags, "wert": wert, "label": label, "jobcenter": r.name, "geteilt": False})
+            continue
+        agg = kreis_aggregate.get(ags)
+        agg = None if agg is None or pd.isna(agg) else float(agg)
+        einzel = "; ".join(f"{r.name}: {zahl(wert_of(r.jobcenter_id), einheit, stellen)}" for r in shown)
+        if len(shown) < len(members):
+            einzel += f" (gezeigt {len(shown)} von {len(members)} Jobcentern des Kreises)"
+        label = (f"{zahl(agg, einheit, stellen)} (Kreis insgesamt)" if agg is not None
+                 else f"{len(members)} Jobcenter, siehe Tabelle unter der Karte")
+        rows.append({"kreis_ags": ags, "wert": agg, "label": label, "jobcenter": einzel, "geteilt": agg is None})
+        hinweise.append({
+            "Art": "Kreis mit mehreren Jobcentern",
+            "Gebiet": f"{names.get(ags, ags)} ({ags})",
+            "Jobcenter": einzel,
+            "Darstellung": ("Wert des Kreises insgesamt" if agg is not None
+                            else "grau, gestrichelt umrandet; Werte der einzelnen Jobcenter hier"),
+        })
+    for r in jc.itertuples(index=False):
+        if r.jobcenter_id not in vals:
+            continue
+        if len(r.kreise) > 1:
+            hinweise.append({
+                "Art": "Jobcenter für mehrere Kreise",
+                "Gebiet": ", ".join(f"{names.get(a, a)} ({a})" for a in r.kreise),
+                "Jobcenter": f"{r.name}: {zahl(wert_of(r.jobcenter_id), einheit, stellen)}",
+                "Darstellung": "jeder dieser Kreise zeigt den Wert des Jobcenters",
+            })
+        elif not r.kreise:
+            hinweise.append({
+                "Art": "Jobcenter ohne Kreiszuordnung",
+                "Gebiet": "–",
+                "Jobcenter": r.name,
+                "Darstellung": "nicht auf der Karte",
+            })
+    werte = pd.DataFrame(rows, columns=["kreis_ags", "wert", "label", "jobcenter", "geteilt"])
+    return werte, pd.DataFrame(hinweise, columns=["Art", "Gebiet", "Jobcenter", "Darstellung"])
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+
+
+def _geo_data(kind: str, geometrie: str):
+    import altair as alt
+
+    if geometrie == "inline":
+        fc = geometry()[0 if kind == "kreise" else 1]
+        return alt.Data(values=fc["features"])
+    if geometrie != "url":
+        raise ValueError("geometrie muss 'url' oder 'inline' sein")
+    return alt.Data(url=GEO_URL[kind], format=alt.DataFormat(type="json", property="features"))
+
+
+def karte(
+    werte: pd.DataFrame,
+    titel: str,
+    *,
+    wert_titel: str = "Wert",
+    land: str | None = None,
+    schema: str = "blues",
+    umkehren: bool = False,
+    format: str = ",.1f",
+    hinweise: pd.DataFrame | None = None,
+    geometrie: str = "url",
+    beschreibung: str | None = None,
+    einfarbig: str | None = None,
+) -> Karte:
+    """Choropleth of Kreise from werte[kreis_ags, wert, label, (jobcenter, geteilt)].
+
+    land: restrict to one Land ("01".."16"). Kreise without a row are drawn light grey.
+    einfarbig: draw every Kreis with a value in this one colour (no legend), e.g. to highlight.
+    """
+    import altair as alt
+
+    w = werte.copy()
+    w["kreis_ags"] = w["kreis_ags"].astype(str).map(lambda a: MERGE.get(a, a))
+    for col, default in (("label", ""), ("jobcenter", ""), ("geteilt", False)):
+        if col not in w.columns:
+            w[col] = default
+    w["wert"] = pd.to_numeric(w["wert"], errors="coerce").astype(float)
+    w["label"] = [lab if lab else zahl(v) for lab, v in zip(w["label"], w["wert"])]
+    w = w[["kreis_ags", "wert", "label", "jobcenter", "geteilt"]]
+    if land is not None:
+        w = w[w["kreis_ags"].str[:2] == land]
+
+    width, height = (WIDTH["land"], HEIGHT["land"]) if land else (WIDTH["bund"], HEIGHT["bund"])
+    lookup = alt.LookupData(data=w, key="kreis_ags", fields=["wert", "label", "jobcenter", "geteilt"])
+    tooltip = [
+        alt.Tooltip("properties.name:N", title="Kreis"),
+        alt.Tooltip("jobcenter:N", title="Jobcenter"),
+        alt.Tooltip("label:N", title=wert_titel),
+    ]
+
+    def base(kind="kreise"):
+        chart = alt.Chart(_geo_data(kind, geometrie))
+        if land is not None:
+            chart = chart.transform_filter(alt.datum["properties"]["land"] == land)
+        return chart
+
+    grund = base().mark_geoshape(fill=GREY, stroke="white", strokeWidth=0.3).encode(
+        tooltip=[alt.Tooltip("properties.name:N", title="Kreis")]
+    )
+    geteilt = (
+        base().transform_lookup(lookup="properties.ags", from_=lookup)
+        .transform_filter("datum.geteilt === true")
+        .mark_geoshape(fill=SHARED_FILL, stroke="#333", strokeWidth=0.8, strokeDash=[3, 2])
+        .encode(tooltip=tooltip)
+    )
+    farbe = (
+        base().transform_lookup(lookup="properties.ags", from_=lookup)
+        .transform_filter("isValid(datum.wert)")
+        .mark_geoshape(stroke="white", strokeWidth=0.3)
+        .encode(
+            color=alt.value(einfarbig) if einfarbig else alt.Color(
+                "wert:Q", title=wert_titel,
+                scale=alt.Scale(scheme=schema, reverse=umkehren),
+                legend=alt.Legend(format=format, orient="right"),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    grenzen = base("laender").mark_geoshape(filled=False, stroke="#444", strokeWidth=0.9)
+    quelle = alt.Chart(alt.Data(values=[{"text": ATTRIBUTION}])).mark_text(
+        align="right", baseline="top", fontSize=9, color="#555"
+    ).encode(text="text:N", x=alt.value(width), y=alt.value(height + 6))
+
+    text = beschreibung or (
+        f"Karte: {titel}. Kreise eingefärbt nach {wert_titel}; grau: kein Wert"
+        + ("; grau gestrichelt: Kreis mit mehreren Jobcentern" if bool(w["geteilt"].any()) else "")
+        + f". Kartengrundlage {ATTRIBUTION}."
+    )
+    chart = (
+        alt.layer(grund, geteilt, farbe, grenzen, quelle)
+        .project(type="mercator")
+        .properties(width=width, height=height, title=titel, description=text)
+        .configure_view(stroke=None)
+    )
+    if hinweise is None:
+        hinweise = pd.DataFrame(columns=["Art", "Gebiet", "Jobcenter", "Darstellung"])
+    return Karte(chart, hinweise)
+
+
+def karte_bund(jc_werte, jobcenter, titel, *, wert_titel="Wert", einheit=" %", kreis_aggregate=None, **kw) -> Karte:
+    """All Kreise of Germany coloured by their Jobcenter's value."""
+    werte, hinweise = kreiswerte(jc_werte, jobcenter, einheit=einheit, kreis_aggregate=kreis_aggregate)
+    return karte(werte, titel, wert_titel=wert_titel, hinweise=hinweise, **kw)
+
+
+def karte_land(jc_werte, jobcenter, land: str, titel, *, wert_titel="Wert", einheit=" %",
+               kreis_aggregate=None, **kw) -> Karte:
+    """The Kreise of one Land ("01".."16")."""
+    in_land = jobcenter["kreis_ags"].map(lambda v: any(a[:2] == land for a in _split_ags(v)))
+    ids = set(jobcenter.loc[in_land, "jobcenter_id"].astype(str))
+    jc_werte = jc_werte[jc_werte["jobcenter_id"].astype(str).isin(ids)]
+    werte, hinweise = kreiswerte(jc_werte, jobcenter, einheit=einheit, kreis_aggregate=kreis_aggregate)
+    return karte(werte, titel, wert_titel=wert_titel, land=land, hinweise=hinweise, **kw)
+
+
+def karte_vergleichstyp(jobcenter, vergleichstyp: str, titel, *, jc_werte=None, wert_titel="Wert",
+                        einheit=" %", **kw) -> Karte:
+    """All Kreise; the Kreise of the type's members highlighted (coloured by value if given)."""
+    members = jobcenter[jobcenter["vergleichstyp"].astype(str) == str(vergleichstyp)]
+    if jc_werte is None:
+        werte, hinweise = kreiswerte(
+            members[["jobcenter_id"]].assign(wert=float("nan")), jobcenter, einheit=einheit
+        )
+        # No values: one highlight colour; shared Kreise stay marked as shared.
+        werte["wert"] = [None if g else 1.0 for g in werte["geteilt"]]
+        werte["label"] = [lab if g else f"Mitglied von Vergleichstyp {vergleichstyp}"
+                          for lab, g in zip(werte["label"], werte["geteilt"])]
+        return karte(werte, titel, wert_titel=f"Vergleichstyp {vergleichstyp}", hinweise=hinweise,
+                     einfarbig=HIGHLIGHT, **kw)
+    ids = set(members["jobcenter_id"].astype(str))
+    werte, hinweise = kreiswerte(jc_werte[jc_werte["jobcenter_id"].astype(str).isin(ids)], jobcenter,
+                                 einheit=einheit)
+    return karte(werte, titel, wert_titel=wert_titel, hinweise=hinweise, **kw)
+

@@ -1,0 +1,88 @@
+"""Vega-Lite charts on the static site without any CDN.
+
+Two halves:
+
+* In notebooks, :func:`enable_renderer` registers the altair renderer ``"vl6json"``, which
+  emits the plain JSON mime bundle ``application/vnd.vegalite.v6+json`` (deterministic, valid
+  for nbformat; altair's own ``"mimetype"`` renderer writes ``.v6.json`` with a dot, which
+  nbformat rejects).
+* At build time, myst-nb finds :class:`VegaLiteMimeRenderer` through the entry point group
+  ``myst_nb.mime_renderers`` (declared in pyproject.toml) and turns such outputs into
+  ``<div class="vega-chart" id="vl-c<cell>-o<output>">`` plus a
+  ``<script type="application/vnd.vegalite+json">`` payload, which ``book/_vendor/vega-init.js``
+  renders with the vendored vega libraries. The chart's ``description`` becomes the div's
+  aria-label and a visually hidden paragraph (text alternative).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from typing import Any
+
+VEGALITE_MIMES = tuple(f"application/vnd.vegalite.v{v}+json" for v in (6, 5, 4))
+PAYLOAD_TYPE = "application/vnd.vegalite+json"
+RENDERER_NAME = "vl6json"
+PLAIN_TEXT = "<Altair-Diagramm>"
+
+
+def spec_to_html(spec: dict[str, Any], div_id: str) -> str:
+    """The deterministic HTML for one chart: container, text alternative, JSON payload."""
+    # "<" only occurs inside JSON strings, where \u003c is the same character: no "</script>"
+    # or "<!--" can end or confuse the script element.
+    payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    description = spec.get("description")
+    if isinstance(description, str) and description.strip():
+        text = html.escape(description.strip(), quote=True)
+        container = (
+            f'<div class="vega-chart" id="{div_id}" role="figure" aria-label="{text}"></div>'
+            f'<p class="hb-visually-hidden">{text}</p>'
+        )
+    else:
+        container = f'<div class="vega-chart" id="{div_id}"></div>'
+    return f'{container}<script type="{PAYLOAD_TYPE}" data-target="{div_id}">{payload}</script>'
+
+
+class VegaLiteMimeRenderer:
+    """myst-nb mime render plugin for Vega-Lite v4–v6 JSON outputs."""
+
+    # Lower number = higher priority; myst-nb's html table puts text/html at 30.
+    mime_priority_overrides = [
+        (builder, mime, 5) for builder in ("html", "dirhtml", "singlehtml") for mime in VEGALITE_MIMES
+    ]
+
+    @staticmethod
+    def handle_mime(renderer: Any, data: Any, inline: bool) -> list | None:
+        if inline or data.mime_type not in VEGALITE_MIMES:
+            return None
+        from docutils import nodes
+
+        content = data.content
+        if isinstance(content, bytes):
+            content = content.decode("utf-8")
+        spec = content if isinstance(content, dict) else json.loads(content)
+        div_id = f"vl-c{data.cell_index}-o{data.output_index}"
+        return [nodes.raw("", spec_to_html(spec, div_id), format="html")]
+
+
+def mimebundle(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """The altair renderer: a JSON mime bundle nbformat accepts (and JupyterLab ≤ v5 shows)."""
+    return {VEGALITE_MIMES[0]: spec, "text/plain": PLAIN_TEXT}
+
+
+def enable_renderer(name: str | None = None) -> str:
+    """Register ``vl6json`` with altair and enable a renderer; returns the enabled name.
+
+    ``name`` defaults to $HANDBUCH_ALTAIR_RENDERER, else ``vl6json`` (what the published pages
+    must use). In JupyterLab, pass e.g. ``"jupyter"`` (offline JupyterChart) instead.
+    """
+    import altair as alt
+
+    alt.renderers.register(RENDERER_NAME, mimebundle)
+    chosen = name or os.environ.get("HANDBUCH_ALTAIR_RENDERER") or RENDERER_NAME
+    if chosen == "jupyter":
+        alt.renderers.enable("jupyter", offline=True)
+    else:
+        alt.renderers.enable(chosen)
+    return chosen
