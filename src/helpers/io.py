@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from helpers.kennzahlen import (
     COUNT_COLUMNS, GESCHLECHTER, JOBCENTER_COLUMNS, KEY_COLUMNS, LAENDER, MONEY_COLUMNS,
@@ -131,10 +133,19 @@ def _line_of_byte(path: Path, pos: int) -> int:
 
 # --------------------------------------------------------------------------- schemas
 
+_NUMBER_RE = r"^-?\d+(\.\d+)?$"
+
+
 def _numeric(s: pd.Series) -> pd.Series:
-    """Cells as numbers; NaN for "", "*" and anything that is not a finite number."""
-    num = pd.to_numeric(s.where(~s.isin(["", "*"])), errors="coerce").astype("float64")
-    return num.where(np.isfinite(num))
+    """Cells as numbers; NaN for "", "*" and anything that is not a plain decimal number.
+
+    Parsed with Arrow compute kernels (fast on text columns): only cells matching the plain
+    number pattern are cast, everything else becomes NaN.
+    """
+    arr = pa_arrow.array(s.array, type=pa_arrow.string())  # zero-copy for Arrow-backed text
+    ok = pc.match_substring_regex(arr, _NUMBER_RE)
+    num = pc.cast(pc.if_else(ok, arr, pa_arrow.scalar(None, pa_arrow.string())), pa_arrow.float64())
+    return pd.Series(num.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
 
 
 def _value_checks(integer: bool) -> list[pa.Check]:
