@@ -573,6 +573,13 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
 
     out = out.resolve()
     work = root / "_build" / ".buch" / hashlib.sha1(str(out).encode()).hexdigest()[:10]
+    # Sphinx/myst-nb put work folders (jupyter_execute/) beside the output folder. Any --out other
+    # than _build/html is therefore built in the work folder and copied only after success, so a
+    # dated edition never holds work files or a half-written site.
+    staged = out != (root / "_build" / "html").resolve()
+    site = work / "html" if staged else out
+    if out.exists() and any(out.iterdir()) and not (out / ".buildinfo").exists():
+        raise BuchFehler(f"Zielordner {out} ist nicht leer und kein Handbuch-Build; bitte leeren.")
     assets = prepare_assets(root / "_build" / ".assets", root)
     overrides = runtime_overrides(meta)
     static = list(cfg["sphinx"]["config"]["html_static_path"]) + [str(assets)]
@@ -587,14 +594,17 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
         toc_path.read_bytes() + cfg_path.read_bytes() + json.dumps(overrides, sort_keys=True).encode()
     ).hexdigest()
     stamp_file = work / "stamp"
-    if not fresh and not (stamp_file.exists() and stamp_file.read_text() == stamp and out.exists()):
+    if not fresh and not (stamp_file.exists() and stamp_file.read_text() == stamp and site.exists()):
         fresh = True
-    if fresh and (work / "doctrees").exists():
-        shutil.rmtree(work / "doctrees")
+    if fresh:
+        # A full build starts from an empty site: no stale pages of Jobcenter no longer listed.
+        _clear_site(site)
+        if (work / "doctrees").exists():
+            shutil.rmtree(work / "doctrees")
     work.mkdir(parents=True, exist_ok=True)
 
     result = build_sphinx(
-        root, out,
+        root, site,
         use_external_toc=True, noconfig=True, path_config=str(cfg_path),
         confoverrides=overrides, doctreedir=str(work / "doctrees"),
         builder="html", warningiserror=True, keep_going=True,
@@ -605,15 +615,26 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
     if result:
         return int(result)
     stamp_file.write_text(stamp)
-    (out / "index.html").write_text(REDIRECT.format(target="book/intro.html"), encoding="utf-8")
-    (out / ".nojekyll").write_text("")
-    bad = external_loads(out)
+    (site / "index.html").write_text(REDIRECT.format(target="book/intro.html"), encoding="utf-8")
+    (site / ".nojekyll").write_text("")
+    bad = external_loads(site)
     if bad:
         print("Externe Ressourcen im gebauten Handbuch (nicht erlaubt):", file=sys.stderr)
         for line in bad[:20]:
             print("  " + line, file=sys.stderr)
         return 1
+    if staged:
+        _clear_site(out)
+        shutil.copytree(site, out, dirs_exist_ok=True)
     return 0
+
+
+def _clear_site(path: Path) -> None:
+    """Empty a site folder, refusing folders that are not a previous build."""
+    if path.exists() and any(path.iterdir()):
+        if not (path / ".buildinfo").exists():
+            raise BuchFehler(f"Zielordner {path} ist nicht leer und kein Handbuch-Build; bitte leeren.")
+        shutil.rmtree(path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -109,8 +109,13 @@ def geometry(geo_dir: Path | None = None) -> tuple[dict, dict]:
 
 
 def write_geometry(dest: Path, geo_dir: Path | None = None) -> None:
-    """Write kreise.json and laender.json (the site's static geometry) if changed."""
-    kreise, laender = _prepared(str(geo_dir or paths.REFERENCE / "geo"))
+    """Write kreise.json and laender.json (the site's static geometry) unless up to date."""
+    geo_dir = Path(geo_dir or paths.REFERENCE / "geo")
+    outputs = [dest / "kreise.json", dest / "laender.json"]
+    newest_source = max((geo_dir / "kreise.geojson").stat().st_mtime, Path(__file__).stat().st_mtime)
+    if all(o.exists() and o.stat().st_mtime > newest_source for o in outputs):
+        return
+    kreise, laender = _prepared(str(geo_dir))
     dest.mkdir(parents=True, exist_ok=True)
     for name, text in (("kreise.json", kreise), ("laender.json", laender)):
         path = dest / name
