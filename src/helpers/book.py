@@ -557,7 +557,8 @@ def external_loads(outdir: Path) -> list[str]:
 # Build
 
 REDIRECT = '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">' \
-    '<meta http-equiv="Refresh" content="0; url={target}"><title>Kennzahlen-Handbuch SGB II</title>' \
+    '<meta http-equiv="Refresh" content="0; url={target}"><link rel="icon" href="_static/favicon.svg">' \
+    '<title>Kennzahlen-Handbuch SGB II</title>' \
     '</head><body><p><a href="{target}">Zum Handbuch</a></p></body></html>\n'
 
 
