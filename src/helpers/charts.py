@@ -1,0 +1,225 @@
+"""Altair charts of the pages: time series, position among peers, distributions.
+
+One palette for every page (``FARBEN``); lines also differ by dash pattern, so a series can
+be told apart without colour. Every chart has a title and a German ``description`` (the
+text alternative the book shows to screen readers). Chart data are kept small: short field
+names, values rounded to 2 decimals, one row per figure and month (wide), labels mapped
+in the spec instead of repeated per row.
+"""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+
+from helpers import fmt
+from helpers.kennzahlen import KENNZAHLEN
+
+# Series -> colour. "haupt" is the page's subject (Jobcenter, Vergleichstyp, Land, Ring).
+FARBEN = {
+    "haupt": "#1b5e9e",      # dark blue
+    "median": "#c75b00",     # orange (median of the peer group)
+    "band": "#f6c89a",       # light orange (1st–3rd quartile of the peer group)
+    "bund": "#3d3d3d",       # near black, dashed
+    "land": "#7b3294",       # purple, dotted
+    "punkt": "#9e9e9e",      # other members (grey)
+    "gE": "#1b5e9e",
+    "zkT": "#c75b00",
+}
+STRICHE = {"haupt": [1, 0], "median": [6, 3], "bund": [2, 2], "land": [1, 3]}
+STELLEN = 2          # decimals kept in chart data
+BREITE = 210         # one small multiple
+HOEHE = 120
+
+
+def _r(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype(float).round(STELLEN)
+
+
+def _header_expr(codes) -> str:
+    """Vega expression: facet value (code) -> two-line label [code, short name]."""
+    m = {c: [c, KENNZAHLEN[c].kurz] for c in codes}
+    return f"{json.dumps(m, ensure_ascii=False)}[datum.value]"
+
+
+def _monat_x(title: str | None = None) -> alt.X:
+    return alt.X("m:T", timeUnit="utcyearmonth", title=title,
+                 axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}, labelAngle=0))
+
+
+def zeitreihen_daten(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
+    """Chart data from a frame with columns monat, kennzahl and the value columns named in
+    ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"})."""
+    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "m": df["monat"].astype(str)})
+    for short, col in spalten.items():
+        out[short] = _r(df[col])
+    return out.reset_index(drop=True)
+
+
+def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band: str | None = None,
+               beschreibung: str = "", spalten_anzahl: int = 3) -> alt.FacetChart:
+    """Small multiples (one per figure) of monthly series.
+
+    daten: k, m and one column per series (``zeitreihen_daten``), optional q1/q3 for the band.
+    reihen: field -> legend label, in drawing order; the field names select palette entries
+        ("w" haupt, "md" median, "b" bund, "l" land).
+    band: label of the q1–q3 band (None: no band).
+    """
+    rolle = {"w": "haupt", "md": "median", "b": "bund", "l": "land"}
+    felder = [f for f in reihen if f in daten.columns]
+    labels = [reihen[f] for f in felder]
+    codes = list(dict.fromkeys(daten["k"]))
+    x = _monat_x()
+    layers = []
+    if band and {"q1", "q3"} <= set(daten.columns):
+        layers.append(alt.Chart().mark_area(color=FARBEN["band"], opacity=0.6).encode(
+            x=x, y=alt.Y("q1:Q"), y2="q3:Q"))
+    mapping = json.dumps({f: reihen[f] for f in felder}, ensure_ascii=False)
+    layers.append(
+        alt.Chart().transform_fold(felder, as_=["r", "v"])
+        .transform_calculate(Reihe=f"{mapping}[datum.r]")
+        .mark_line(strokeWidth=1.8, invalid="break-paths-show-domains",
+                   point=alt.OverlayMarkDef(size=40, opacity=0))   # invisible points carry the tooltips
+        .encode(
+            x=x,
+            y=alt.Y("v:Q", title="Prozent", scale=alt.Scale(zero=False)),
+            color=alt.Color("Reihe:N", title=None, sort=labels,
+                            scale=alt.Scale(domain=labels, range=[FARBEN[rolle[f]] for f in felder]),
+                            legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=320,
+                                              symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=400)),
+            strokeDash=alt.StrokeDash("Reihe:N", title=None, sort=labels,
+                                      scale=alt.Scale(domain=labels, range=[STRICHE[rolle[f]] for f in felder])),
+            tooltip=[alt.Tooltip("m:T", timeUnit="utcyearmonth", format="%B %Y", title="Monat"),
+                     alt.Tooltip("Reihe:N", title="Reihe"),
+                     alt.Tooltip("v:Q", format=",.1f", title="Wert (%)")],
+        )
+    )
+    untertitel = [f"Fläche: {band}"] if band else []
+    return (
+        alt.layer(*layers, data=daten)
+        .properties(width=BREITE, height=HOEHE)
+        .facet(facet=alt.Facet("k:N", sort=codes, title=None,
+                               header=alt.Header(labelExpr=_header_expr(codes), labelFontWeight="bold",
+                                                 labelLimit=BREITE + 20)),
+               columns=spalten_anzahl)
+        .resolve_scale(y="independent")
+        .properties(title=alt.Title(titel, subtitle=untertitel, anchor="start"), description=beschreibung)
+    )
+
+
+def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorheben: str | None = None,
+             haupt_label: str = "", beschreibung: str = "") -> alt.FacetChart:
+    """Every member's value per figure as a dot (one row per figure, own x scale); the median
+    as a vertical tick; optionally one member highlighted.
+
+    daten: k (code), i (jobcenter_id), v (value). namen: jobcenter_id -> name (tooltip).
+    """
+    codes = list(dict.fromkeys(daten["k"]))
+    # Names via one map expression (a lookup into inline data fails inside a faceted layer).
+    name_expr = f"{json.dumps({str(i): str(n) for i, n in namen.items()}, ensure_ascii=False)}[datum.i] || datum.i"
+    tooltip = [alt.Tooltip("n:N", title="Jobcenter"), alt.Tooltip("v:Q", format=",.1f", title="Wert (%)")]
+    x = alt.X("v:Q", title=None, scale=alt.Scale(zero=False, nice=True))
+    punkte = (alt.Chart().transform_calculate(n=name_expr)
+              .mark_circle(size=45, opacity=0.55, color=FARBEN["punkt"])
+              .encode(x=x, tooltip=tooltip))
+    median = alt.Chart().mark_tick(color=FARBEN["median"], thickness=2.5, size=22).encode(
+        x=alt.X("median(v):Q"), tooltip=[alt.Tooltip("median(v):Q", format=",.1f", title="Median (%)")])
+    layers = [punkte, median]
+    if hervorheben is not None:
+        layers.append(
+            alt.Chart().transform_filter(alt.datum.i == str(hervorheben)).transform_calculate(n=name_expr)
+            .mark_point(shape="diamond", size=140, filled=True, color=FARBEN["haupt"], stroke="white",
+                        strokeWidth=1)
+            .encode(x=x, tooltip=tooltip))
+    untertitel = "Punkte: Mitglieder; senkrechter Strich: Median"
+    if hervorheben is not None:
+        untertitel += f"; Raute: {haupt_label}"
+    return (
+        alt.layer(*layers, data=daten)
+        .properties(width=520, height=26)
+        .facet(row=alt.Row("k:N", sort=codes, title=None,
+                           header=alt.Header(labelExpr=_header_expr(codes), labelAngle=0, labelAlign="left",
+                                             labelLimit=230, labelFontSize=11)))
+        .resolve_scale(x="independent")
+        .properties(title=alt.Title(titel, subtitle=[untertitel], anchor="start"), description=beschreibung)
+        .configure_facet(spacing=6)
+    )
+
+
+def position_daten(df: pd.DataFrame) -> pd.DataFrame:
+    """k, i, v from rows of vergleich (kennzahl, jobcenter_id, wert); undefined values dropped."""
+    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "i": df["jobcenter_id"].astype(str), "v": _r(df["wert"])})
+    return out.dropna(subset=["v"]).reset_index(drop=True)
+
+
+def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, beschreibung: str = "",
+                       spalten_anzahl: int = 3) -> alt.FacetChart:
+    """Box plots from precomputed statistics: one box per group (y) and figure (facet).
+
+    stats: k, g (group label), mn, q1, md, q3, mx, n.
+    """
+    codes = list(dict.fromkeys(stats["k"]))
+    gruppen = list(dict.fromkeys(stats["g"]))
+    y = alt.Y("g:N", sort=gruppen, title=gruppe_titel)
+    tooltip = [alt.Tooltip("g:N", title=gruppe_titel), alt.Tooltip("n:Q", title="Anzahl Jobcenter"),
+               alt.Tooltip("mn:Q", format=",.1f", title="Minimum"), alt.Tooltip("q1:Q", format=",.1f", title="1. Quartil"),
+               alt.Tooltip("md:Q", format=",.1f", title="Median"), alt.Tooltip("q3:Q", format=",.1f", title="3. Quartil"),
+               alt.Tooltip("mx:Q", format=",.1f", title="Maximum")]
+    base = alt.Chart()
+    layers = [
+        base.mark_rule(color=FARBEN["punkt"]).encode(x=alt.X("mn:Q", title="Prozent", scale=alt.Scale(zero=False)),
+                                                      x2="mx:Q", y=y, tooltip=tooltip),
+        base.mark_bar(color=FARBEN["band"], size=9).encode(x="q1:Q", x2="q3:Q", y=y, tooltip=tooltip),
+        base.mark_tick(color=FARBEN["median"], thickness=2.5, size=12).encode(x="md:Q", y=y, tooltip=tooltip),
+    ]
+    s = stats.copy()
+    for c in ("mn", "q1", "md", "q3", "mx"):
+        s[c] = _r(s[c])
+    return (
+        alt.layer(*layers, data=s)
+        .properties(width=BREITE, height=max(60, 13 * len(gruppen)))
+        .facet(facet=alt.Facet("k:N", sort=codes, title=None,
+                               header=alt.Header(labelExpr=_header_expr(codes), labelFontWeight="bold",
+                                                 labelLimit=BREITE + 20)),
+               columns=spalten_anzahl)
+        .resolve_scale(x="independent")
+        .properties(title=alt.Title(titel, subtitle=["Linie: Minimum bis Maximum; Balken: mittlere Hälfte "
+                                                     "(1. bis 3. Quartil); Strich: Median"], anchor="start"),
+                    description=beschreibung)
+    )
+
+
+def beschreibung_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str], band: str | None) -> str:
+    """Text alternative: what is drawn and the values of the last month per figure."""
+    monate = sorted(daten["m"].unique())
+    if not monate:
+        return "Keine Werte vorhanden."
+    teile = [f"Monatswerte von {fmt.monat(monate[0])} bis {fmt.monat(monate[-1])}, je Kennzahl ein Diagramm. "
+             f"Linien: {', '.join(reihen.values())}" + (f"; Fläche: {band}" if band else "") + "."]
+    last = daten[daten["m"] == monate[-1]]
+    werte = []
+    for r in last.itertuples(index=False):
+        d = r._asdict()
+        werte.append(f"{d['k']}: " + ", ".join(f"{lab} {fmt.prozent(d.get(f))}" for f, lab in reihen.items()
+                                               if f in d))
+    if werte:
+        teile.append(f"Werte {fmt.monat(monate[-1])}: " + "; ".join(werte) + ".")
+    return " ".join(teile)
+
+
+def beschreibung_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str,
+                          raenge: dict[str, str] | None = None) -> str:
+    """Text alternative of the position chart: per figure the number of members, the median
+    and (if highlighted) the member's value and rank."""
+    teile = []
+    for k, g in daten.groupby("k", sort=False):
+        t = f"{k}: {len(g)} Werte, Median {fmt.prozent(g['v'].median())}"
+        if hervorheben is not None:
+            h = g.loc[g["i"] == str(hervorheben), "v"]
+            t += f", {haupt_label} {fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH}"
+            if raenge and k in raenge:
+                t += f" (Rang {raenge[k]})"
+        teile.append(t)
+    return "Lage der Werte je Kennzahl. " + "; ".join(teile) + "."

@@ -1,0 +1,96 @@
+"""German presentation of numbers, months and ranks (one place for every page).
+
+Rounding: half away from zero on the number's shortest decimal representation
+(``repr``): 0.25 -> "0,3", 2.675 -> "2,68" with two decimals, -0.05 -> "-0,1". Python's
+``round``/``format`` would round half to even on the binary value (0.25 -> "0.2",
+2.675 -> "2.67"); people checking a table by hand expect the commercial rule.
+Undefined values (None, NaN, pandas NA) are shown as "–" (en dash).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+STRICH = "–"
+MONATE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember")
+NBSP = "\u00a0"
+
+
+def fehlt(x) -> bool:
+    """True for None, NaN and pandas' NA/NaT."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x) or (isinstance(x, float) and math.isnan(x))
+    except TypeError:   # pandas.NA: comparisons raise in bool()
+        return True
+
+
+def runden(x: float, stellen: int = 1) -> Decimal:
+    """x rounded half away from zero to `stellen` decimals (as Decimal, exact)."""
+    q = Decimal(1).scaleb(-stellen)
+    return Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def zahl(x, stellen: int = 1, einheit: str = "", vorzeichen: bool = False) -> str:
+    """1234.56 -> "1.234,6"; with einheit " %" -> "1.234,6 %"; undefined -> "–".
+
+    vorzeichen: always show the sign ("+1,2"; zero stays "0,0"). A value that rounds to zero
+    is shown without a minus sign ("-0,04" -> "0,0"). Minus is the ASCII hyphen-minus, so a
+    copied number still parses in a spreadsheet.
+    """
+    if fehlt(x):
+        return STRICH
+    d = runden(x, stellen)
+    if d == 0:
+        d = abs(d)
+    text = f"{d:,.{stellen}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if vorzeichen and d > 0:
+        text = "+" + text
+    return text + (einheit.replace(" ", NBSP) if einheit else "")
+
+
+def prozent(x, stellen: int = 1) -> str:
+    """Percent value: 12.34 -> "12,3 %" (non-breaking space)."""
+    return zahl(x, stellen, " %")
+
+
+def punkte(x, stellen: int = 1) -> str:
+    """Difference in percentage points, always signed: 1.23 -> "+1,2 Pp."."""
+    return zahl(x, stellen, " Pp.", vorzeichen=True)
+
+
+def ganzzahl(n) -> str:
+    """12345 -> "12.345"; undefined -> "–"."""
+    if fehlt(n):
+        return STRICH
+    return f"{int(n):,d}".replace(",", ".")
+
+
+def monat(ym: str | None) -> str:
+    """"2026-08" -> "August 2026"; None/"" -> "–"."""
+    if not ym or fehlt(ym):
+        return STRICH
+    jahr, mon = str(ym)[:7].split("-")
+    return f"{MONATE[int(mon) - 1]} {int(jahr)}"
+
+
+def monat_plus(ym: str, k: int) -> str:
+    """Month arithmetic on "YYYY-MM": monat_plus("2026-08", -12) -> "2025-08"."""
+    jahr, mon = (int(p) for p in str(ym)[:7].split("-"))
+    i = jahr * 12 + (mon - 1) + k
+    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+
+
+def monate_bis(ende: str, anzahl: int) -> list[str]:
+    """The `anzahl` months ending with `ende`, oldest first."""
+    return [monat_plus(ende, -k) for k in range(anzahl - 1, -1, -1)]
+
+
+def rang(r, n) -> str:
+    """Rank "3 von 28"; undefined -> "–"."""
+    if fehlt(r) or fehlt(n):
+        return STRICH
+    return f"{int(r)} von {int(n)}"

@@ -1,0 +1,1081 @@
+"""Content builders for the page templates (notebooks/*.ipynb).
+
+A template calls ``setup()`` once and then one page object's methods, one per cell; each
+method returns something the notebook displays (``IPython.display.HTML`` or an altair chart)
+or None when there is nothing to show. All numbers go through ``helpers.fmt``.
+
+Pages:
+    JobcenterSeite    one Jobcenter against its Vergleichstyp, Land and Bund (optional Ring)
+    TypSeite          one Vergleichstyp: members, distributions, aggregate vs Bund
+    LandSeite         one Land: its Jobcenter, aggregate vs Bund, gE/zkT within types
+    BundSeite         Bund: Länder, Vergleichstypen, Trägerarten
+    RingSeite         a user-defined group of Jobcenter (Vergleichsring)
+
+Links are relative to the built page (book/seiten/<satz>/<id>.html).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import urllib.parse
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, display
+
+from helpers import charts, fmt, text
+from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
+                                TRAEGERART_LABEL, ZIELE)
+
+MONATE_ZEITREIHE = 36
+BUND_ID = "DE"
+
+# --------------------------------------------------------------------------- setup and ids
+
+
+def setup(mart_dir=None):
+    """Enable the chart renderer (JSON mime bundle) and load the mart (cached). Returns the mart."""
+    from helpers import mart
+    from helpers.mystnb_vega import enable_renderer
+
+    enable_renderer()
+    return mart.load(mart_dir)
+
+
+def jobcenter_id(x) -> str:
+    """A Jobcenter id as string; ints (papermill CLI turns "05315" into 5315) are zero-padded."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return f"{int(x):05d}"
+    if isinstance(x, float) and x.is_integer():
+        return f"{int(x):05d}"
+    s = str(x).strip()
+    return s.zfill(5) if s.isdigit() and len(s) < 5 else s
+
+
+def land_id(x) -> str:
+    """A Land code "01".."16" from "1", 1 or "01"."""
+    if isinstance(x, (int, np.integer, float)) and not isinstance(x, bool):
+        return f"{int(x):02d}"
+    s = str(x).strip()
+    return s.zfill(2) if s.isdigit() and len(s) < 2 else s
+
+
+def _monat(m, monat) -> str:
+    if monat is None or monat == "":
+        return m.datenstand
+    s = str(monat).strip()
+    if not (m.meta["erster_monat"] <= s <= m.datenstand) or len(s) != 7:
+        raise ValueError(f"Monat '{s}' liegt nicht im Datenbestand ({m.meta['erster_monat']} bis {m.datenstand}).")
+    return s
+
+
+def _geschlecht(g) -> str:
+    g = "insgesamt" if g in (None, "") else str(g)
+    if g not in GESCHLECHTER:
+        raise ValueError(f"Geschlecht '{g}' ist unbekannt (erlaubt: {', '.join(GESCHLECHTER)}).")
+    return g
+
+
+# --------------------------------------------------------------------------- links
+
+
+def hilfe_url(code: str) -> str:
+    k = KENNZAHLEN[code]
+    return f"../../hilfe/ziel{k.ziel}.html#{k.anker}"
+
+
+def jobcenter_url(jid: str) -> str:
+    return f"../jobcenter/{jid}.html"
+
+
+def typ_url(vt: str) -> str:
+    return f"../vergleichstyp/{vt}.html"
+
+
+def land_url(land: str) -> str:
+    return f"../land/{land}.html"
+
+
+BUND_URL = f"../bund/{BUND_ID}.html"
+LESEHILFE_URL = "../../lesehilfe.html"
+
+
+def _a(url: str, label: str, title: str | None = None) -> str:
+    t = f' title="{html.escape(title)}"' if title else ""
+    return f'<a href="{html.escape(url)}"{t}>{html.escape(label)}</a>'
+
+
+def _e(s) -> str:
+    return html.escape(str(s))
+
+
+# --------------------------------------------------------------------------- common blocks
+
+
+def demo_hinweis(meta: dict, typ_hinweis: bool = True) -> str:
+    """The visible notice for synthetic data ("" for real data)."""
+    if not meta.get("demo"):
+        return ""
+    typen = (" Auch die Zuordnung der Jobcenter zu Vergleichstypen ist eine synthetische Zuordnung, "
+             "nicht die amtliche Typisierung des IAB.") if typ_hinweis and meta.get("vergleichstypen_synthetisch", True) else ""
+    return ('<div class="demo-hinweis hb-demo-hinweis" role="note"><strong>Demodaten:</strong> '
+            "Alle Zahlen auf dieser Seite sind synthetische Demodaten, keine amtlichen Ergebnisse."
+            f"{typen}</div>")
+
+
+def datenstand_html(meta: dict, monat: str) -> str:
+    q = meta.get("quellen", {})
+    datei = ", ".join(f"{_e(v.get('datei', k))} (SHA-256 {_e(str(v.get('sha256', ''))[:12])}…)" for k, v in q.items())
+    art = "synthetische Demodaten" if meta.get("demo") else "Daten der Statistik der Bundesagentur für Arbeit"
+    return (f'<p class="datenstand"><strong>Datenstand: {_e(fmt.monat(meta["datenstand"]))}</strong>'
+            + (f" · Berichtsmonat dieser Seite: {_e(fmt.monat(monat))}" if monat != meta["datenstand"] else "")
+            + f" · Zeitraum der Daten: {_e(fmt.monat(meta['erster_monat']))} bis {_e(fmt.monat(meta['datenstand']))}"
+            + f" · Quelle: {art}" + (f" ({datei})" if datei else "") + "</p>")
+
+
+def _fakten(paare: list[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th scope=\"row\">{_e(k)}</th><td>{v}</td></tr>" for k, v in paare)
+    return f'<table class="hb-liste fakten"><tbody>{rows}</tbody></table>'
+
+
+def hilfe_liste(codes=CODES) -> HTML:
+    """Links to the Hilfe section of every figure and to the Lesehilfe."""
+    items = []
+    for z, ziel in ZIELE.items():
+        links = ", ".join(_a(hilfe_url(c), f"{c} {KENNZAHLEN[c].kurz}", KENNZAHLEN[c].name)
+                          for c in codes if KENNZAHLEN[c].ziel == z)
+        items.append(f"<li><strong>Ziel {z} – {_e(ziel)}:</strong> {links}</li>")
+    return HTML(f'<ul class="hilfe-links">{"".join(items)}</ul>'
+                f"<p>Wie die Seiten zu lesen sind (Median, Quartile, Rang, Einordnung): "
+                f"{_a(LESEHILFE_URL, 'Lesehilfe')}.</p>")
+
+
+def csv_link(df: pd.DataFrame, dateiname: str, beschriftung: str = "Tabelle als CSV herunterladen") -> HTML:
+    """A download link with the CSV inside a data: URI (UTF-8 with BOM, ';' separator, decimal comma)."""
+    buf = io.StringIO()
+    df.to_csv(buf, sep=";", decimal=",", index=False, lineterminator="\r\n")
+    # base64 grows the text by a third; percent-encoding (";", ",", umlauts) would nearly double it.
+    uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(("\ufeff" + buf.getvalue()).encode("utf-8")).decode("ascii")
+    return HTML(f'<p class="csv-download"><a download="{_e(dateiname)}" href="{uri}">{_e(beschriftung)}</a> '
+                "(CSV: Semikolon als Trennzeichen, Dezimalkomma, UTF-8; Werte in Prozent mit voller "
+                "Genauigkeit)</p>")
+
+
+def csv_lesen(link_html: str) -> pd.DataFrame:
+    """Decode the CSV of a ``csv_link`` (for tests and checks)."""
+    start = link_html.index('href="data:text/csv;') + len('href="')
+    uri = link_html[start:link_html.index('"', start)]
+    kopf, daten = uri.split(",", 1)
+    raw = base64.b64decode(daten).decode("utf-8") if kopf.endswith(";base64") else urllib.parse.unquote(daten)
+    return pd.read_csv(io.StringIO(raw.lstrip("\ufeff")), sep=";", decimal=",",
+                       dtype={"Jobcenter-ID": str, "Kennung": str})
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class Fussnoten:
+    """Numbered reasons of undefined values on a page, with the cells they concern."""
+
+    def __init__(self, prefix: str = "anm"):
+        self.prefix = prefix
+        self.nummer: dict[str, int] = {}
+        self.betroffen: dict[str, list[str]] = {}
+
+    def zelle(self, grund: str, label: str) -> str:
+        grund = grund or "kein Wert"
+        n = self.nummer.setdefault(grund, len(self.nummer) + 1)
+        self.betroffen.setdefault(grund, []).append(label)
+        return (f'<span class="wert-fehlt" title="{_e(grund)}">–</span>'
+                f'<sup><a href="#{self.prefix}-{n}" title="{_e(grund)}">{n}</a></sup>')
+
+    def eintraege(self) -> list[tuple[str, str]]:
+        return [(lab, g) for g, labs in self.betroffen.items() for lab in labs]
+
+    def html(self, titel: str = "Nicht ausgewiesene Werte (–)") -> str:
+        if not self.nummer:
+            return '<p class="anmerkungen">Alle Werte der Tabelle sind ausgewiesen.</p>'
+        items = "".join(
+            f'<li id="{self.prefix}-{n}" value="{n}"><strong>{_e(g[0].upper() + g[1:])}.</strong> '
+            f"Betrifft: {_e(', '.join(self.betroffen[g]))}.</li>"
+            for g, n in self.nummer.items())
+        return f'<div class="anmerkungen"><p><strong>{_e(titel)}</strong></p><ol>{items}</ol></div>'
+
+
+def wert_zelle(wert, grund: str, label: str, fn: Fussnoten) -> str:
+    """Percent value, or "–" with its reason (tooltip + footnote) when undefined."""
+    if fmt.fehlt(wert):
+        return fn.zelle(grund, label)
+    return _e(fmt.prozent(wert))
+
+
+LESART_TEXT = {"besser": "besser", "schlechter": "schlechter", "gleich": "gleich"}
+
+
+def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None) -> str:
+    """Direction-aware marker as text (the site CSS adds ▲/▼/● and colour)."""
+    k = KENNZAHLEN[code]
+    if lesart in LESART_TEXT:
+        titel = f"{LESART_TEXT[lesart]} als {bezug} ({k.lesart})"
+        return f'<span class="lesart-{lesart}" title="{_e(titel)}">{LESART_TEXT[lesart]}</span>'
+    if lesart == "kontext":
+        lage = "" if ueber is None else (", über " if ueber else ", unter ") + ("Median" if "Median" in bezug else bezug.replace("der ", "dem ", 1))
+        return (f'<span class="lesart-kontext" title="Kontextgröße: keine Wertung">Kontext{_e(lage)}</span>')
+    return '<span class="wert-fehlt">–</span>'
+
+
+def lesart(wert, bezug, code: str) -> str:
+    """besser | schlechter | gleich | kontext | "" (undefined) of wert against bezug."""
+    if fmt.fehlt(wert) or fmt.fehlt(bezug):
+        return ""
+    r = KENNZAHLEN[code].richtung
+    if r == 0:
+        return "kontext"
+    d = (float(wert) - float(bezug)) * r
+    return "besser" if d > 0 else "schlechter" if d < 0 else "gleich"
+
+
+@dataclass
+class Spalte:
+    kopf: str
+    feld: str
+    art: str = "wert"      # wert | text (ready HTML) | lesart
+    bezug: str = ""        # for lesart: what the value is compared with
+
+
+def kennzahlen_tabelle(zeilen: pd.DataFrame, spalten: list[Spalte], fn: Fussnoten, caption: str) -> str:
+    """The main table of a page: one row group per figure, one row per gender.
+
+    zeilen: code, geschlecht and per column ``feld`` (value) and ``feld + '_grund'`` (reason text)
+    for art "wert"; ready HTML for art "text"; "lesart" + feld value for art "lesart".
+    """
+    ncol = 2 + len(spalten)
+    kopf = ('<tr><th scope="col">Kennzahl</th><th scope="col">Geschlecht</th>'
+            + "".join(f'<th scope="col">{_e(s.kopf)}</th>' for s in spalten)
+            + "</tr>")
+    body = []
+    ziel = None
+    for code, grp in itertools.groupby(zeilen.to_dict("records"), key=lambda r: r["code"]):
+        k = KENNZAHLEN[code]
+        grp = list(grp)
+        if k.ziel != ziel:
+            ziel = k.ziel
+            body.append(f'<tr class="ziel"><th colspan="{ncol}" scope="colgroup">Ziel {ziel}: {_e(ZIELE[ziel])}</th></tr>')
+        for i, r in enumerate(grp):
+            cells = []
+            if i == 0:
+                cells.append(f'<th scope="rowgroup" rowspan="{len(grp)}">{_a(hilfe_url(code), code, k.name)}'
+                             f'<br><span class="kennzahl-kurz">{_e(k.kurz)}</span>'
+                             f'<br><small>{_e(k.lesart)}</small></th>')
+            g_label = GESCHLECHT_LABEL[r["geschlecht"]]
+            cells.append(f"<td>{_e(g_label)}</td>")
+            if r.get("nur_insgesamt_zeile"):
+                cells.append(f'<td colspan="{len(spalten)}" class="nur-insgesamt"><span class="wert-fehlt">–</span> '
+                             f'{_e(text.grund_text(text.GRUND_NUR_INSGESAMT))}</td>')
+                body.append("<tr>" + "".join(cells) + "</tr>")
+                continue
+            for s in spalten:
+                if s.art == "wert":
+                    label = f"{code} {g_label}, {s.kopf}"
+                    cells.append(f'<td class="zahl">{wert_zelle(r.get(s.feld), r.get(s.feld + "_grund", ""), label, fn)}</td>')
+                elif s.art == "lesart":
+                    cells.append(f"<td>{r.get(s.feld, '')}</td>")
+                else:
+                    cells.append(f'<td class="zahl">{r.get(s.feld, "")}</td>')
+            body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="kennzahlen-tabelle"><caption>{_e(caption)}</caption><thead>{kopf}</thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _alle_zeilen() -> pd.DataFrame:
+    """code × geschlecht grid of the table (all 15 figures, all genders)."""
+    return pd.DataFrame([(c, g) for c in CODES for g in GESCHLECHTER], columns=["code", "geschlecht"])
+
+
+def _grund_series(df: pd.DataFrame, gruppe: bool) -> pd.Series:
+    return df["grund"].map(lambda g: text.grund_text(g, gruppe))
+
+
+def _werte_mit_grund(grid: pd.DataFrame, werte: pd.DataFrame, feld: str, gruppe: bool) -> pd.DataFrame:
+    """Merge ergebnisse-like rows (kennzahl, geschlecht, wert, grund) onto the grid as feld/feld_grund."""
+    w = werte.rename(columns={"kennzahl": "code"})[["code", "geschlecht", "wert", "grund"]].copy()
+    w[feld + "_grund"] = _grund_series(w, gruppe)
+    w = w.rename(columns={"wert": feld}).drop(columns="grund")
+    out = grid.merge(w, on=["code", "geschlecht"], how="left")
+    nur = out["code"].map(lambda c: KENNZAHLEN[c].nur_insgesamt) & (out["geschlecht"] != "insgesamt")
+    out["nur_insgesamt_zeile"] = nur
+    out.loc[nur, feld] = np.nan
+    out.loc[nur, feld + "_grund"] = text.grund_text(text.GRUND_NUR_INSGESAMT)
+    fehlt = out[feld].isna() & out[feld + "_grund"].isna()
+    out.loc[fehlt, feld + "_grund"] = text.grund_text("fehlt", gruppe)
+    return out
+
+
+def verteilung_je_monat(df: pd.DataFrame) -> pd.DataFrame:
+    """Median, quartiles (pandas' linear interpolation, as in compare.py) and count of defined
+    member values per monat × geschlecht × kennzahl. df: vergleich rows of the members."""
+    d = df.dropna(subset=["wert"])
+    g = d.groupby(["monat", "geschlecht", "kennzahl"], observed=True)["wert"]
+    out = pd.DataFrame({"md": g.median(), "q1": g.quantile(0.25), "q3": g.quantile(0.75), "n": g.count(),
+                        "mn": g.min(), "mx": g.max()}).reset_index()
+    return out
+
+
+def rang_in_gruppe(df: pd.DataFrame) -> pd.DataFrame:
+    """Direction-aware rank (1 = best; context figures: 1 = highest) within df per monat ×
+    geschlecht × kennzahl; adds rang_g and rang_g_n."""
+    d = df.copy()
+    r = d["kennzahl"].map({c: k.richtung for c, k in KENNZAHLEN.items()}).astype(float)
+    score = np.where(r == -1, -d["wert"], d["wert"])
+    d["_s"] = score
+    grp = d.groupby(["monat", "geschlecht", "kennzahl"], observed=True)["_s"]
+    d["rang_g"] = grp.rank(method="min", ascending=False).astype("Int64")
+    d["rang_g_n"] = grp.transform("count").astype("Int64")
+    return d.drop(columns="_s")
+
+
+# --------------------------------------------------------------------------- Jobcenter page
+
+
+class JobcenterSeite:
+    """A Jobcenter against its Vergleichstyp (median, quartiles, rank), Land and Bund."""
+
+    def __init__(self, m, jobcenter_id_, monat=None, geschlecht="insgesamt", vergleichsring=None):
+        self.m = m
+        self.id = jobcenter_id(jobcenter_id_)
+        self.info = m.jobcenter_info(self.id)
+        self.monat = _monat(m, monat)
+        self.geschlecht = _geschlecht(geschlecht)
+        self.vt = str(self.info["vergleichstyp"])
+        self.land = str(self.info["land"])
+        self.name = str(self.info["name"])
+        self.v = m.vergleich(jobcenter_id=self.id)
+        self.vm = self.v[self.v["monat"] == self.monat]
+        self.ring = _ring_param(vergleichsring)
+        gruppen = m.ergebnisse(id=[self.land, BUND_ID], monat=self.monat)
+        self._land_e = gruppen[(gruppen["ebene"] == "land") & (gruppen["id"] == self.land)]
+        self._bund_e = gruppen[gruppen["ebene"] == "bund"]
+        self.fn = Fussnoten("anm")
+        self._tabelle = self._baue_tabelle()
+
+    # -- data
+    def zeilen(self) -> pd.DataFrame:
+        """The table's numbers: code × geschlecht with Jobcenter, type, Land, Bund, rank, reading."""
+        grid = _alle_zeilen()
+        vm = self.vm.rename(columns={"kennzahl": "code"})
+        out = grid.merge(vm[["code", "geschlecht", "wert", "grund", "vt_median", "vt_q1", "vt_q3", "vt_n", "rang",
+                             "rang_n", "lesart"]], on=["code", "geschlecht"], how="left")
+        out["wert_grund"] = out["grund"].map(lambda g: text.grund_text(g, False))
+        nur = out["code"].map(lambda c: KENNZAHLEN[c].nur_insgesamt) & (out["geschlecht"] != "insgesamt")
+        out.loc[nur, "wert_grund"] = text.grund_text(text.GRUND_NUR_INSGESAMT)
+        out["vt_median_grund"] = np.where(nur, out["wert_grund"], text.grund_text(text.GRUND_KEIN_MITGLIED))
+        out = _werte_mit_grund(out, self._land_e, "land_wert", True)
+        out = _werte_mit_grund(out, self._bund_e, "bund_wert", True)
+        return out.drop(columns="grund")
+
+    def _baue_tabelle(self) -> str:
+        z = self.zeilen()
+        bezug = f"der Median des Vergleichstyps {self.vt}"
+        z["rang_html"] = [
+            (_e(fmt.rang(r, n)) + ('<br><small>nach Höhe</small>' if KENNZAHLEN[c].richtung == 0 else ""))
+            if not fmt.fehlt(r) else '<span class="wert-fehlt">–</span>'
+            for r, n, c in zip(z["rang"], z["rang_n"], z["code"])]
+        z["lesart_html"] = [lesart_zelle(la if isinstance(la, str) else "", c, bezug,
+                                         None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
+                            for la, c, w, md in zip(z["lesart"], z["code"], z["wert"], z["vt_median"])]
+        self._zeilen = z
+        spalten = [Spalte("Jobcenter", "wert"), Spalte(f"Median Vergleichstyp {self.vt}", "vt_median"),
+                   Spalte(f"Land ({LAENDER.get(self.land, self.land)})", "land_wert"), Spalte("Bund", "bund_wert"),
+                   Spalte(f"Rang im Vergleichstyp", "rang_html", "text"),
+                   Spalte("Einordnung gegenüber Median", "lesart_html", "lesart")]
+        return kennzahlen_tabelle(z, spalten, self.fn,
+                                  f"{self.name}: alle Kennzahlen im {fmt.monat(self.monat)} (Werte in Prozent)")
+
+    # -- outputs
+    def kopf(self) -> HTML:
+        ta = str(self.info["traegerart"])
+        fakten = [
+            ("Jobcenter", _e(self.name) + (f" ({_e(self.info['ort'])})" if self.info.get("ort") else "")),
+            ("Kennung", _e(self.id)),
+            ("Land", _a(land_url(self.land), LAENDER.get(self.land, self.land))),
+            ("Trägerart", _e(TRAEGERART_LABEL.get(ta, ta))),
+            ("Vergleichstyp", _a(typ_url(self.vt), self.vt, f"Seite des Vergleichstyps {self.vt}")
+             + f" ({_e(len(self.m.jobcenter[self.m.jobcenter['vergleichstyp'] == self.vt]))} Jobcenter)"),
+            ("Berichtsmonat", _e(fmt.monat(self.monat))),
+        ]
+        if self.ring:
+            fakten.append(("Vergleichsring", _e(self.ring["name"]) + f" ({len(self.ring['jobcenter_ids'])} Jobcenter)"))
+        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
+                    + f"<p>Übergeordnete Seiten: {_a(BUND_URL, 'Bund')} · "
+                      f"{_a(land_url(self.land), LAENDER.get(self.land, self.land))} · "
+                      f"{_a(typ_url(self.vt), 'Vergleichstyp ' + self.vt)}</p>")
+
+    def befunde(self, geschlecht: str | None = None) -> list[text.Befund]:
+        g = geschlecht or self.geschlecht
+        vj = fmt.monat_plus(self.monat, -12)
+        jetzt = self.vm[self.vm["geschlecht"] == g].set_index("kennzahl")
+        vor = self.v[(self.v["monat"] == vj) & (self.v["geschlecht"] == g)].set_index("kennzahl")
+        out = []
+        for c in jetzt.index:
+            r = jetzt.loc[c]
+            p = vor.loc[c] if c in vor.index else None
+            out.append(text.Befund(
+                code=c, wert=r["wert"], score=text.rang_score(r["rang"], r["rang_n"]),
+                detail=f"Rang {fmt.rang(r['rang'], r['rang_n'])}, Median {fmt.prozent(r['vt_median'])}",
+                score_vj=None if p is None else text.rang_score(p["rang"], p["rang_n"]),
+                detail_vj="" if p is None else f"Rang {fmt.rang(p['rang'], p['rang_n'])}",
+                wert_vj=None if p is None else p["wert"], lesart=r["lesart"] if isinstance(r["lesart"], str) else ""))
+        return out
+
+    def zusammenfassung(self) -> HTML:
+        saetze = text.zusammenfassung(
+            f"das {self.name}", f"der Median seines Vergleichstyps {self.vt}", self.monat, self.befunde(),
+            self.fn.eintraege())
+        g = GESCHLECHT_LABEL[self.geschlecht]
+        return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen ({_e(g)}).</em></p>'
+                    f'<ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
+
+    def tabelle(self) -> HTML:
+        return HTML(self._tabelle + self.fn.html())
+
+    def zeitreihen(self, ziel: int):
+        monate = fmt.monate_bis(self.monat, MONATE_ZEITREIHE)
+        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel and
+                 (self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt)]
+        v = self.v[(self.v["geschlecht"] == self.geschlecht) & self.v["monat"].isin(monate)
+                   & self.v["kennzahl"].isin(codes)]
+        d = charts.zeitreihen_daten(v, {"w": "wert", "md": "vt_median", "q1": "vt_q1", "q3": "vt_q3", "b": "bund_wert"})
+        reihen = {"w": self.name, "md": f"Median Vergleichstyp {self.vt}", "b": "Bund"}
+        band = f"mittlere Hälfte der Jobcenter des Vergleichstyps {self.vt} (1. bis 3. Quartil)"
+        titel = f"Ziel {ziel}: {ZIELE[ziel]} – {GESCHLECHT_LABEL[self.geschlecht]}"
+        return charts.zeitreihen(d, titel, reihen, band=band,
+                                 beschreibung=f"Zeitreihen, {titel}. " + charts.beschreibung_zeitreihen(d, reihen, band))
+
+    def position(self):
+        mv = self.m.vergleich(vergleichstyp=self.vt, monat=self.monat, geschlecht=self.geschlecht,
+                              columns=["jobcenter_id", "kennzahl", "wert"])
+        d = charts.position_daten(mv)
+        namen = self._namen(d["i"].unique())
+        r = self.vm[self.vm["geschlecht"] == self.geschlecht]
+        raenge = {c: fmt.rang(a, b) for c, a, b in zip(r["kennzahl"], r["rang"], r["rang_n"])}
+        titel = (f"Lage im Vergleichstyp {self.vt}, {fmt.monat(self.monat)} ({GESCHLECHT_LABEL[self.geschlecht]})")
+        return charts.position(d, namen, titel, hervorheben=self.id, haupt_label=self.name,
+                               beschreibung=f"{titel}. " + charts.beschreibung_position(d, self.id, self.name, raenge))
+
+    def _namen(self, ids) -> dict[str, str]:
+        jc = self.m.jobcenter
+        sel = jc[jc["jobcenter_id"].isin(list(ids))]
+        return dict(zip(sel["jobcenter_id"], sel["name"]))
+
+    def vergleichsring(self) -> HTML | None:
+        """The Jobcenter against a user-defined Vergleichsring (None without a ring)."""
+        if not self.ring:
+            return None
+        return ring_vergleich_html(self.m, self.id, self.name, self.ring, self.monat, self.geschlecht)
+
+    def csv_daten(self) -> pd.DataFrame:
+        z = self._zeilen
+        return pd.DataFrame({
+            "Jobcenter-ID": self.id, "Jobcenter": self.name, "Monat": self.monat,
+            "Kennzahl": z["code"], "Geschlecht": z["geschlecht"].map(GESCHLECHT_LABEL),
+            "Wert": z["wert"], "Grund (kein Wert)": z["wert_grund"].fillna(""),
+            f"Median Vergleichstyp {self.vt}": z["vt_median"], "1. Quartil": z["vt_q1"], "3. Quartil": z["vt_q3"],
+            "Land": z["land_wert"], "Bund": z["bund_wert"],
+            "Rang": z["rang"], "Anzahl im Rang": z["rang_n"], "Einordnung": z["lesart"].fillna(""),
+        })
+
+    def download(self) -> HTML:
+        return csv_link(self.csv_daten(), f"kennzahlen_{self.id}_{self.monat}.csv",
+                        f"Zahlen dieser Seite ({fmt.monat(self.monat)}) als CSV herunterladen")
+
+    def hilfe(self) -> HTML:
+        return hilfe_liste()
+
+
+def _ring_param(ring) -> dict | None:
+    """Normalise the ``vergleichsring`` parameter: None, a list of ids, or {"name", "jobcenter_ids"}."""
+    if ring is None or ring == "" or ring == {}:
+        return None
+    if isinstance(ring, (list, tuple)):
+        ring = {"name": "Vergleichsring", "jobcenter_ids": list(ring)}
+    ids = [jobcenter_id(x) for x in ring.get("jobcenter_ids") or ring.get("mitglieder") or []]
+    return {"name": str(ring.get("name") or "Vergleichsring"), "jobcenter_ids": ids}
+
+
+def ring_vergleich_html(m, jid: str, name: str, ring: dict, monat: str, geschlecht: str) -> HTML:
+    ids = ring["jobcenter_ids"]
+    g = m.gruppe(ids, ring["name"])
+    g = g[(g["monat"] == monat) & (g["geschlecht"] == geschlecht)]
+    mv = m.vergleich(jobcenter_id=ids, monat=monat, geschlecht=geschlecht,
+                     columns=["jobcenter_id", "monat", "geschlecht", "kennzahl", "wert"])
+    mv = rang_in_gruppe(mv)
+    stats = verteilung_je_monat(mv).set_index("kennzahl")
+    eigen = mv[mv["jobcenter_id"] == jid].set_index("kennzahl")
+    fn = Fussnoten("ring")
+    grid = pd.DataFrame({"code": [c for c in CODES if geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt]})
+    grid["geschlecht"] = geschlecht
+    z = _werte_mit_grund(grid, g, "ring", True)
+    z["wert"] = z["code"].map(eigen["wert"]) if len(eigen) else np.nan
+    z["wert_grund"] = text.grund_text("fehlt") if jid in ids else "nicht Mitglied des Vergleichsrings"
+    z["md"] = z["code"].map(stats["md"]) if len(stats) else np.nan
+    z["md_grund"] = text.grund_text(text.GRUND_KEIN_MITGLIED)
+    z["rang_html"] = [_e(fmt.rang(eigen.loc[c, "rang_g"], eigen.loc[c, "rang_g_n"])) if c in eigen.index
+                      else '<span class="wert-fehlt">–</span>' for c in z["code"]]
+    z["lesart_html"] = [lesart_zelle(lesart(w, md, c), c, "der Median des Rings", None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
+                        for w, md, c in zip(z["wert"], z["md"], z["code"])]
+    spalten = [Spalte("Jobcenter", "wert"), Spalte(f"{ring['name']} (Summe)", "ring"),
+               Spalte("Median der Mitglieder", "md"), Spalte("Rang im Ring", "rang_html", "text"),
+               Spalte("Einordnung gegenüber Median", "lesart_html", "lesart")]
+    jc = m.jobcenter
+    mitglieder = ", ".join(_a(jobcenter_url(i), n) for i, n in
+                           zip(jc.loc[jc["jobcenter_id"].isin(ids), "jobcenter_id"], jc.loc[jc["jobcenter_id"].isin(ids), "name"]))
+    tab = kennzahlen_tabelle(z, spalten, fn, f"{name} im Vergleichsring {ring['name']}, {fmt.monat(monat)} "
+                                             f"({GESCHLECHT_LABEL[geschlecht]})")
+    return HTML(f"<p>Mitglieder des Vergleichsrings ({len(ids)}): {mitglieder}. Der Wert des Rings wird aus den "
+                "summierten Eingangsgrößen der Mitglieder berechnet, nicht als Mittel der Quoten.</p>"
+                + tab + fn.html())
+
+
+# --------------------------------------------------------------------------- aggregate pages
+
+
+class _GruppenSeite:
+    """Shared parts of the Vergleichstyp, Land, Bund and Ring pages: an aggregate (from summed
+    inputs) with its members' distribution, compared with the Bund."""
+
+    art = ""                 # "Vergleichstyp" etc.
+    gruppe_bezug = "Bund"
+    bund_vergleich = True    # compare the aggregate with the Bund
+
+    def __init__(self, m, monat, geschlecht):
+        self.m = m
+        self.monat = _monat(m, monat)
+        self.geschlecht = _geschlecht(geschlecht)
+        self.monate = fmt.monate_bis(self.monat, MONATE_ZEITREIHE)
+        self.vj = fmt.monat_plus(self.monat, -12)
+
+    # subclasses set: self.name, self.ids (member ids), self.e (aggregate ergebnisse rows, all months)
+    def _init_daten(self):
+        jc = self.m.jobcenter
+        self.jc = jc[jc["jobcenter_id"].isin(self.ids)].sort_values("name").reset_index(drop=True)
+        monate = sorted(set(self.monate) | {self.monat, self.vj})
+        mv = self.m.vergleich(jobcenter_id=None if self.alle else self.ids, monat=monate,
+                              columns=["jobcenter_id", "vergleichstyp", "land", "traegerart", "monat", "geschlecht",
+                                       "kennzahl", "wert", "grund", "rang", "rang_n", "lesart"])
+        self.mv = mv
+        self.stats = verteilung_je_monat(mv)
+        b = self.m.ergebnisse(ebene="bund", monat=monate)
+        self.bund = b
+        self.fn = Fussnoten("anm")
+        self._tabelle = self._baue_tabelle()
+
+    alle = False
+    hervorheben: str | None = None
+
+    def _am(self, df, monat=None, geschlecht=None):
+        sel = df["monat"] == (monat or self.monat)
+        if geschlecht:
+            sel &= df["geschlecht"] == geschlecht
+        return df[sel]
+
+    def zeilen(self) -> pd.DataFrame:
+        grid = _alle_zeilen()
+        z = _werte_mit_grund(grid, self._am(self.e), "wert", True)
+        s = self._am(self.stats).rename(columns={"kennzahl": "code"})
+        z = z.merge(s[["code", "geschlecht", "md", "q1", "q3", "n"]], on=["code", "geschlecht"], how="left")
+        z["md_grund"] = np.where(z["wert_grund"].eq(text.grund_text(text.GRUND_NUR_INSGESAMT)), z["wert_grund"],
+                                 text.grund_text(text.GRUND_KEIN_MITGLIED))
+        z["q1_grund"] = z["md_grund"]
+        z["q3_grund"] = z["md_grund"]
+        z = _werte_mit_grund(z, self._am(self.bund), "bund", True)
+        return z
+
+    def _spalten(self) -> list[Spalte]:
+        sp = [Spalte(f"{self.art_kurz} (Summe)", "wert"), Spalte("Median der Jobcenter", "md"),
+              Spalte("1. Quartil", "q1"), Spalte("3. Quartil", "q3"), Spalte("Anzahl Jobcenter mit Wert", "n_html", "text")]
+        if self.bund_vergleich:
+            sp += [Spalte("Bund", "bund"), Spalte("Einordnung gegenüber Bund", "lesart_html", "lesart")]
+        return sp
+
+    art_kurz = "Gruppe"
+
+    def _baue_tabelle(self) -> str:
+        z = self.zeilen()
+        z["n_html"] = [_e(fmt.ganzzahl(n)) if not fmt.fehlt(n) else "0" for n in z["n"]]
+        z["lesart"] = [lesart(w, b, c) for w, b, c in zip(z["wert"], z["bund"], z["code"])]
+        z["lesart_html"] = [lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b)
+                            for la, c, w, b in zip(z["lesart"], z["code"], z["wert"], z["bund"])]
+        self._zeilen = z
+        return kennzahlen_tabelle(z, self._spalten(), self.fn,
+                                  f"{self.name}: alle Kennzahlen im {fmt.monat(self.monat)} (Werte in Prozent)")
+
+    def tabelle(self) -> HTML:
+        return HTML(self._tabelle + self.fn.html())
+
+    def _spreizung(self, monat) -> dict[str, float]:
+        """IQR of all Jobcenter per figure (unit of the aggregate's distance to the Bund)."""
+        alle = self.m.vergleich(monat=monat, geschlecht=self.geschlecht, columns=["kennzahl", "wert"])
+        g = alle.groupby("kennzahl")["wert"]
+        return (g.quantile(0.75) - g.quantile(0.25)).to_dict()
+
+    def befunde(self) -> list[text.Befund]:
+        out = []
+        sp, sp_vj = self._spreizung(self.monat), self._spreizung(self.vj)
+        e = self.e[self.e["geschlecht"] == self.geschlecht]
+        b = self.bund[self.bund["geschlecht"] == self.geschlecht]
+        for c in CODES:
+            if self.geschlecht != "insgesamt" and KENNZAHLEN[c].nur_insgesamt:
+                continue
+            w = _eins(e, self.monat, c)
+            bw = _eins(b, self.monat, c)
+            w_vj, b_vj = _eins(e, self.vj, c), _eins(b, self.vj, c)
+            r = KENNZAHLEN[c].richtung
+            out.append(text.Befund(
+                code=c, wert=w, score=text.abstand_score(w, bw, r, sp.get(c)),
+                detail=f"Bund {fmt.prozent(bw)}", score_vj=text.abstand_score(w_vj, b_vj, r, sp_vj.get(c)),
+                detail_vj=f"Bund {fmt.prozent(b_vj)}", wert_vj=w_vj, lesart=lesart(w, bw, c)))
+        return out
+
+    def zusammenfassung(self) -> HTML:
+        saetze = text.zusammenfassung(self.subjekt, "der Bund", self.monat, self.befunde(), self.fn.eintraege())
+        return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen '
+                    f'({_e(GESCHLECHT_LABEL[self.geschlecht])}); der Abstand zum Bund wird an der Streuung aller '
+                    f'Jobcenter gemessen.</em></p><ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
+
+    def zeitreihen(self, ziel: int):
+        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel and
+                 (self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt)]
+        keys = ["monat", "kennzahl"]
+        e = self.e[(self.e["geschlecht"] == self.geschlecht) & self.e["monat"].isin(self.monate)
+                   & self.e["kennzahl"].isin(codes)][keys + ["wert"]]
+        s = self.stats[(self.stats["geschlecht"] == self.geschlecht) & self.stats["monat"].isin(self.monate)][
+            keys + ["md", "q1", "q3"]]
+        b = self.bund[self.bund["geschlecht"] == self.geschlecht][keys + ["wert"]].rename(columns={"wert": "bund"})
+        df = e.merge(s, on=keys, how="left").merge(b, on=keys, how="left")
+        df = df.sort_values(["kennzahl", "monat"], key=lambda col: col.map(CODES.index) if col.name == "kennzahl" else col)
+        felder = {"w": "wert", "md": "md", "q1": "q1", "q3": "q3"}
+        reihen = {"w": f"{self.name} (Summe)", "md": f"Median der Jobcenter ({self.art_kurz})"}
+        if self.bund_vergleich:
+            felder["b"] = "bund"
+            reihen["b"] = "Bund"
+        d = charts.zeitreihen_daten(df, felder)
+        band = f"mittlere Hälfte der Jobcenter ({self.art_kurz}, 1. bis 3. Quartil)"
+        titel = f"Ziel {ziel}: {ZIELE[ziel]} – {GESCHLECHT_LABEL[self.geschlecht]}"
+        return charts.zeitreihen(d, titel, reihen, band=band,
+                                 beschreibung=f"Zeitreihen {self.name}, {titel}. "
+                                              + charts.beschreibung_zeitreihen(d, reihen, band))
+
+    def verteilung(self):
+        mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)]
+        d = charts.position_daten(mv)
+        namen = dict(zip(self.jc["jobcenter_id"], self.jc["name"]))
+        titel = f"Werte der Jobcenter ({self.name}), {fmt.monat(self.monat)} ({GESCHLECHT_LABEL[self.geschlecht]})"
+        h = self.hervorheben
+        label = namen.get(h, "") if h else ""
+        return charts.position(d, namen, titel, hervorheben=h, haupt_label=label,
+                               beschreibung=f"{titel}. " + charts.beschreibung_position(d, h, label))
+
+    def mitglieder_tabelle(self, rang_spalte: str = "rang", rang_kopf: str = "Rang im Vergleichstyp",
+                           codes=("K1", "K2", "K3")) -> HTML:
+        """Members with K1, K2, K3 (value, rank, reading), sorted by name; all 15 in a details block."""
+        mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)]
+        if rang_spalte == "rang_g":
+            mv = rang_in_gruppe(mv)
+        fn = Fussnoten("mitgl")
+        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)}'
+                       f'<br><small>{_e(KENNZAHLEN[c].kurz)}</small></th><th scope="col">{_e(rang_kopf)}</th>'
+                       for c in codes)
+        by = {(r["jobcenter_id"], r["kennzahl"]): r for r in mv.to_dict("records")}
+        rows = []
+        for j in self.jc.to_dict("records"):
+            cells = [f'<th scope="row">{_a(jobcenter_url(j["jobcenter_id"]), j["name"])}</th>',
+                     f'<td>{_a(land_url(j["land"]), j["land_name"])}</td>',
+                     f'<td>{_a(typ_url(j["vergleichstyp"]), j["vergleichstyp"])}</td>',
+                     f'<td>{_e(j["traegerart"])}</td>']
+            for c in codes:
+                r = by.get((j["jobcenter_id"], c))
+                if r is None:
+                    cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>–</td>')
+                    continue
+                w = wert_zelle(r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
+                rang_txt = fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])
+                la = r["lesart"] if rang_spalte == "rang" else ""
+                mark = f" {lesart_zelle(la, c, 'der Median des Vergleichstyps')}" if la in ("besser", "schlechter", "gleich") else ""
+                cells.append(f'<td class="zahl">{w}</td><td>{_e(rang_txt)}{mark}</td>')
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        tab = (f'<table class="kennzahlen-tabelle mitglieder"><caption>Jobcenter ({len(self.jc)}) – '
+               f'{_e(fmt.monat(self.monat))}, {_e(GESCHLECHT_LABEL[self.geschlecht])}, nach Namen sortiert; Rang 1 = '
+               f'günstigster Wert</caption><thead><tr><th scope="col">Jobcenter</th><th scope="col">Land</th>'
+               f'<th scope="col">Vergleichstyp</th><th scope="col">Trägerart</th>{kopf}</tr></thead>'
+               f'<tbody>{"".join(rows)}</tbody></table>')
+        return HTML(tab + fn.html() + self._breit(mv))
+
+    def _breit(self, mv: pd.DataFrame) -> str:
+        """All 15 figures of all members (values only) in a collapsible block."""
+        codes = [c for c in CODES if self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt]
+        w = mv.pivot_table(index="jobcenter_id", columns="kennzahl", values="wert", aggfunc="first", observed=True)
+        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)}</th>' for c in codes)
+        rows = []
+        for j in self.jc.to_dict("records"):
+            vals = "".join(f'<td class="zahl">{_e(fmt.zahl(w.at[j["jobcenter_id"], c]) if j["jobcenter_id"] in w.index and c in w.columns else fmt.STRICH)}</td>'
+                           for c in codes)
+            rows.append(f'<tr><th scope="row">{_a(jobcenter_url(j["jobcenter_id"]), j["name"])}</th>{vals}</tr>')
+        return (f'<details class="alle-kennzahlen"><summary>Alle {len(codes)} Kennzahlen aller Jobcenter (Prozent; '
+                f'„–“: kein Wert, Gründe auf der Seite des Jobcenters)</summary>'
+                f'<table class="kennzahlen-tabelle breit"><thead><tr><th scope="col">Jobcenter</th>{kopf}</tr></thead>'
+                f'<tbody>{"".join(rows)}</tbody></table></details>')
+
+    def csv_daten(self) -> pd.DataFrame:
+        """Wide: one row per series (aggregate, median, quartiles, Bund, members) × gender, one
+        column per figure; undefined values are empty."""
+        z = self._zeilen
+        rows: list[dict] = []
+
+        def add(zeile, kennung, name, g, werte):
+            rows.append({"Zeile": zeile, "Kennung": kennung, "Name": name, "Monat": self.monat,
+                         "Geschlecht": GESCHLECHT_LABEL[g], **{c: werte.get(c, np.nan) for c in CODES}})
+
+        for g in GESCHLECHTER:
+            zg = z[z["geschlecht"] == g].set_index("code")
+            add(f"{self.art_kurz} (Summe)", self.kennung, self.name, g, zg["wert"].to_dict())
+            add("Median der Jobcenter", self.kennung, self.name, g, zg["md"].to_dict())
+            add("1. Quartil der Jobcenter", self.kennung, self.name, g, zg["q1"].to_dict())
+            add("3. Quartil der Jobcenter", self.kennung, self.name, g, zg["q3"].to_dict())
+            if self.bund_vergleich:
+                add("Bund", BUND_ID, "Bund", g, zg["bund"].to_dict())
+        for zeile, kennung, name, g, werte in self._csv_weitere():
+            add(zeile, kennung, name, g, werte)
+        return pd.DataFrame(rows)
+
+    def _csv_weitere(self):
+        """Further CSV rows: the member Jobcenter (Bund: Länder and Vergleichstypen instead)."""
+        mv = self.mv[self.mv["monat"] == self.monat]
+        namen = dict(zip(self.jc["jobcenter_id"], self.jc["name"]))
+        w = {(j, g): grp.set_index("kennzahl")["wert"].to_dict()
+             for (j, g), grp in mv.groupby(["jobcenter_id", "geschlecht"], sort=False, observed=True)}
+        for j in self.jc["jobcenter_id"]:
+            for g in GESCHLECHTER:
+                yield "Jobcenter", j, namen[j], g, w.get((j, g), {})
+
+    def download(self) -> HTML:
+        return csv_link(self.csv_daten(), f"kennzahlen_{self.art.lower()}_{self.kennung}_{self.monat}.csv",
+                        f"Zahlen dieser Seite ({fmt.monat(self.monat)}; {self.art_kurz} und alle Jobcenter) als CSV "
+                        "herunterladen")
+
+    def hilfe(self) -> HTML:
+        return hilfe_liste()
+
+    def traegervergleich(self, codes=("K1", "K2", "K3")) -> HTML:
+        """gE vs zkT inside each Vergleichstyp: medians of the members of each Trägerart, with n."""
+        mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)
+                     & self.mv["kennzahl"].isin(codes)].dropna(subset=["wert"])
+        g = mv.groupby(["vergleichstyp", "kennzahl", "traegerart"], observed=True)["wert"].agg(["median", "count"])
+        typen = sorted(mv["vergleichstyp"].unique(), key=_typ_sort)
+        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)} gE</th>'
+                       f'<th scope="col">{c} zkT</th><th scope="col">Median zkT gegenüber gE</th>'
+                       for c in codes)
+        rows = []
+        beide = {c: [0, 0] for c in codes}
+        for t in typen:
+            cells = [f'<th scope="row">{_a(typ_url(t), t)}</th>']
+            for c in codes:
+                ge = g.loc[(t, c, "gE")] if (t, c, "gE") in g.index else None
+                zk = g.loc[(t, c, "zkT")] if (t, c, "zkT") in g.index else None
+                for x in (ge, zk):
+                    if x is None:
+                        inhalt = '<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">–</span>'
+                    else:
+                        inhalt = f'{_e(fmt.prozent(x["median"]))} <small>(n = {int(x["count"])})</small>'
+                    cells.append(f'<td class="zahl">{inhalt}</td>')
+                if ge is not None and zk is not None:
+                    la = lesart(zk["median"], ge["median"], c)
+                    beide[c][0] += 1
+                    beide[c][1] += la == "besser"
+                    cells.append(f"<td>{lesart_zelle(la, c, 'der Median der gE', zk['median'] > ge['median'])}</td>")
+                else:
+                    cells.append('<td><span class="wert-fehlt">nicht vergleichbar</span></td>')
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        satz = " ".join(
+            f"{c}: In {beide[c][0]} Vergleichstypen gibt es Jobcenter beider Trägerarten; in {beide[c][1]} davon "
+            f"ist der Median der zkT günstiger." if KENNZAHLEN[c].richtung else
+            f"{c}: Kontextgröße, keine Wertung." for c in codes)
+        return HTML(
+            "<p>Ein fairer Vergleich der Trägerformen vergleicht gemeinsame Einrichtungen (gE) und zugelassene "
+            "kommunale Träger (zkT) nur innerhalb desselben Vergleichstyps, also unter ähnlichen Rahmenbedingungen. "
+            "Gezeigt sind die Mediane der Jobcenter jeder Trägerart mit ihrer Anzahl n; bei kleinem n ist der "
+            "Unterschied wenig aussagekräftig.</p>"
+            f'<table class="kennzahlen-tabelle traeger"><caption>gE und zkT je Vergleichstyp, {_e(fmt.monat(self.monat))} '
+            f'({_e(GESCHLECHT_LABEL[self.geschlecht])})</caption><thead><tr><th scope="col">Vergleichstyp</th>{kopf}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table><p>{_e(satz)}</p>')
+
+    def karte(self, code: str = "K2"):
+        """Map of the Kreise coloured by the members' values of one figure (None without helpers.maps)."""
+        try:
+            from helpers import maps
+        except ImportError:
+            return None
+        if not hasattr(maps, "karte_bund"):
+            return None
+        werte = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)
+                        & (self.mv["kennzahl"] == code)][["jobcenter_id", "wert"]]
+        k = KENNZAHLEN[code]
+        titel = f"{code} {k.kurz}, {fmt.monat(self.monat)} – {self.name}"
+        karte = self._karte(maps, werte, titel, f"{code} (%)", k)
+        display(karte.chart)
+        hinweis = (f'<p class="karte-quelle">Kartengrundlage: {_e(maps.ATTRIBUTION)}. Dunklere Farbe = '
+                   f'{"günstiger" if k.richtung else "höher"} ({_e(k.lesart)}); grau: kein Wert.</p>')
+        if len(karte.hinweise):
+            hinweis += (f'<details class="karte-hinweis"><summary>Hinweise zur Karte ({len(karte.hinweise)})</summary>'
+                        + karte.hinweise.to_html(index=False, border=0, classes="kennzahlen-tabelle") + "</details>")
+        return HTML(hinweis)
+
+    def _karte(self, maps, werte, titel, wert_titel, k):
+        return maps.karte_bund(werte, self.m.jobcenter, titel, wert_titel=wert_titel, umkehren=k.richtung == -1)
+
+
+def _eins(df: pd.DataFrame, monat: str, code: str):
+    s = df.loc[(df["monat"] == monat) & (df["kennzahl"] == code), "wert"]
+    return float(s.iloc[0]) if len(s) else None
+
+
+def _typ_sort(t: str):
+    roem = {"I": 1, "II": 2, "III": 3}
+    kopf = t.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return (roem.get(kopf, 9), t[len(kopf):])
+
+
+class TypSeite(_GruppenSeite):
+    art = "Vergleichstyp"
+    art_kurz = "Vergleichstyp"
+
+    def __init__(self, m, vergleichstyp, monat=None, geschlecht="insgesamt"):
+        super().__init__(m, monat, geschlecht)
+        self.vt = self.kennung = str(vergleichstyp)
+        jc = m.jobcenter
+        self.ids = list(jc.loc[jc["vergleichstyp"] == self.vt, "jobcenter_id"])
+        if not self.ids:
+            raise KeyError(f"Vergleichstyp '{self.vt}' ist im Datenbestand nicht vorhanden.")
+        self.name = f"Vergleichstyp {self.vt}"
+        self.subjekt = f"der Vergleichstyp {self.vt} insgesamt"
+        self.e = m.ergebnisse(ebene="vergleichstyp", id=self.vt)
+        self._init_daten()
+
+    def kopf(self) -> HTML:
+        n = len(self.jc)
+        ta = self.jc["traegerart"].value_counts()
+        laender = ", ".join(_a(land_url(l), LAENDER.get(l, l)) + f" ({c})"
+                            for l, c in self.jc["land"].value_counts().sort_index().items())
+        synth = ""
+        if self.m.meta.get("vergleichstypen_synthetisch"):
+            synth = ('<p class="demo-hinweis hb-demo-hinweis"><strong>Synthetische Zuordnung:</strong> Welche Jobcenter '
+                     "zu diesem Vergleichstyp gehören, ist in den Demodaten zufällig erzeugt. Es ist nicht die amtliche "
+                     "Typisierung des IAB, und die Bezeichnung des Typs beschreibt hier keine tatsächlichen "
+                     "Rahmenbedingungen.</p>")
+        fakten = [("Vergleichstyp", _e(self.vt)), ("Jobcenter", _e(n)),
+                  ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
+                  ("Länder", laender), ("Berichtsmonat", _e(fmt.monat(self.monat)))]
+        return HTML(demo_hinweis(self.m.meta) + synth + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
+                    + f"<p>Die Jobcenter eines Vergleichstyps haben ähnliche Rahmenbedingungen; ihre Ergebnisse werden "
+                      f"miteinander verglichen. Übergeordnet: {_a(BUND_URL, 'Bund')} · "
+                      f"{_a('../../hilfe/vergleichstypen.html', 'Was sind Vergleichstypen?')}</p>")
+
+    def mitglieder(self) -> HTML:
+        return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
+
+    def _karte(self, maps, werte, titel, wert_titel, k):
+        return maps.karte_vergleichstyp(self.m.jobcenter, self.vt, titel, jc_werte=werte, wert_titel=wert_titel,
+                                        umkehren=k.richtung == -1)
+
+
+class LandSeite(_GruppenSeite):
+    art = "Land"
+    art_kurz = "Land"
+
+    def __init__(self, m, land, monat=None, geschlecht="insgesamt"):
+        super().__init__(m, monat, geschlecht)
+        self.land = self.kennung = land_id(land)
+        if self.land not in LAENDER:
+            raise KeyError(f"Land '{self.land}' ist unbekannt (01 bis 16).")
+        jc = m.jobcenter
+        self.ids = list(jc.loc[jc["land"] == self.land, "jobcenter_id"])
+        self.name = LAENDER[self.land]
+        self.subjekt = f"das Land {self.name} insgesamt"
+        self.e = m.ergebnisse(ebene="land", id=self.land)
+        self._init_daten()
+
+    def kopf(self) -> HTML:
+        ta = self.jc["traegerart"].value_counts()
+        typen = ", ".join(_a(typ_url(t), t) + f" ({c})" for t, c in
+                          sorted(self.jc["vergleichstyp"].value_counts().items(), key=lambda x: _typ_sort(x[0])))
+        fakten = [("Land", _e(f"{self.name} ({self.land})")), ("Jobcenter", _e(len(self.jc))),
+                  ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
+                  ("Vergleichstypen der Jobcenter", typen), ("Berichtsmonat", _e(fmt.monat(self.monat)))]
+        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
+                    + "<p>Die Jobcenter eines Landes gehören zu verschiedenen Vergleichstypen; ihre Ränge beziehen sich "
+                      f"auf ihren Vergleichstyp. Übergeordnet: {_a(BUND_URL, 'Bund')}</p>")
+
+    def jobcenter(self) -> HTML:
+        return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
+
+    def _karte(self, maps, werte, titel, wert_titel, k):
+        return maps.karte_land(werte, self.m.jobcenter, self.land, titel, wert_titel=wert_titel,
+                               umkehren=k.richtung == -1)
+
+
+class BundSeite(_GruppenSeite):
+    art = "Bund"
+    art_kurz = "Bund"
+    bund_vergleich = False
+    alle = True
+
+    def __init__(self, m, monat=None, geschlecht="insgesamt"):
+        super().__init__(m, monat, geschlecht)
+        self.kennung = BUND_ID
+        self.ids = list(m.jobcenter["jobcenter_id"])
+        self.name = "Bund"
+        self.subjekt = "der Bund"
+        self.e = m.ergebnisse(ebene="bund")
+        self._init_daten()
+
+    def kopf(self) -> HTML:
+        ta = self.jc["traegerart"].value_counts()
+        fakten = [("Jobcenter", _e(len(self.jc))), ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
+                  ("Vergleichstypen", " · ".join(_a(typ_url(t), t) for t in sorted(self.jc["vergleichstyp"].unique(), key=_typ_sort))),
+                  ("Länder", " · ".join(_a(land_url(l), n) for l, n in LAENDER.items())),
+                  ("Berichtsmonat", _e(fmt.monat(self.monat)))]
+        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat))
+
+    def _spalten(self) -> list[Spalte]:
+        return [Spalte("Bund", "wert"), Spalte("gE (Summe)", "ge"), Spalte("zkT (Summe)", "zkt"),
+                Spalte("Median der Jobcenter", "md"), Spalte("1. Quartil", "q1"), Spalte("3. Quartil", "q3"),
+                Spalte("Anzahl Jobcenter mit Wert", "n_html", "text")]
+
+    def zeilen(self) -> pd.DataFrame:
+        z = super().zeilen()
+        t = self.m.ergebnisse(ebene="traegerart", monat=self.monat)
+        z = _werte_mit_grund(z, t[t["id"] == "gE"], "ge", True)
+        return _werte_mit_grund(z, t[t["id"] == "zkT"], "zkt", True)
+
+    def zusammenfassung(self) -> HTML:
+        b = self.e[self.e["geschlecht"] == self.geschlecht]
+        saetze = []
+        for c in ("K1", "K2", "K3"):
+            if self.geschlecht != "insgesamt" and KENNZAHLEN[c].nur_insgesamt:
+                continue
+            w, w_vj = _eins(b, self.monat, c), _eins(b, self.vj, c)
+            d = None if w is None or w_vj is None else w - w_vj
+            saetze.append(f"{c} ({KENNZAHLEN[c].kurz}): {fmt.prozent(w)} im {fmt.monat(self.monat)}, "
+                          f"{fmt.prozent(w_vj)} ein Jahr zuvor ({fmt.punkte(d)}; {KENNZAHLEN[c].lesart}).")
+        f = self.fn.eintraege()
+        saetze.append(f"Nicht ausgewiesen: {len(f)} Werte der Tabelle (Gründe unter der Tabelle)." if f
+                      else "Alle Werte der Tabelle sind ausgewiesen.")
+        return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen '
+                    f'({_e(GESCHLECHT_LABEL[self.geschlecht])}).</em></p>'
+                    f'<ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
+
+    def _uebersicht(self, ebene: str, ids: list[str], label, url, codes=("K1", "K2", "K3")) -> HTML:
+        e = self.m.ergebnisse(ebene=ebene, monat=self.monat, geschlecht=self.geschlecht)
+        bund = self._am(self.e, geschlecht=self.geschlecht).set_index("kennzahl")["wert"]
+        n = self.jc.groupby("land" if ebene == "land" else "vergleichstyp").size()
+        fn = Fussnoten(f"anm-{ebene}")
+        by = {(r["id"], r["kennzahl"]): r for r in e.to_dict("records")}
+        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)}<br>'
+                       f'<small>{_e(KENNZAHLEN[c].kurz)}</small></th><th scope="col">gegenüber Bund</th>' for c in codes)
+        rows = []
+        for i in ids:
+            cells = [f'<th scope="row">{_a(url(i), label(i))}</th><td class="zahl">{_e(n.get(i, 0))}</td>']
+            for c in codes:
+                r = by.get((i, c))
+                w = None if r is None else r["wert"]
+                cells.append(f'<td class="zahl">{wert_zelle(w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
+                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c), c, 'der Bund', None if fmt.fehlt(w) else w > bund.get(c))}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        titel = EBENE_LABEL[ebene] if ebene != "land" else "Länder"
+        return HTML(f'<table class="kennzahlen-tabelle"><caption>{_e(titel)}: Kennzahlen im {_e(fmt.monat(self.monat))} '
+                    f'({_e(GESCHLECHT_LABEL[self.geschlecht])}, Summe ihrer Jobcenter)</caption><thead><tr>'
+                    f'<th scope="col">{_e(EBENE_LABEL[ebene])}</th><th scope="col">Jobcenter</th>{kopf}'
+                    f'</tr></thead><tbody>{"".join(rows)}</tbody></table>' + fn.html())
+
+    def _csv_weitere(self):
+        e = self.m.ergebnisse(ebene=["traegerart", "land", "vergleichstyp"], monat=self.monat)
+        label = {"traegerart": lambda i: TRAEGERART_LABEL.get(i, i), "land": lambda i: LAENDER.get(i, i),
+                 "vergleichstyp": lambda i: f"Vergleichstyp {i}"}
+        for (ebene, i, g), grp in e.groupby(["ebene", "id", "geschlecht"], sort=True, observed=True):
+            yield f"{EBENE_LABEL[ebene]} (Summe)", i, label[ebene](i), g, grp.set_index("kennzahl")["wert"].to_dict()
+
+    def laender(self) -> HTML:
+        return self._uebersicht("land", list(LAENDER), lambda i: LAENDER[i], land_url)
+
+    def typen(self) -> HTML:
+        typen = sorted(self.jc["vergleichstyp"].unique(), key=_typ_sort)
+        return self._uebersicht("vergleichstyp", typen, lambda t: t, typ_url)
+
+    def verteilung(self):
+        """Box plots per Vergleichstyp (statistics precomputed: small chart data)."""
+        mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)].dropna(subset=["wert"])
+        g = mv.groupby(["kennzahl", "vergleichstyp"], observed=True)["wert"]
+        s = pd.DataFrame({"mn": g.min(), "q1": g.quantile(0.25), "md": g.median(), "q3": g.quantile(0.75),
+                          "mx": g.max(), "n": g.count()}).reset_index()
+        s = s.rename(columns={"kennzahl": "k", "vergleichstyp": "g"})
+        s["_k"] = s["k"].map(CODES.index)
+        s["_g"] = s["g"].map(_typ_sort)
+        s = s.sort_values(["_k", "_g"]).drop(columns=["_k", "_g"]).reset_index(drop=True)
+        titel = f"Verteilung der Jobcenter-Werte je Vergleichstyp, {fmt.monat(self.monat)} ({GESCHLECHT_LABEL[self.geschlecht]})"
+        teile = []
+        for k, grp in s.groupby("k", sort=False):
+            hi, lo = grp.loc[grp["md"].idxmax()], grp.loc[grp["md"].idxmin()]
+            teile.append(f"{k}: höchster Median {fmt.prozent(hi['md'])} ({hi['g']}), niedrigster {fmt.prozent(lo['md'])} ({lo['g']})")
+        return charts.verteilung_gruppen(s, titel, gruppe_titel="Vergleichstyp",
+                                         beschreibung=f"{titel}. Je Kennzahl ein Kastendiagramm je Vergleichstyp. "
+                                                      + "; ".join(teile) + ".")
+
+
+class RingSeite(_GruppenSeite):
+    art = "Vergleichsring"
+    art_kurz = "Ring"
+
+    def __init__(self, m, name, mitglieder, beschreibung="", monat=None, geschlecht="insgesamt",
+                 vergleichsring=None, jobcenter_id_=None):
+        super().__init__(m, monat, geschlecht)
+        ring = _ring_param(vergleichsring)
+        if ring:   # the pipeline's ring declaration: {"name", "jobcenter_ids"} replaces name/mitglieder
+            name, mitglieder = ring["name"], ring["jobcenter_ids"]
+        ids = [jobcenter_id(x) for x in mitglieder]
+        unbekannt = sorted(set(ids) - set(m.jobcenter["jobcenter_id"]))
+        if unbekannt:
+            raise KeyError(f"Jobcenter nicht im Datenbestand: {', '.join(unbekannt)}")
+        if len(ids) < 2:
+            raise ValueError("Ein Vergleichsring braucht mindestens zwei Jobcenter.")
+        self.ids = ids
+        self.name = str(name)
+        self.kennung = "".join(ch if ch.isalnum() else "_" for ch in self.name.lower())
+        self.beschreibung = str(beschreibung or "")
+        self.subjekt = f"der Vergleichsring {self.name} insgesamt"
+        self.hervorheben = jobcenter_id(jobcenter_id_) if jobcenter_id_ not in (None, "") else None
+        if self.hervorheben is not None and self.hervorheben not in ids:
+            raise ValueError(f"Jobcenter '{self.hervorheben}' ist kein Mitglied des Vergleichsrings.")
+        self.e = m.gruppe(ids, self.name)
+        self._init_daten()
+
+    def kopf(self) -> HTML:
+        ta = self.jc["traegerart"].value_counts()
+        mitgl = ", ".join(_a(jobcenter_url(i), n) + f" ({_a(typ_url(t), t)})"
+                          for i, n, t in zip(self.jc["jobcenter_id"], self.jc["name"], self.jc["vergleichstyp"]))
+        fakten = [("Vergleichsring", _e(self.name))]
+        if self.beschreibung:
+            fakten.append(("Beschreibung", _e(self.beschreibung)))
+        fakten += [("Jobcenter", _e(len(self.jc))), ("Mitglieder (Vergleichstyp)", mitgl),
+                   ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
+                   ("Berichtsmonat", _e(fmt.monat(self.monat)))]
+        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
+                    + "<p>Ein Vergleichsring ist eine selbst gewählte Gruppe von Jobcentern, keine amtliche "
+                      "Vergleichsgruppe. Sein Wert wird aus den summierten Eingangsgrößen der Mitglieder berechnet; "
+                      "ist ein Eingangswert bei einem Mitglied gesperrt oder nicht verfügbar, hat der Ring für diesen "
+                      f"Monat keinen Wert. Zum Vergleich: {_a(BUND_URL, 'Bund')}</p>")
+
+    def mitglieder(self) -> HTML:
+        return self.mitglieder_tabelle("rang_g", "Rang im Ring")

@@ -1,0 +1,148 @@
+"""Generated German text: summaries of a page's findings and explanations of undefined values.
+
+The summary works on plain rows (one per figure, reference month, one gender) so it can be
+tested without a mart. Each row carries a ``score`` in comparable units, positive = better
+than the reference, negative = worse (None for context figures and undefined values):
+
+* Jobcenter against its Vergleichstyp: position by rank, 1 - 2·(rang-1)/(n-1) (+1 best, -1 last);
+* aggregates (Vergleichstyp, Land, Ring) against the Bund: direction-aware difference to
+  the Bund in units of the spread (interquartile range) of all Jobcenter in that month.
+
+"Strongest"/"weakest" are the rows with the highest/lowest score; a change is "notable"
+when the score moved by at least ``SCHWELLE_AENDERUNG`` since the same month a year before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from helpers import fmt
+from helpers.kennzahlen import GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN
+
+GRUND_NUR_INSGESAMT = "nur_insgesamt"
+GRUND_KEIN_MITGLIED = "kein_mitglied"
+GRUENDE_SEITE = {
+    GRUND_NUR_INSGESAMT: "nur für insgesamt festgelegt: die Geldleistungen liegen nicht nach Geschlecht vor",
+    GRUND_KEIN_MITGLIED: "kein Mitglied der Vergleichsgruppe hat einen Wert",
+}
+SCHWELLE_AENDERUNG = 0.5
+
+
+def grund_text(grund: str | None, gruppe: bool = False) -> str:
+    """German explanation of an undefined value's reason code ("" if the value is defined).
+
+    gruppe: the value belongs to a group (Vergleichstyp, Land, Bund, Ring): suppressed or
+    missing inputs then concern at least one member.
+    """
+    if not grund or fmt.fehlt(grund):
+        return ""
+    if gruppe and grund in GRUENDE_GRUPPE:
+        return GRUENDE_GRUPPE[grund]
+    if grund in GRUENDE:
+        return GRUENDE[grund]
+    if grund in GRUENDE_SEITE:
+        return GRUENDE_SEITE[grund]
+    return f"kein Wert ({grund})"
+
+
+@dataclass
+class Befund:
+    """One figure's reading in the reference month (and the same month a year before)."""
+
+    code: str
+    wert: float | None
+    score: float | None = None          # >0 better than the reference, <0 worse; None: no judgement
+    detail: str = ""                   # e.g. "Rang 2 von 37; Median 65,3 %"
+    score_vj: float | None = None
+    detail_vj: str = ""
+    wert_vj: float | None = None
+    grund: str = ""                    # reason text if wert is undefined
+    lesart: str = ""                   # besser|schlechter|gleich as shown in the table (else: sign of score)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def wertend(self) -> bool:
+        return KENNZAHLEN[self.code].richtung != 0
+
+    @property
+    def seite(self) -> str:
+        """besser | schlechter | gleich relative to the reference."""
+        if self.lesart in ("besser", "schlechter", "gleich"):
+            return self.lesart
+        return "besser" if self.score > 0 else "schlechter" if self.score < 0 else "gleich"
+
+
+def _name(code: str) -> str:
+    return f"{code} ({KENNZAHLEN[code].kurz})"
+
+
+def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
+                    fehlend: list[tuple[str, str]] | None = None, anzahl: int = 2) -> list[str]:
+    """Sentences summarising the main findings.
+
+    subjekt: who ("das Jobcenter Flensburg"); bezug: against what ("der Median des
+    Vergleichstyps IIId"); fehlend: (label, reason text) of every undefined value on the page.
+    """
+    saetze: list[str] = []
+    bewertet = [b for b in befunde if b.wertend and b.score is not None and not fmt.fehlt(b.score)]
+    besser = [b for b in bewertet if b.seite == "besser"]
+    schlechter = [b for b in bewertet if b.seite == "schlechter"]
+    gleich = len(bewertet) - len(besser) - len(schlechter)
+    if bewertet:
+        s = (f"Im {fmt.monat(monat)} steht {subjekt} bei {len(besser)} von {len(bewertet)} wertenden "
+             f"Kennzahlen günstiger und bei {len(schlechter)} ungünstiger da als {bezug}")
+        s += f"; bei {gleich} gleichauf." if gleich else "."
+        saetze.append(s)
+    else:
+        saetze.append(f"Im {fmt.monat(monat)} lässt sich {subjekt} bei keiner wertenden Kennzahl mit {bezug} "
+                      "vergleichen.")
+    stark = sorted(besser, key=lambda b: -b.score)[:anzahl]
+    schwach = sorted(schlechter, key=lambda b: b.score)[:anzahl]
+    if stark:
+        saetze.append("Am günstigsten im Vergleich: " + "; ".join(
+            f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in stark) + ".")
+    if schwach:
+        saetze.append("Am ungünstigsten im Vergleich: " + "; ".join(
+            f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in schwach) + ".")
+    vj = fmt.monat(fmt.monat_plus(monat, -12))
+    bewegt = [b for b in bewertet if b.score_vj is not None and not fmt.fehlt(b.score_vj)
+              and abs(b.score - b.score_vj) >= SCHWELLE_AENDERUNG]
+    bewegt.sort(key=lambda b: -abs(b.score - b.score_vj))
+    if bewegt:
+        teile = []
+        for b in bewegt[:3]:
+            richtung = "verbessert" if b.score > b.score_vj else "verschlechtert"
+            t = f"{_name(b.code)} hat sich im Vergleich {richtung}: {fmt.prozent(b.wert_vj)} → {fmt.prozent(b.wert)}"
+            if b.detail_vj and b.detail:
+                t += f" ({b.detail_vj} → {b.detail})"
+            teile.append(t)
+        saetze.append(f"Deutliche Verschiebungen gegenüber {vj}: " + "; ".join(teile) + ".")
+    elif bewertet:
+        saetze.append(f"Gegenüber {vj} hat sich die Lage im Vergleich bei keiner wertenden Kennzahl deutlich "
+                      "verschoben.")
+    kontext = [b.code for b in befunde if not b.wertend]
+    if kontext:
+        saetze.append(f"Die Kontextgrößen {', '.join(kontext)} werden nicht als besser oder schlechter gewertet.")
+    fehlend = fehlend or []
+    if fehlend:
+        gruende = sorted({g for _, g in fehlend})
+        liste = ", ".join(lab for lab, _ in fehlend[:6]) + (" …" if len(fehlend) > 6 else "")
+        saetze.append(f"Nicht ausgewiesen ({len(fehlend)} {'Wert' if len(fehlend) == 1 else 'Werte'}): {liste}. "
+                      f"Grund: {'; '.join(gruende)}.")
+    else:
+        saetze.append("Alle Werte dieser Seite für den Berichtsmonat sind ausgewiesen.")
+    return saetze
+
+
+def rang_score(rang, n) -> float | None:
+    """Position by rank: +1 for rank 1, -1 for the last rank, 0 in the middle."""
+    if fmt.fehlt(rang) or fmt.fehlt(n) or int(n) < 2:
+        return None
+    return 1.0 - 2.0 * (int(rang) - 1) / (int(n) - 1)
+
+
+def abstand_score(wert, bezug, richtung: int, spreizung) -> float | None:
+    """Direction-aware difference (wert - bezug) in units of spreizung (> 0: better)."""
+    if richtung == 0 or any(fmt.fehlt(x) for x in (wert, bezug, spreizung)) or spreizung <= 0:
+        return None
+    return richtung * (float(wert) - float(bezug)) / float(spreizung)
