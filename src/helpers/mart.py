@@ -211,6 +211,12 @@ class Mart:
     def grundlagen(self, ebene=None, id=None, geschlecht=None, monat=None, columns=None):
         return self._read("grundlagen.parquet", columns, ebene=ebene, id=id, geschlecht=geschlecht, monat=monat)
 
+    def preload(self) -> "Mart":
+        """Load every table into memory now (a warm page kernel pays this once)."""
+        for name in ("ergebnisse.parquet", "vergleich.parquet", "grundlagen.parquet"):
+            self._table(name)
+        return self
+
     def gruppe(self, members: list[str], name: str = "Vergleichsring") -> pd.DataFrame:
         """Figures of a user-defined group of Jobcenter (summed inputs), long results format."""
         from helpers.compute import group_results
