@@ -1,0 +1,874 @@
+"""The interactive explorer (notebooks/explorer.ipynb): pure functions from a selection to frames and charts.
+
+The notebook only wires ipywidgets to these functions; everything here runs without a browser.
+
+Selection (``Auswahl``): one Jobcenter, one figure, a gender, a period ``von``..``bis`` (the time
+series) and a comparison group. ``bis`` is also "the chosen month" of the ranking, the profile,
+the table and the nearest-neighbour search.
+
+Comparison groups (``gruppe_art``):
+    vergleichstyp, land, traegerart  all Jobcenter sharing that attribute with the chosen one
+                                     (the group's own value is the mart's official level)
+    nachbarn                         the chosen Jobcenter and its k nearest neighbours (below)
+    ring                             a free list of Jobcenter (``Ring``, saved as YAML in
+                                     parameters/ringe/*.yml: name, beschreibung, mitglieder)
+For every group: the members' median and quartiles (distribution) and the group's own value
+from its summed inputs (``Mart.gruppe``), never an average of the members' percentages.
+
+Nearest neighbours: each figure defined for the gender is standardised over all Jobcenter at
+the chosen month (z = (x - mean) / sd over the defined values; a figure with fewer than two
+defined values or sd 0 is left out). The distance of two Jobcenter is the root mean square
+of their z differences over the figures defined for BOTH; a pair with fewer than
+``MIN_GEMEINSAM`` common figures has no distance (NaN) and is never a neighbour. An undefined
+figure therefore never counts as "no difference". The distance is symmetric by construction.
+
+Profile: per figure the share of the other group members the Jobcenter is better than
+(0..100 %, direction-aware: lower-is-better figures are negated first), so "right" always
+means better; context figures (richtung 0) are shown separately as the share of members with
+a lower value, without a judgement.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import yaml
+
+from helpers import paths
+from helpers.kennzahlen import (
+    GESCHLECHT_LABEL, GESCHLECHTER, GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, ZIELE,
+    codes_for,
+)
+
+GRUPPEN_ARTEN = {
+    "vergleichstyp": "Vergleichstyp",
+    "land": "Land",
+    "traegerart": "Trägerart",
+    "nachbarn": "Nächste Nachbarn (ähnliche Kennzahlen)",
+    "ring": "Vergleichsring (freie Liste)",
+}
+MIN_GEMEINSAM = 5          # figures two Jobcenter must both have defined to get a distance
+STANDARD_MONATE = 36       # default length of the time series
+RINGE = paths.PARAMETERS / "ringe"
+EIGENE = paths.PARAMETERS / "eigene"
+EXPORTE = paths.ROOT / "exports"
+LEER = "–"                 # shown for an undefined value
+CSV_OPTIONEN = {"sep": ";", "decimal": ","}   # German spreadsheet convention
+CSV_KENNUNGEN = ("jobcenter_id", "monat", "kennzahl", "geschlecht")
+GRUND_NUR_INSGESAMT = "nur für Geschlecht „insgesamt“ definiert (Geldleistungen liegen nicht nach Geschlecht vor)"
+
+FARBE = {"jobcenter": "#08519c", "gruppe": "#e6550d", "median": "#636363", "band": "#bdbdbd",
+         "bund": "#31a354", "besser": "#2166ac", "schlechter": "#b2182b", "gleich": "#737373",
+         "kontext": "#737373"}
+
+
+# --------------------------------------------------------------------------- selection
+
+
+@dataclass(frozen=True)
+class Ring:
+    """A saved Vergleichsring: a free, user-defined list of Jobcenter."""
+
+    name: str
+    mitglieder: tuple[str, ...]
+    beschreibung: str = ""
+
+    def __post_init__(self):
+        if not str(self.name).strip():
+            raise ValueError("Ein Vergleichsring braucht einen Namen.")
+        ids = tuple(dict.fromkeys(str(m).strip() for m in self.mitglieder if str(m).strip()))
+        if not ids:
+            raise ValueError(f"Vergleichsring „{self.name}“ hat keine Mitglieder.")
+        object.__setattr__(self, "mitglieder", ids)
+
+
+@dataclass(frozen=True)
+class Auswahl:
+    """What the explorer shows. ``von``/``bis`` None: the last STANDARD_MONATE months up to Datenstand."""
+
+    jobcenter_id: str
+    kennzahl: str = "K2"
+    geschlecht: str = "insgesamt"
+    von: str | None = None
+    bis: str | None = None
+    gruppe_art: str = "vergleichstyp"
+    k: int = 10
+    ring: Ring | None = field(default=None)
+
+    def __post_init__(self):
+        object.__setattr__(self, "jobcenter_id", str(self.jobcenter_id))
+        if self.kennzahl not in KENNZAHLEN:
+            raise ValueError(f"Unbekannte Kennzahl „{self.kennzahl}“.")
+        if self.geschlecht not in GESCHLECHTER:
+            raise ValueError(f"Unbekanntes Geschlecht „{self.geschlecht}“ (erlaubt: {', '.join(GESCHLECHTER)}).")
+        if self.gruppe_art not in GRUPPEN_ARTEN:
+            raise ValueError(f"Unbekannte Vergleichsgruppe „{self.gruppe_art}“.")
+        if int(self.k) < 1:
+            raise ValueError("k muss mindestens 1 sein.")
+        object.__setattr__(self, "k", int(self.k))
+        if self.gruppe_art == "ring" and self.ring is None:
+            raise ValueError("Für die Vergleichsgruppe „Vergleichsring“ fehlt der Ring.")
+        for monat in (self.von, self.bis):
+            if monat is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", monat):
+                raise ValueError(f"Monat „{monat}“ ist nicht im Format JJJJ-MM.")
+        if self.von and self.bis and self.von > self.bis:
+            raise ValueError(f"Zeitraum: {self.von} liegt nach {self.bis}.")
+
+
+def _monat_plus(monat: str, n: int) -> str:
+    return str(pd.Period(monat, freq="M") + n)
+
+
+def monat_text(monat: str) -> str:
+    """"2026-08" -> "August 2026"."""
+    return f"{DE_ZEIT['months'][int(monat[5:]) - 1]} {monat[:4]}"
+
+
+def monate(m) -> list[str]:
+    """All months of the mart, oldest first."""
+    return [str(p) for p in pd.period_range(m.meta["erster_monat"], m.meta["datenstand"], freq="M")]
+
+
+def vervollstaendigt(m, a: Auswahl) -> Auswahl:
+    """The selection with von/bis filled in and clipped to the months of the mart."""
+    alle = monate(m)
+    bis = min(max(a.bis or alle[-1], alle[0]), alle[-1])
+    von = a.von or _monat_plus(bis, -(STANDARD_MONATE - 1))
+    von = min(max(von, alle[0]), bis)
+    if a.jobcenter_id not in set(m.jobcenter["jobcenter_id"]):
+        raise KeyError(f"Jobcenter „{a.jobcenter_id}“ ist im Datenbestand nicht vorhanden.")
+    return replace(a, von=von, bis=bis)
+
+
+def standard_auswahl(m, jobcenter_id: str | None = None, **kw) -> Auswahl:
+    """A complete default selection (first Jobcenter by id if none is given)."""
+    jid = jobcenter_id or sorted(m.jobcenter["jobcenter_id"])[0]
+    return vervollstaendigt(m, Auswahl(jobcenter_id=jid, **kw))
+
+
+# --------------------------------------------------------------------------- options for widgets
+
+
+def jobcenter_optionen(m) -> list[tuple[str, str]]:
+    """(label "Name (id)", id) for every Jobcenter, sorted by name."""
+    jc = m.jobcenter.sort_values(["name", "jobcenter_id"])
+    return [(f"{n} ({j})", j) for n, j in zip(jc["name"], jc["jobcenter_id"])]
+
+
+def jobcenter_aus_text(m, text: str) -> str | None:
+    """The id for a picker text: "Name (id)", a bare id, or a name matching exactly one Jobcenter."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    ids = set(m.jobcenter["jobcenter_id"])
+    hit = re.search(r"\(([^()]+)\)\s*$", text)
+    if hit and hit.group(1) in ids:
+        return hit.group(1)
+    if text in ids:
+        return text
+    names = m.jobcenter[m.jobcenter["name"].str.casefold() == text.casefold()]
+    return names["jobcenter_id"].iloc[0] if len(names) == 1 else None
+
+
+def kennzahl_optionen() -> list[tuple[str, str]]:
+    """(label, code) for all 15 figures, grouped by goal (Ziel 1, 2, 3)."""
+    return [(f"Ziel {k.ziel} · {k.code} {k.kurz}", k.code)
+            for k in sorted(KENNZAHLEN.values(), key=lambda k: (k.ziel, list(KENNZAHLEN).index(k.code)))]
+
+
+def erklaerung(code: str) -> str:
+    """One line explaining a figure: full name, goal and how to read it."""
+    k = KENNZAHLEN[code]
+    art = "Kennzahl" if k.ist_kennzahl else "Ergänzungsgröße"
+    extra = "; nur für „insgesamt“" if k.nur_insgesamt else ""
+    return f"{k.code} – {k.name} ({art} zu Ziel {k.ziel}: {ZIELE[k.ziel]}). Lesart: {k.lesart}{extra}."
+
+
+def gruppe_optionen(m, jobcenter_id: str) -> list[tuple[str, str]]:
+    """(label, gruppe_art) naming the concrete groups of a Jobcenter."""
+    info = m.jobcenter_info(jobcenter_id)
+    jc = m.jobcenter
+    n = {col: int((jc[col] == info[col]).sum()) for col in ("vergleichstyp", "land", "traegerart")}
+    return [
+        (f"Vergleichstyp {info['vergleichstyp']} ({n['vergleichstyp']} Jobcenter)", "vergleichstyp"),
+        (f"Land {info['land_name']} ({n['land']} Jobcenter)", "land"),
+        (f"Trägerart {info['traegerart']} ({n['traegerart']} Jobcenter)", "traegerart"),
+        ("Nächste Nachbarn (ähnliche Kennzahlen)", "nachbarn"),
+        ("Vergleichsring (freie Liste)", "ring"),
+    ]
+
+
+# --------------------------------------------------------------------------- nearest neighbours
+
+
+@lru_cache(maxsize=16)
+def zwerte(m, monat: str, geschlecht: str) -> pd.DataFrame:
+    """Standardised figures (z-scores over all Jobcenter) at one month: index jobcenter_id.
+
+    NaN where a figure is undefined; figures with fewer than two defined values or sd 0 are dropped.
+    """
+    codes = list(codes_for(geschlecht))
+    e = m.ergebnisse(ebene="jobcenter", monat=monat, geschlecht=geschlecht, kennzahl=codes,
+                     columns=["id", "kennzahl", "wert"])
+    wide = e.pivot(index="id", columns="kennzahl", values="wert").reindex(
+        index=sorted(m.jobcenter["jobcenter_id"]), columns=codes)
+    wide.index.name = "jobcenter_id"
+    sd = wide.std(ddof=0)
+    keep = (wide.count() >= 2) & (sd > 0)
+    wide = wide.loc[:, keep]
+    return (wide - wide.mean()) / sd[keep]
+
+
+def distanzen_aus_z(z: pd.DataFrame, jobcenter_id: str, min_gemeinsam: int = MIN_GEMEINSAM) -> pd.DataFrame:
+    """Distance of one Jobcenter to all others: RMS of z differences over figures defined for both.
+
+    Returns jobcenter_id, distanz (NaN if fewer than min_gemeinsam common figures), gemeinsam,
+    sorted by distance (then id); the Jobcenter itself is not in the result.
+    """
+    if jobcenter_id not in z.index:
+        raise KeyError(f"Jobcenter „{jobcenter_id}“ ist im Datenbestand nicht vorhanden.")
+    others = z.drop(index=jobcenter_id)
+    diff = others.to_numpy() - z.loc[jobcenter_id].to_numpy()[None, :]
+    common = ~np.isnan(diff)
+    n = common.sum(axis=1)
+    sq = np.where(common, diff * diff, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = np.sqrt(sq / n)
+    dist[n < min_gemeinsam] = np.nan
+    out = pd.DataFrame({"jobcenter_id": others.index.astype(str), "distanz": dist, "gemeinsam": n})
+    return out.sort_values(["distanz", "jobcenter_id"], na_position="last", kind="stable").reset_index(drop=True)
+
+
+def distanzen(m, jobcenter_id: str, monat: str, geschlecht: str) -> pd.DataFrame:
+    """distanzen_aus_z on the mart, with the Jobcenter names."""
+    d = distanzen_aus_z(zwerte(m, monat, geschlecht), str(jobcenter_id))
+    return d.merge(m.jobcenter[["jobcenter_id", "name"]], on="jobcenter_id", how="left")[
+        ["jobcenter_id", "name", "distanz", "gemeinsam"]]
+
+
+def nachbarn(m, jobcenter_id: str, monat: str, geschlecht: str, k: int) -> pd.DataFrame:
+    """The k nearest neighbours (fewer if fewer have a defined distance); never the Jobcenter itself."""
+    d = distanzen(m, jobcenter_id, monat, geschlecht)
+    return d[d["distanz"].notna()].head(int(k)).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def mitglieder(m, a: Auswahl) -> list[str]:
+    """Ids of the comparison group's members, sorted."""
+    jc = m.jobcenter
+    if a.gruppe_art in ("vergleichstyp", "land", "traegerart"):
+        wert = m.jobcenter_info(a.jobcenter_id)[a.gruppe_art]
+        return sorted(jc.loc[jc[a.gruppe_art] == wert, "jobcenter_id"])
+    if a.gruppe_art == "nachbarn":
+        a = vervollstaendigt(m, a)
+        nb = nachbarn(m, a.jobcenter_id, a.bis, a.geschlecht, a.k)
+        return sorted([a.jobcenter_id, *nb["jobcenter_id"]])
+    unknown = sorted(set(a.ring.mitglieder) - set(jc["jobcenter_id"]))
+    if unknown:
+        raise KeyError(f"Vergleichsring „{a.ring.name}“: unbekannte Jobcenter {', '.join(unknown)}.")
+    return sorted(a.ring.mitglieder)
+
+
+def gruppe_name(m, a: Auswahl) -> str:
+    info = m.jobcenter_info(a.jobcenter_id)
+    if a.gruppe_art == "vergleichstyp":
+        return f"Vergleichstyp {info['vergleichstyp']}"
+    if a.gruppe_art == "land":
+        return f"Land {info['land_name']}"
+    if a.gruppe_art == "traegerart":
+        return f"Trägerart {info['traegerart']}"
+    if a.gruppe_art == "nachbarn":
+        return f"{info['name']} und {a.k} nächste Nachbarn"
+    return a.ring.name
+
+
+@lru_cache(maxsize=32)
+def _gruppe_summe(m, members: tuple[str, ...]) -> pd.DataFrame:
+    return m.gruppe(list(members), name="gruppe")
+
+
+def gruppe_werte(m, a: Auswahl) -> pd.DataFrame:
+    """The group's own figures (from summed inputs): monat, geschlecht, kennzahl, wert, grund."""
+    cols = ["monat", "geschlecht", "kennzahl", "wert", "grund"]
+    if a.gruppe_art in ("vergleichstyp", "land", "traegerart"):
+        gid = m.jobcenter_info(a.jobcenter_id)[a.gruppe_art]
+        return m.ergebnisse(ebene=a.gruppe_art, id=gid, columns=cols)
+    return _gruppe_summe(m, tuple(mitglieder(m, a)))[cols]
+
+
+def _grund_text(grund: str, gruppe: bool = False) -> str:
+    if not grund:
+        return ""
+    if grund == "nur_insgesamt":
+        return GRUND_NUR_INSGESAMT
+    if gruppe:
+        return GRUENDE_GRUPPE.get(grund, GRUENDE.get(grund, grund))
+    return GRUENDE.get(grund, grund)
+
+
+# --------------------------------------------------------------------------- views (data)
+
+
+def reihen(m, a: Auswahl, kennzahlen: list[str] | None = None) -> pd.DataFrame:
+    """Per figure and month of the period: the Jobcenter, the group (own value, median, quartiles,
+    number of members with a value) and the Bund. The basis of the time series and the export."""
+    a = vervollstaendigt(m, a)
+    codes = list(kennzahlen or [a.kennzahl])
+    months = [x for x in monate(m) if a.von <= x <= a.bis]
+    grid = pd.MultiIndex.from_product([codes, months], names=["kennzahl", "monat"]).to_frame(index=False)
+    members = mitglieder(m, a)
+    mw = m.ergebnisse(ebene="jobcenter", id=members, kennzahl=codes, geschlecht=a.geschlecht,
+                      columns=["id", "monat", "kennzahl", "wert"])
+    mw = mw[mw["monat"].between(a.von, a.bis)]
+    g = mw.groupby(["kennzahl", "monat"])["wert"]
+    dist = pd.DataFrame({"gruppe_median": g.median(), "gruppe_q1": g.quantile(0.25),
+                         "gruppe_q3": g.quantile(0.75), "gruppe_n": g.count()}).reset_index()
+    own = m.ergebnisse(ebene="jobcenter", id=a.jobcenter_id, kennzahl=codes, geschlecht=a.geschlecht,
+                       columns=["monat", "kennzahl", "wert", "grund"]).rename(
+        columns={"wert": "jobcenter_wert", "grund": "jobcenter_grund"})
+    grp = gruppe_werte(m, a)
+    grp = grp[(grp["geschlecht"] == a.geschlecht) & grp["kennzahl"].isin(codes)].drop(columns="geschlecht")
+    grp = grp.rename(columns={"wert": "gruppe_wert", "grund": "gruppe_grund"})
+    bund = m.ergebnisse(ebene="bund", kennzahl=codes, geschlecht=a.geschlecht,
+                        columns=["monat", "kennzahl", "wert", "grund"]).rename(
+        columns={"wert": "bund_wert", "grund": "bund_grund"})
+    df = grid
+    for part in (own, grp, dist, bund):
+        df = df.merge(part, on=["kennzahl", "monat"], how="left")
+    nur = df["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt) & (a.geschlecht != "insgesamt")
+    for col in ("jobcenter_grund", "gruppe_grund", "bund_grund"):
+        df[col] = df[col].fillna("").astype(str)
+        df.loc[nur, col] = "nur_insgesamt"
+        missing = df[col.replace("_grund", "_wert")].isna() & (df[col] == "")
+        df.loc[missing, col] = "fehlt"
+    df["gruppe_n"] = df["gruppe_n"].fillna(0).astype(int)
+    df.insert(0, "jobcenter_id", a.jobcenter_id)
+    df.insert(1, "geschlecht", a.geschlecht)
+    return df[["jobcenter_id", "geschlecht", "kennzahl", "monat", "jobcenter_wert", "jobcenter_grund",
+               "gruppe_wert", "gruppe_grund", "gruppe_median", "gruppe_q1", "gruppe_q3", "gruppe_n",
+               "bund_wert", "bund_grund"]]
+
+
+def zeitreihe(m, a: Auswahl) -> pd.DataFrame:
+    """The chosen figure over the period (see ``reihen``)."""
+    return reihen(m, a)
+
+
+def _guete(wert, richtung: int):
+    """Value oriented so that larger = better (context figures: larger = higher)."""
+    return -wert if richtung == -1 else wert
+
+
+def rangliste(m, a: Auswahl) -> pd.DataFrame:
+    """The group's ranking for the chosen month: 1 = best (direction-aware; context: 1 = highest).
+
+    The chosen Jobcenter is ranked too when it is not a member of a ring (``mitglied`` False).
+    Ties share the best rank; undefined values get no rank and come last.
+    """
+    a = vervollstaendigt(m, a)
+    members = mitglieder(m, a)
+    ids = sorted(set(members) | {a.jobcenter_id})
+    e = m.ergebnisse(ebene="jobcenter", id=ids, monat=a.bis, geschlecht=a.geschlecht, kennzahl=a.kennzahl,
+                     columns=["id", "wert", "grund"]).rename(columns={"id": "jobcenter_id"})
+    df = pd.DataFrame({"jobcenter_id": ids}).merge(e, on="jobcenter_id", how="left")
+    df = df.merge(m.jobcenter[["jobcenter_id", "name"]], on="jobcenter_id", how="left")
+    df["grund"] = df["grund"].fillna("nur_insgesamt" if KENNZAHLEN[a.kennzahl].nur_insgesamt
+                                     and a.geschlecht != "insgesamt" else "fehlt")
+    score = _guete(df["wert"], KENNZAHLEN[a.kennzahl].richtung)
+    df["rang"] = score.rank(method="min", ascending=False).astype("Int64")
+    df["rang_n"] = int(df["wert"].notna().sum())
+    df["auswahl"] = df["jobcenter_id"] == a.jobcenter_id
+    df["mitglied"] = df["jobcenter_id"].isin(members)
+    df = df.sort_values(["rang", "name"], na_position="last", kind="stable").reset_index(drop=True)
+    return df[["rang", "rang_n", "jobcenter_id", "name", "wert", "grund", "auswahl", "mitglied"]]
+
+
+def einordnung(wert: float, andere: np.ndarray, richtung: int) -> tuple[float, float]:
+    """(share of the others the value is better than in %, distance to their median in IQR units),
+    both oriented so that positive/right = better (context: = higher). Ties count half."""
+    andere = np.asarray(andere, dtype=float)
+    andere = andere[~np.isnan(andere)]
+    if np.isnan(wert) or len(andere) == 0:
+        return math.nan, math.nan
+    s, o = _guete(wert, richtung), _guete(andere, richtung)
+    anteil = float(((o < s).sum() + 0.5 * (o == s).sum()) / len(o) * 100)
+    q1, med, q3 = np.quantile(o, [0.25, 0.5, 0.75])
+    spread = q3 - q1 if q3 > q1 else (o.std() if o.std() > 0 else math.nan)
+    return anteil, float((s - med) / spread) if spread == spread else math.nan
+
+
+def profil(m, a: Auswahl) -> pd.DataFrame:
+    """All figures of the Jobcenter at the chosen month relative to its group.
+
+    ``anteil_besser``: % of the other members with a defined value that the Jobcenter is better
+    than (right = better; for context figures: % with a lower value). ``abstand``: distance to the
+    other members' median in interquartile ranges, same orientation.
+    """
+    a = vervollstaendigt(m, a)
+    codes = list(codes_for(a.geschlecht))
+    r = reihen(m, replace(a, von=a.bis), codes)
+    members = mitglieder(m, a)
+    mw = m.ergebnisse(ebene="jobcenter", id=[x for x in members if x != a.jobcenter_id], monat=a.bis,
+                      geschlecht=a.geschlecht, kennzahl=codes, columns=["kennzahl", "wert"])
+    rows = []
+    for row in r.itertuples(index=False):
+        k = KENNZAHLEN[row.kennzahl]
+        anteil, abstand = einordnung(row.jobcenter_wert, mw.loc[mw["kennzahl"] == row.kennzahl, "wert"].to_numpy(),
+                                     k.richtung)
+        if math.isnan(anteil):
+            lesart = ""
+        elif k.richtung == 0:
+            lesart = "kontext"
+        else:
+            lesart = "besser" if anteil > 50 else "schlechter" if anteil < 50 else "gleich"
+        rows.append({"kennzahl": k.code, "kurz": k.kurz, "ziel": k.ziel, "richtung": k.richtung,
+                     "kontext": k.richtung == 0, "anteil_besser": anteil, "abstand": abstand, "lesart": lesart})
+    return r.merge(pd.DataFrame(rows), on="kennzahl")
+
+
+# --------------------------------------------------------------------------- German formatting
+
+
+def zahl(x, stellen: int = 1) -> str:
+    """German number: decimal comma, thousands dot, typographic minus; "–" if undefined."""
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return LEER
+    s = f"{abs(float(x)):,.{stellen}f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return ("\u2212" if float(x) < 0 and s.strip("0,.") else "") + s
+
+
+def deutsch(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
+    """The given columns, renamed; numbers as German text ("–" if undefined)."""
+    out = df[list(spalten)].copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(zahl)
+    return out.rename(columns=spalten)
+
+
+ZEITREIHE_SPALTEN = {"monat": "Monat", "jobcenter_wert": "Jobcenter", "gruppe_wert": "Gruppe (Summe)",
+                     "gruppe_median": "Median der Gruppe", "gruppe_q1": "1. Quartil", "gruppe_q3": "3. Quartil",
+                     "bund_wert": "Bund"}
+RANGLISTE_SPALTEN = {"rang": "Rang", "name": "Jobcenter", "jobcenter_id": "Kennung", "wert": "Wert"}
+PROFIL_SPALTEN = {"kennzahl": "Kennzahl", "kurz": "Bezeichnung", "jobcenter_wert": "Jobcenter",
+                  "gruppe_median": "Median der Gruppe", "anteil_besser": "übertrifft % der Gruppe"}
+
+
+def _mit_grund(wert, grund: str, gruppe: bool, hinweise: list[str], wer: str) -> str:
+    if isinstance(wert, float) and math.isnan(wert):
+        text = _grund_text(grund, gruppe)
+        if text:
+            hinweise.append(f"{wer}: {text}")
+    return zahl(wert)
+
+
+def tabelle(m, a: Auswahl) -> pd.DataFrame:
+    """The numbers of the profile as German text: one row per figure at the chosen month.
+
+    Undefined values are "–"; the column "Hinweis" says why.
+    """
+    a = vervollstaendigt(m, a)
+    p = profil(m, a)
+    rang = {c: rangliste(m, replace(a, kennzahl=c)) for c in p["kennzahl"]}
+    out = []
+    for row in p.itertuples(index=False):
+        hinweise: list[str] = []
+        rl = rang[row.kennzahl]
+        eigen = rl[rl["auswahl"]].iloc[0]
+        out.append({
+            "Kennzahl": row.kennzahl,
+            "Bezeichnung": row.kurz,
+            "Lesart": KENNZAHLEN[row.kennzahl].lesart,
+            "Jobcenter": _mit_grund(row.jobcenter_wert, row.jobcenter_grund, False, hinweise, "Jobcenter"),
+            "Gruppe (Summe)": _mit_grund(row.gruppe_wert, row.gruppe_grund, True, hinweise, "Gruppe"),
+            "Median der Gruppe": zahl(row.gruppe_median),
+            "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else f"{zahl(row.gruppe_q1)} bis {zahl(row.gruppe_q3)}",
+            "Bund": _mit_grund(row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
+            "Rang": LEER if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
+            "Einordnung": {"besser": "besser als der Median", "schlechter": "schlechter als der Median",
+                           "gleich": "gleich dem Median", "kontext": "Kontext (ohne Wertung)"}.get(row.lesart, LEER),
+            "Hinweis": "; ".join(dict.fromkeys(hinweise)),
+        })
+    return pd.DataFrame(out)
+
+
+def hinweise(m, a: Auswahl) -> list[str]:
+    """German notes on the selection: demo data, restricted figures, unusable groups."""
+    a = vervollstaendigt(m, a)
+    notes = []
+    if m.meta.get("demo"):
+        notes.append("Demodaten: alle Zahlen sind synthetisch erzeugt und keine amtlichen Werte.")
+    if m.meta.get("vergleichstypen_synthetisch") and a.gruppe_art == "vergleichstyp":
+        notes.append("Die Vergleichstypen der Demodaten sind synthetisch zugeordnet, nicht die amtlichen.")
+    k = KENNZAHLEN[a.kennzahl]
+    if k.nur_insgesamt and a.geschlecht != "insgesamt":
+        notes.append(f"{k.code} ist {GRUND_NUR_INSGESAMT}.")
+    if a.gruppe_art == "nachbarn":
+        n = len(mitglieder(m, a)) - 1
+        if n < a.k:
+            notes.append(f"Nur {n} Nachbarn mit mindestens {MIN_GEMEINSAM} gemeinsam definierten Kennzahlen gefunden.")
+    return notes
+
+
+# --------------------------------------------------------------------------- charts
+
+DE_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"]}
+DE_ZEIT = {
+    "dateTime": "%A, der %e. %B %Y, %X", "date": "%d.%m.%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+    "days": ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+    "shortDays": ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
+    "months": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+               "November", "Dezember"],
+    "shortMonths": ["Jan", "Feb", "Mrz", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"],
+}
+EMBED_OPTIONEN = {"actions": False, "renderer": "svg", "formatLocale": DE_FORMAT, "timeFormatLocale": DE_ZEIT}
+
+
+def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> alt.Chart:
+    """Jobcenter, group value, group median with quartile band, Bund over time."""
+    k = KENNZAHLEN[kennzahl]
+    d = df.assign(datum=pd.to_datetime(df["monat"] + "-01"))
+    namen = {"jobcenter_wert": jobcenter, "gruppe_wert": f"{gruppe} (Summe)",
+             "gruppe_median": f"{gruppe} (Median)", "bund_wert": "Bund"}
+    long = d.melt(id_vars=["datum", "monat"], value_vars=list(namen), var_name="reihe", value_name="wert")
+    long["reihe"] = long["reihe"].map(namen)
+    farben = [FARBE["jobcenter"], FARBE["gruppe"], FARBE["median"], FARBE["bund"]]
+    x = alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y"))
+    band = alt.Chart(d).mark_area(color=FARBE["band"], opacity=0.45).encode(
+        x=x, y="gruppe_q1:Q", y2="gruppe_q3:Q",
+        tooltip=[alt.Tooltip("monat:N", title="Monat"),
+                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=",.1f"),
+                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=",.1f")])
+    lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+        color=alt.Color("reihe:N", title=None, sort=list(namen.values()),
+                        scale=alt.Scale(domain=list(namen.values()), range=farben),
+                        legend=alt.Legend(orient="bottom", columns=2)),
+        strokeDash=alt.condition(alt.datum.reihe == namen["gruppe_median"], alt.value([4, 3]), alt.value([1, 0])),
+        tooltip=[alt.Tooltip("reihe:N", title="Reihe"), alt.Tooltip("monat:N", title="Monat"),
+                 alt.Tooltip("wert:Q", title="Wert in %", format=",.1f")])
+    return (band + lines).properties(
+        width=620, height=300,
+        title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
+
+
+def rangliste_auszug(df: pd.DataFrame, maximal: int = 40) -> pd.DataFrame:
+    """At most ``maximal`` rows for the chart: the best and worst ten and the chosen one's neighbourhood."""
+    if len(df) <= maximal:
+        return df
+    keep = np.zeros(len(df), dtype=bool)
+    keep[:10] = True
+    keep[-10:] = True
+    for pos in np.flatnonzero(df["auswahl"].to_numpy()):   # none if its value is undefined
+        keep[max(pos - 5, 0):pos + 6] = True
+    return df[keep]
+
+
+def diagramm_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> alt.Chart:
+    """Horizontal bars, best first; the chosen Jobcenter highlighted."""
+    k = KENNZAHLEN[kennzahl]
+    d = rangliste_auszug(df[df["wert"].notna()]).copy()
+    d["label"] = d["rang"].astype(str) + ". " + d["name"]
+    hoehe = max(120, 16 * len(d))
+    return alt.Chart(d).mark_bar().encode(
+        y=alt.Y("label:N", sort=list(d["label"]), title=None),
+        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=",.1f")),
+        color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
+        tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
+                 alt.Tooltip("wert:Q", title="Wert in %", format=",.1f")],
+    ).properties(width=520, height=hoehe, title=alt.Title(
+        f"Rangliste {k.code}, {monat_text(monat)}", subtitle=("1 = höchster Wert (Kontextgröße, keine Wertung)"
+                                                     if k.richtung == 0 else f"1 = bester Wert ({k.lesart})")))
+
+
+def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
+    """Parallel-dot profile: share of the group the Jobcenter is better than; right = better.
+    Context figures in a separate, neutral panel (right = higher value)."""
+    d = df.copy()
+    d["label"] = d["kennzahl"] + " " + d["kurz"]
+    d["mitte"] = 50.0   # the rule from the group's middle to the Jobcenter's position
+
+    def panel(part: pd.DataFrame, titel: str, x_titel: str, farbe) -> alt.LayerChart:
+        base = alt.Chart(part).encode(y=alt.Y("label:N", sort=list(part["label"]), title=None))
+        achse = alt.X("anteil_besser:Q", scale=alt.Scale(domain=[0, 100]), title=x_titel)
+        rule = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(strokeDash=[4, 3], color=FARBE["median"]).encode(x="x:Q")
+        strich = base.mark_rule(color=FARBE["band"], strokeWidth=2).encode(x="mitte:Q", x2=alt.X2("anteil_besser:Q"))
+        punkte = base.mark_circle(size=110, opacity=1).encode(
+            x=achse, color=farbe,
+            tooltip=[alt.Tooltip("label:N", title="Kennzahl"),
+                     alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=",.1f"),
+                     alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=",.1f"),
+                     alt.Tooltip("anteil_besser:Q", title="Anteil übertroffen in %", format=",.0f")])
+        return (strich + rule + punkte).properties(width=480, height=22 * max(len(part), 1), title=titel)
+
+    wertung = d[~d["kontext"]]
+    kontext = d[d["kontext"]]
+    farbe = alt.Color("lesart:N", title=None, scale=alt.Scale(
+        domain=["besser", "gleich", "schlechter"], range=[FARBE["besser"], FARBE["gleich"], FARBE["schlechter"]]),
+        legend=alt.Legend(orient="bottom"))
+    oben = panel(wertung, "Kennzahlen mit Wertung: rechts = besser als die Gruppe",
+                 "Anteil der Gruppenmitglieder, die das Jobcenter übertrifft (%)", farbe)
+    unten = panel(kontext, "Kontextgrößen (ohne Wertung): rechts = höherer Wert",
+                  "Anteil der Gruppenmitglieder mit niedrigerem Wert (%)", alt.value(FARBE["kontext"]))
+    return alt.vconcat(oben, unten).resolve_scale(color="independent")
+
+
+def diagramm_modus() -> str:
+    """"widget" (altair JupyterChart, offline) when anywidget and vl-convert are installed — the
+    JupyterLab env; "text" otherwise (CI env, nbval): a table plus the raw vega-lite v6 bundle.
+    HANDBUCH_DIAGRAMME=text forces the fallback."""
+    if os.environ.get("HANDBUCH_DIAGRAMME") == "text":
+        return "text"
+    return "widget" if find_spec("anywidget") and find_spec("vl_convert") else "text"
+
+
+class _Ersatz:
+    """Fallback display: frontends that render vega-lite v6 show the chart, others the table."""
+
+    def __init__(self, chart: alt.TopLevelMixin, daten: pd.DataFrame | None):
+        self.chart, self.daten = chart, daten
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        tabelle_html = "" if self.daten is None else self.daten.to_html(index=False, na_rep=LEER)
+        hinweis = ("<p><em>Diagramme erscheinen in JupyterLab mit der Umgebung aus <code>make lab</code> "
+                   "(anywidget, vl-convert); hier die Zahlen als Tabelle.</em></p>")
+        return {"application/vnd.vegalite.v6+json": self.chart.to_dict(),
+                "text/html": hinweis + tabelle_html,
+                "text/plain": "<Diagramm: in JupyterLab mit `make lab` sichtbar>"}
+
+
+_OFFLINE = False
+
+
+def anzeige(chart: alt.TopLevelMixin, daten: pd.DataFrame | None = None):
+    """Something to ``display()``: an offline altair JupyterChart in Lab, else the fallback."""
+    global _OFFLINE
+    if diagramm_modus() == "widget":
+        if not _OFFLINE:
+            alt.JupyterChart.enable_offline()
+            _OFFLINE = True
+        return alt.JupyterChart(chart, embed_options=EMBED_OPTIONEN)
+    return _Ersatz(chart, daten)
+
+
+# --------------------------------------------------------------------------- CSV export
+
+
+def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
+    """All figures defined for the gender over the period: Jobcenter, group, Bund (full precision)."""
+    a = vervollstaendigt(m, a)
+    df = reihen(m, a, list(codes_for(a.geschlecht)))
+    df.insert(1, "jobcenter_name", m.jobcenter_info(a.jobcenter_id)["name"])
+    df.insert(2, "gruppe", gruppe_name(m, a))
+    df["datenbasis"] = (f"{'synthetische Demodaten' if m.meta.get('demo') else 'Statistik der BA'}, "
+                        f"Datenstand {m.meta['datenstand']}")
+    return df
+
+
+def schreibe_csv(df: pd.DataFrame, pfad: Path | str) -> Path:
+    """CSV for German spreadsheets (;, decimal comma, UTF-8 with BOM), full float precision."""
+    pfad = Path(pfad)
+    pfad.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(pfad, index=False, encoding="utf-8-sig", **CSV_OPTIONEN)
+    return pfad
+
+
+def lese_csv(pfad: Path | str) -> pd.DataFrame:
+    """Read an explorer CSV back (ids and reasons as text, numbers as exact floats)."""
+    kopf = pd.read_csv(pfad, encoding="utf-8-sig", nrows=0, sep=CSV_OPTIONEN["sep"]).columns
+    text = [c for c in kopf if c in CSV_KENNUNGEN or c.endswith("_grund") or not c.endswith(("_wert", "_median",
+                                                                                             "_q1", "_q3", "_n"))]
+    df = pd.read_csv(pfad, encoding="utf-8-sig", dtype={c: str for c in text}, keep_default_na=False,
+                     na_values=[""], **CSV_OPTIONEN)
+    for col in text:
+        df[col] = df[col].fillna("")
+    return df
+
+
+def slug(text: str) -> str:
+    """File-name-safe lower-case slug (German umlauts transliterated)."""
+    t = str(text).lower()
+    for a_, b_ in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        t = t.replace(a_, b_)
+    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
+    return t or "auswahl"
+
+
+def export_dateiname(a: Auswahl) -> str:
+    return f"explorer_{a.jobcenter_id}_{a.gruppe_art}_{a.geschlecht}_{a.von}_{a.bis}.csv"
+
+
+def exportiere(m, a: Auswahl, ordner: Path | str = EXPORTE) -> Path:
+    a = vervollstaendigt(m, a)
+    return schreibe_csv(export_tabelle(m, a), Path(ordner) / export_dateiname(a))
+
+
+def download_link(pfad: Path | str, text: str = "CSV herunterladen") -> str:
+    """HTML link carrying the file as a data URI (works without a file server)."""
+    pfad = Path(pfad)
+    data = base64.b64encode(pfad.read_bytes()).decode("ascii")
+    return (f'<a download="{html.escape(pfad.name)}" href="data:text/csv;charset=utf-8;base64,{data}">'
+            f"{html.escape(text)} ({html.escape(pfad.name)})</a>")
+
+
+# --------------------------------------------------------------------------- rings (YAML)
+
+
+def lade_ring(pfad: Path | str) -> Ring:
+    """A Vergleichsring from YAML: name, beschreibung, mitglieder (ids as quoted strings)."""
+    pfad = Path(pfad)
+    data = yaml.safe_load(pfad.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or "mitglieder" not in data:
+        raise ValueError(f"{pfad.name}: erwartet werden die Schlüssel name, beschreibung, mitglieder.")
+    roh = data["mitglieder"] or []
+    nicht_text = [str(x) for x in roh if not isinstance(x, str)]
+    if nicht_text:
+        raise ValueError(f"{pfad.name}: Jobcenter-Kennungen bitte in Anführungszeichen schreiben "
+                         f"(z. B. \"05315\"), sonst gehen führende Nullen verloren: {', '.join(nicht_text)}")
+    return Ring(name=str(data.get("name") or pfad.stem), mitglieder=tuple(roh),
+                beschreibung=str(data.get("beschreibung") or ""))
+
+
+def ringe(ordner: Path | str = RINGE) -> dict[str, Ring]:
+    """All saved rings by file stem."""
+    ordner = Path(ordner)
+    return {p.stem: lade_ring(p) for p in sorted(ordner.glob("*.yml"))} if ordner.is_dir() else {}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every string that starts with a digit ("05315", "2026-08"): other YAML readers
+    (YAML 1.2, spreadsheets) would otherwise turn ids into numbers and drop the leading zeros."""
+
+
+def _str(dumper: yaml.SafeDumper, text: str):
+    style = '"' if re.match(r"[0-9+\-.]", text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _yaml(data: dict) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=100)
+
+
+def speichere_ring(ring: Ring, ordner: Path | str = RINGE) -> Path:
+    pfad = Path(ordner) / f"{slug(ring.name)}.yml"
+    pfad.parent.mkdir(parents=True, exist_ok=True)
+    pfad.write_text(_yaml({"name": ring.name, "beschreibung": ring.beschreibung,
+                           "mitglieder": list(ring.mitglieder)}), encoding="utf-8")
+    return pfad
+
+
+def ring_aus_text(m, text: str, name: str = "Eigene Liste", beschreibung: str = "") -> Ring:
+    """A ring from free text: ids or "Name (id)" entries separated by commas, semicolons or lines."""
+    teile = [t.strip() for t in re.split(r"[,;\n]+", text or "") if t.strip()]
+    ids, unbekannt = [], []
+    for t in teile:
+        jid = jobcenter_aus_text(m, t)
+        (ids if jid else unbekannt).append(jid or t)
+    if unbekannt:
+        raise KeyError(f"Unbekannte Jobcenter: {', '.join(unbekannt)}")
+    return Ring(name=name, mitglieder=tuple(ids), beschreibung=beschreibung)
+
+
+# --------------------------------------------------------------------------- papermill parameter file
+#
+# Written in the format the page runner reads (helpers.pipeline.config.ParameterFile; every
+# parameters/eigene/*.yml is merged with parameters/pages.yml by `python -m helpers run`):
+#   art "jobcenter"       -> sets: {<name>: {template: notebooks/jobcenter.ipynb, entities: jobcenter,
+#                            ids: [<id>], output, title, parameters: {jobcenter_id, monat, geschlecht}}}
+#   art "ring"            -> vergleichsringe: [{name, jobcenter_ids, template: notebooks/ring.ipynb,
+#                            [jobcenter_id], title, parameters: {monat, geschlecht, beschreibung}}]
+#   art "jobcenter_ring"  -> the same ring entry with template notebooks/jobcenter.ipynb: the
+#                            Jobcenter's own page, compared with the ring.
+
+SEITENARTEN = {"jobcenter": "Jobcenter-Seite (Vergleich mit dem Vergleichstyp)",
+               "ring": "Seite der Vergleichsgruppe (Vorlage ring.ipynb)",
+               "jobcenter_ring": "Jobcenter-Seite mit der Vergleichsgruppe als Ring"}
+
+
+def parameterdatei(m, a: Auswahl, art: str | None = None, titel: str | None = None) -> dict:
+    """A page definition for parameters/eigene/<datei>.yml (see the format above).
+
+    Default art: "jobcenter" when the group is the Vergleichstyp (the standard page compares with
+    it), "ring" for every other group.
+    """
+    a = vervollstaendigt(m, a)
+    art = art or ("jobcenter" if a.gruppe_art == "vergleichstyp" else "ring")
+    if art not in SEITENARTEN:
+        raise ValueError(f"Unbekannte Seitenart „{art}“ (erlaubt: {', '.join(SEITENARTEN)}).")
+    info = m.jobcenter_info(a.jobcenter_id)
+    zusatz = f"{monat_text(a.bis)}, {GESCHLECHT_LABEL[a.geschlecht]}"
+    params = {"monat": a.bis, "geschlecht": a.geschlecht}
+    if art == "jobcenter":
+        name = f"eigene-{a.jobcenter_id}-{a.bis}-{a.geschlecht}".lower()
+        return {"sets": {name: {
+            "template": "notebooks/jobcenter.ipynb",
+            "output": f"book/seiten/eigene/{{id}}-{a.bis}-{a.geschlecht}.ipynb",
+            "title": titel or f"{info['name']}, {zusatz}",
+            "entities": "jobcenter",
+            "ids": [a.jobcenter_id],
+            "parameters": {"jobcenter_id": "{id}", **params},
+        }}}
+    members = mitglieder(m, a)
+    if len(members) < 2:
+        raise ValueError("Eine Seite für eine Vergleichsgruppe braucht mindestens zwei Jobcenter.")
+    name = gruppe_name(m, a)
+    ring = {"name": name, "jobcenter_ids": list(members)}
+    if art == "ring":
+        ring["template"] = "notebooks/ring.ipynb"
+        if a.jobcenter_id in members:
+            ring["jobcenter_id"] = a.jobcenter_id
+        ring["title"] = titel or f"Vergleichsring {name}, {zusatz}"
+        beschreibung = a.ring.beschreibung if a.gruppe_art == "ring" and a.ring else ""
+        params = {**params, "beschreibung": beschreibung}
+    else:
+        ring["template"] = "notebooks/jobcenter.ipynb"
+        ring["jobcenter_id"] = a.jobcenter_id
+        ring["title"] = titel or f"{info['name']} im Vergleich mit {name}, {zusatz}"
+    ring["parameters"] = params
+    return {"vergleichsringe": [ring]}
+
+
+def parameterdatei_name(daten: dict) -> str:
+    """File name for a parameter file: the set name, or ring-<slug of the ring name>."""
+    if daten.get("sets"):
+        return f"{next(iter(daten['sets']))}.yml"
+    # one file per ring name: the runner makes one page per ring name (book/seiten/ring/<slug>)
+    return f"ring-{slug(daten['vergleichsringe'][0]['name'])}.yml"
+
+
+def schreibe_parameterdatei(daten: dict, ordner: Path | str = EIGENE) -> Path:
+    pfad = Path(ordner) / parameterdatei_name(daten)
+    pfad.parent.mkdir(parents=True, exist_ok=True)
+    pfad.write_text("# Erzeugt vom Explorer (notebooks/explorer.ipynb); `make book` erzeugt daraus die Seite.\n"
+                    + _yaml(daten), encoding="utf-8")
+    return pfad
+
+
+def lese_parameterdatei(pfad: Path | str) -> dict:
+    """Read a parameter file with plain yaml.safe_load and check that all ids are strings."""
+    data = yaml.safe_load(Path(pfad).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not (data.get("sets") or data.get("vergleichsringe")):
+        raise ValueError(f"{Path(pfad).name}: erwartet wird „sets“ oder „vergleichsringe“.")
+    ids = [i for s in (data.get("sets") or {}).values() for i in s.get("ids", [])]
+    for r in data.get("vergleichsringe") or []:
+        ids += r.get("jobcenter_ids", []) + ([r["jobcenter_id"]] if "jobcenter_id" in r else [])
+    if any(not isinstance(x, str) for x in ids):
+        raise ValueError(f"{Path(pfad).name}: Jobcenter-Kennungen müssen Texte sein (in Anführungszeichen).")
+    return data
