@@ -1,0 +1,139 @@
+"""A monthly delivery: find its two input files, and keep an unchangeable copy under data/raw/.
+
+``data/raw/<YYYY-MM>/`` holds the first delivery of a data month. A later delivery of the same
+month with different bytes is a correction and goes to ``data/raw/<YYYY-MM>/korrektur-<n>/``;
+an existing snapshot is never overwritten. Each snapshot has ``lieferung.json`` with the file
+hashes (the comparison uses only the delivered files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.publish.site import Edition
+
+FORMATS = (".csv", ".parquet", ".xlsx")
+TABLES = ("jobcenter", "grunddaten")
+MARKER = "demo.json"
+MANIFEST = "lieferung.json"
+
+
+class DeliveryError(Exception):
+    """The delivery folder is not usable (German message); exit status 2."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    folder: Path
+    jobcenter: Path
+    grunddaten: Path
+    marker: Path | None     # demo.json, carried along
+
+    @property
+    def files(self) -> list[Path]:
+        return [p for p in (self.jobcenter, self.grunddaten, self.marker) if p is not None]
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find(folder: Path) -> Delivery:
+    """The delivery's input files: exactly one jobcenter.* and one grunddaten.* (csv/parquet/xlsx)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DeliveryError(f"Lieferordner nicht gefunden: {folder}")
+    found = {}
+    for table in TABLES:
+        hits = sorted(p for p in folder.iterdir()
+                      if p.is_file() and p.stem == table and p.suffix.lower() in FORMATS)
+        if not hits:
+            raise DeliveryError(f"Im Lieferordner {folder} fehlt die Datei {table}.csv, "
+                                f"{table}.parquet oder {table}.xlsx.")
+        if len(hits) > 1:
+            raise DeliveryError(f"Im Lieferordner {folder} gibt es mehrere Dateien für {table}: "
+                                f"{', '.join(p.name for p in hits)}. Bitte nur eine liefern.")
+        found[table] = hits[0]
+    marker = folder / MARKER
+    return Delivery(folder, found["jobcenter"], found["grunddaten"], marker if marker.is_file() else None)
+
+
+def fingerprint(files) -> dict[str, str]:
+    return {Path(p).name: sha256(p) for p in files}
+
+
+def _snapshot_fingerprint(folder: Path) -> dict[str, str] | None:
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return None
+    return json.loads(manifest.read_text(encoding="utf-8")).get("dateien")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    folder: Path
+    edition: Edition
+    new: bool               # False: the same bytes were delivered before
+
+
+def snapshot(delivery: Delivery, raw_root: Path, monat: str, eingang: str) -> Snapshot:
+    """Store the delivery under raw_root/<monat>/ (or korrektur-<n>/) unless it is already there.
+
+    Returns where it is and which edition it makes: <monat> for the first delivery of a month,
+    <monat>-k<n> for the n-th correction.
+    """
+    files = fingerprint(delivery.files)
+    base = Path(raw_root) / monat
+    candidates = [(0, base)]
+    if base.is_dir():
+        nums = sorted(int(p.name.split("-", 1)[1]) for p in base.iterdir()
+                      if p.is_dir() and p.name.startswith("korrektur-") and p.name.split("-", 1)[1].isdigit())
+        candidates += [(n, base / f"korrektur-{n}") for n in nums]
+    for n, folder in candidates:
+        if folder.is_dir() and _snapshot_fingerprint(folder) == files:
+            return Snapshot(folder, Edition(monat, n), new=False)
+    n = 0 if not base.is_dir() else max(k for k, _ in candidates) + 1
+    target = base if n == 0 else base / f"korrektur-{n}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_temps(target.parent)
+    tmp = target.parent / f".tmp-{target.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        for p in delivery.files:
+            shutil.copy2(p, tmp / p.name)
+        if fingerprint(tmp / name for name in files) != files:
+            raise DeliveryError(f"Die Lieferung in {delivery.folder} hat sich beim Kopieren verändert.")
+        manifest = {"monat": monat, "eingang": eingang, "herkunft": str(delivery.folder),
+                    "dateien": files, "korrektur": n}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                                    encoding="utf-8")
+        os.rename(tmp, target)   # fails if target appeared meanwhile: never overwrite
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Snapshot(target, Edition(monat, n), new=True)
+
+
+def _remove_dead_temps(folder: Path) -> None:
+    """Remove copies left by interrupted runs (.tmp-<name>-<pid> whose process is gone)."""
+    for p in folder.glob(".tmp-*"):
+        pid = p.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue          # still running
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,276 @@
+"""The published site: dated editions, the atomically switched ``aktuell`` link, the index.
+
+Layout of SITE_DIR (default ``site/``)::
+
+    site/index.html            tiny German start page: redirects to aktuell/, lists the editions
+    site/ausgaben.json         the editions (machine-readable, newest first)
+    site/ausgaben/index.html   the list of editions (no redirect)
+    site/ausgaben/2026-07/     one edition: the built book + provenienz.json, aenderungen.json, daten/
+    site/ausgaben/2026-08-k1/  a correction of the 2026-08 delivery
+    site/aktuell -> ausgaben/2026-08-k1   (relative symlink, replaced with os.replace)
+    site/.tmp-<run>/           work folder of a running (or interrupted) run; removed by the next run
+    site/.lock                 one monthly run per site at a time
+
+Everything is moved into place with ``os.replace``/``os.rename`` inside the same folder, so a
+reader sees either the old or the new state, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import html
+import json
+import os
+import re
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+AUSGABEN = "ausgaben"
+AKTUELL = "aktuell"
+TMP_PREFIX = ".tmp-"
+_EDITION_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-k([1-9]\d*))?$")
+MONATE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember")
+
+
+class SiteError(Exception):
+    """A problem with the site folder (German message)."""
+
+
+@dataclass(frozen=True, order=True)
+class Edition:
+    """An edition id: the data month plus, for a correction, its number (2026-08-k1)."""
+
+    monat: str
+    korrektur: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "Edition":
+        m = _EDITION_RE.match(text)
+        if not m:
+            raise ValueError(f"'{text}' ist keine Ausgabe der Form JJJJ-MM oder JJJJ-MM-k<n>")
+        return cls(f"{m.group(1)}-{m.group(2)}", int(m.group(3) or 0))
+
+    @property
+    def id(self) -> str:
+        return self.monat if not self.korrektur else f"{self.monat}-k{self.korrektur}"
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def monat_text(monat: str) -> str:
+    """'2026-08' -> 'August 2026'."""
+    year, month = monat.split("-")
+    return f"{MONATE[int(month) - 1]} {year}"
+
+
+def editions(site: Path) -> list[Edition]:
+    """The published editions in the site, oldest first (temp and hidden folders ignored)."""
+    base = Path(site) / AUSGABEN
+    if not base.is_dir():
+        return []
+    found = []
+    for p in base.iterdir():
+        if p.is_dir() and not p.is_symlink() and _EDITION_RE.match(p.name):
+            found.append(Edition.parse(p.name))
+    return sorted(found)
+
+
+def current(site: Path) -> Edition | None:
+    """The edition ``aktuell`` points to (None if there is no link yet)."""
+    link = Path(site) / AKTUELL
+    if not link.is_symlink():
+        return None
+    return Edition.parse(Path(os.readlink(link)).name)
+
+
+@contextmanager
+def locked(site: Path):
+    """Hold an exclusive lock on the site for the whole run (a second run fails at once)."""
+    site = Path(site)
+    site.mkdir(parents=True, exist_ok=True)
+    fd = os.open(site / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SiteError(f"Für {site} läuft bereits ein Monatslauf (Sperrdatei {site / '.lock'}).") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def clean_stale(site: Path) -> list[str]:
+    """Remove work folders of earlier, failed or interrupted runs (call while holding the lock).
+
+    An edition that was being replaced (moved aside as ``.tmp-alt-<ed>``) but never got its
+    successor is moved back first, so an interruption at any point keeps the last good site.
+    """
+    site = Path(site)
+    removed = []
+    if not site.is_dir():
+        return removed
+    for p in sorted(site.iterdir()):
+        if not p.name.startswith(TMP_PREFIX):
+            continue
+        if p.name.startswith(TMP_PREFIX + "alt-") and p.is_dir():
+            target = site / AUSGABEN / p.name[len(TMP_PREFIX + "alt-"):]
+            if not target.exists():
+                os.rename(p, target)
+                removed.append(f"{p.name} (zurückgeholt nach {target.relative_to(site)})")
+                continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p.name)
+    return removed
+
+
+def new_work_dir(site: Path, run_id: str) -> Path:
+    work = Path(site) / f"{TMP_PREFIX}{run_id}"
+    work.mkdir(parents=True, exist_ok=False)
+    return work
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush a finished edition to disk before it becomes visible (best effort)."""
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+    for d in [folder, *sorted(x for x in folder.rglob("*") if x.is_dir())]:
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path = Path(path)
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def switch_link(link: Path, target: str) -> None:
+    """Point the symlink ``link`` at ``target`` (relative) in one step: temp link + os.replace."""
+    link = Path(link)
+    tmp = link.with_name(f"{TMP_PREFIX}link-{link.name}-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def publish(site: Path, built: Path, edition: Edition, *, replace: bool = False,
+            make_current: bool = True) -> None:
+    """Move the finished edition folder ``built`` into ``ausgaben/<ed>``, then update index and link.
+
+    ``built`` must lie inside ``site`` (same file system, so the rename is atomic). An edition
+    that exists is only replaced with ``replace=True``: the old folder is moved aside first and
+    restored by ``clean_stale`` if the run dies in between.
+    """
+    site = Path(site)
+    base = site / AUSGABEN
+    base.mkdir(parents=True, exist_ok=True)
+    target = base / edition.id
+    _fsync_tree(built)
+    if target.exists():
+        if not replace:
+            raise SiteError(f"Die Ausgabe {edition.id} ist bereits veröffentlicht.")
+        aside = site / f"{TMP_PREFIX}alt-{edition.id}"
+        shutil.rmtree(aside, ignore_errors=True)
+        os.rename(target, aside)
+        os.rename(built, target)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.rename(built, target)
+    newest = editions(site)[-1]
+    if make_current and newest == edition:
+        switch_link(site / AKTUELL, f"{AUSGABEN}/{edition.id}")
+    elif current(site) is None:
+        switch_link(site / AKTUELL, f"{AUSGABEN}/{newest.id}")
+    write_index(site)
+
+
+# --------------------------------------------------------------------------- index pages
+
+
+def _edition_info(site: Path, ed: Edition) -> dict:
+    prov = Path(site) / AUSGABEN / ed.id / "provenienz.json"
+    info = {"ausgabe": ed.id, "monat": ed.monat, "korrektur": ed.korrektur, "pfad": f"{AUSGABEN}/{ed.id}/"}
+    if prov.exists():
+        p = json.loads(prov.read_text(encoding="utf-8"))
+        info.update(veroeffentlicht=p.get("veroeffentlicht"), demo=bool(p.get("demo")))
+    return info
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{refresh}<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
+.demo{{background:#fff3cd;border:1px solid #e0c36a;padding:.5rem .75rem}}</style>
+</head>
+<body>
+<h1>{title}</h1>
+{body}
+</body>
+</html>
+"""
+
+
+def render_index(site: Path, *, redirect: bool, prefix: str = "") -> str:
+    eds = list(reversed(editions(site)))
+    cur = current(site)
+    infos = [_edition_info(site, e) for e in eds]
+    lines = []
+    if cur is not None:
+        lines.append(f'<p><a href="{prefix}{AKTUELL}/">Zur aktuellen Ausgabe ({html.escape(cur.id)})</a></p>')
+        if any(i.get("demo") for i in infos if i["ausgabe"] == cur.id):
+            lines.append('<p class="demo">Demodaten: Die Zahlen dieser Ausgabe sind synthetisch erzeugt '
+                         'und keine amtlichen Werte.</p>')
+    lines.append("<h2>Alle Ausgaben</h2>")
+    if not infos:
+        lines.append("<p>Noch keine Ausgabe veröffentlicht.</p>")
+    else:
+        lines.append("<ul>")
+        for i in infos:
+            text = f"Ausgabe {i['ausgabe']} – Datenstand {monat_text(i['monat'])}"
+            if i["korrektur"]:
+                text += f" (Korrektur {i['korrektur']})"
+            if i.get("veroeffentlicht"):
+                y, m, d = i["veroeffentlicht"][:10].split("-")
+                text += f", veröffentlicht am {d}.{m}.{y}"
+            if i.get("demo"):
+                text += " – Demodaten"
+            lines.append(f'<li><a href="{prefix}{i["pfad"]}">{html.escape(text)}</a></li>')
+        lines.append("</ul>")
+    refresh = ""
+    if redirect and cur is not None:
+        refresh = f'<meta http-equiv="refresh" content="0; url={AKTUELL}/">\n'
+    return _PAGE.format(refresh=refresh, title="Kennzahlen-Handbuch SGB II", body="\n".join(lines))
+
+
+def write_index(site: Path) -> None:
+    """Regenerate site/index.html, site/ausgaben/index.html and site/ausgaben.json atomically."""
+    site = Path(site)
+    (site / AUSGABEN).mkdir(parents=True, exist_ok=True)
+    cur = current(site)
+    listing = {"aktuell": cur.id if cur else None,
+               "ausgaben": [_edition_info(site, e) for e in reversed(editions(site))]}
+    atomic_write_text(site / "ausgaben.json", json.dumps(listing, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(site / "index.html", render_index(site, redirect=True))
+    atomic_write_text(site / AUSGABEN / "index.html", render_index(site, redirect=False, prefix="../"))
+    nojekyll = site / ".nojekyll"
+    if not nojekyll.exists():
+        nojekyll.write_text("")
