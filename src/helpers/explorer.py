@@ -602,7 +602,8 @@ def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
     d["mitte"] = 50.0   # the rule from the group's middle to the Jobcenter's position
 
     def panel(part: pd.DataFrame, titel: str, x_titel: str, farbe) -> alt.LayerChart:
-        base = alt.Chart(part).encode(y=alt.Y("label:N", sort=list(part["label"]), title=None))
+        base = alt.Chart(part).encode(y=alt.Y("label:N", sort=list(part["label"]), title=None,
+                                              axis=alt.Axis(labelLimit=280)))
         achse = alt.X("anteil_besser:Q", scale=alt.Scale(domain=[0, 100]), title=x_titel)
         rule = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(strokeDash=[4, 3], color=FARBE["median"]).encode(x="x:Q")
         strich = base.mark_rule(color=FARBE["band"], strokeWidth=2).encode(x="mitte:Q", x2=alt.X2("anteil_besser:Q"))
