@@ -47,12 +47,18 @@ test: book ## Alle Tests (Einheit, Notebooks, Pipeline, Browser)
 test-fast: $(VENV_STAMP) ## Nur die schnellen Tests (ohne Buch und Browser)
 	$(PY) -m pytest -m "not slow and not browser"
 
-bench: $(VENV_STAMP) ## Benchmarks: Berechnung, Seiten, Buch (gibt die Zeiten aus)
+bench: pages toc ## Benchmarks: Berechnung, Seiten, Buch (gibt die Zeiten aus)
 	$(PY) scripts/benchmark.py
 
-lab: ## JupyterLab mit dem Explorer starten (eigene Umgebung .venv-lab)
-	@test -x .venv-lab/bin/jupyter || (python3 -m venv .venv-lab && .venv-lab/bin/pip install -q -r requirements.txt -r requirements-lab.txt && .venv-lab/bin/pip install -q --no-deps -e .)
-	.venv-lab/bin/jupyter lab notebooks/explorer.ipynb
+LAB_STAMP := .venv-lab/.installed
+$(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml
+	python3 -m venv .venv-lab
+	.venv-lab/bin/pip install --quiet -r requirements.txt -r requirements-lab.txt
+	.venv-lab/bin/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+lab: $(LAB_STAMP) mart ## JupyterLab mit dem Explorer starten (eigene Umgebung .venv-lab)
+	.venv-lab/bin/jupyter lab --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/explorer.ipynb
 
 monthly: $(VENV_STAMP) ## Monatslauf: make monthly DATA=pfad/zur/lieferung
 	$(PY) -m helpers monthly --data $(DATA)
@@ -61,4 +67,4 @@ serve: ## Gebautes Handbuch lokal ansehen (http://127.0.0.1:8000)
 	$(PY) -m http.server 8000 --bind 127.0.0.1 -d _build/html
 
 clean: ## Erzeugtes löschen (Seiten, Build, Datenbestand; nicht .venv)
-	rm -rf _build book/seiten book/generated data/processed data/demo logs .cache
+	rm -rf _build book/seiten book/generated data/processed data/demo logs .cache exports

@@ -198,13 +198,24 @@ def runtime_overrides(meta: dict) -> dict:
     announcement = (
         f'<p class="hb-demo-banner" role="note">{html.escape(hinweis, quote=False)}</p>' if hinweis else ""
     )
+    from helpers.publish import footer_html
+
     return {
         "myst_substitutions": {
             "datenstand": datenstand_text(meta["datenstand"]),
             "demo_hinweis": hinweis,
         },
-        "html_theme_options": {"announcement": announcement},
+        # The edition's provenance line on every page ('' outside a monthly run).
+        "html_theme_options": {"announcement": announcement, "extra_footer": footer_html(meta=meta)},
     }
+
+
+def edition_page(root: Path, meta: dict) -> str | None:
+    """The monthly run's "Über diese Ausgabe" page, if it belongs to the data being built."""
+    from helpers.publish import footer_html
+
+    doc = page_doc(root, "book/generated/ueber-diese-ausgabe")
+    return doc if doc and footer_html(root=root, meta=meta) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,6 +465,10 @@ def build_toc(jobcenter, meta: dict, root: Path) -> dict:
         parts.append({"caption": "Hilfe und Erläuterungen", "chapters": [entry]})
     elif hilfe:
         parts.append({"caption": "Hilfe und Erläuterungen", "chapters": [{"file": d} for d in hilfe]})
+
+    ueber = edition_page(root, meta)
+    if ueber:
+        parts.append({"caption": "Über diese Ausgabe", "chapters": [{"file": ueber}]})
 
     toc["parts"] = parts
     return toc
