@@ -109,7 +109,7 @@ class RingSpec(_Strict):
 
     name: str = Field(min_length=1)
     jobcenter_ids: list[str] = Field(min_length=2)
-    template: str = "notebooks/jobcenter.ipynb"
+    template: str = "notebooks/ring.ipynb"
     jobcenter_id: str | None = None   # the Jobcenter the page is about; default: the first member
     title: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
