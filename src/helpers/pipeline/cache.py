@@ -12,6 +12,8 @@ sha256 of the written page; it is written atomically.
 from __future__ import annotations
 
 import hashlib
+
+from helpers.io import file_sha256  # noqa: F401  (re-exported for callers)
 import json
 import os
 import tempfile
@@ -22,14 +24,6 @@ from typing import Any
 FORMAT = 1
 MANIFEST = Path("book/seiten/.manifest.json")
 PART_LABELS = {"template": "Vorlage geändert", "source": "helpers-Code geändert", "data": "Daten geändert"}
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def tree_digest(folder: Path, pattern: str) -> str:

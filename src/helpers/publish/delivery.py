@@ -8,12 +8,13 @@ hashes (the comparison uses only the delivered files).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers.io import file_sha256
 
 from helpers.publish.site import Edition
 
@@ -40,11 +41,7 @@ class Delivery:
 
 
 def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 def find(folder: Path) -> Delivery:
