@@ -398,3 +398,44 @@ def test_scratch_book_builds_offline(tmp_path, fake_mart):
     r = run("build")
     assert r.returncode == 1
     assert "fehlgeschlagen" in r.stderr
+
+
+def test_map_with_figure_chosen_by_the_reader(fake_mart):
+    from helpers.kennzahlen import KENNZAHLEN
+
+    jc = pd.read_parquet(fake_mart() / "jobcenter.parquet")
+    ids = list(jc["jobcenter_id"])
+    codes = {c: KENNZAHLEN[c] for c in ("K2", "K3", "K1E3")}
+    long = pd.DataFrame([{"jobcenter_id": j, "kennzahl": c, "wert": 10.0 + i + 0.123 if c != "K1E3" or i else None}
+                         for c in codes for i, j in enumerate(ids)])
+    k = maps.karte_kennzahlen(long, jc, codes, "Kennzahlen je Kreis", start="K2")
+    spec = k.chart.to_dict()
+    sel = [p for p in spec["params"] if p["name"] == maps.PARAM][0]
+    assert sel["value"] == "K2" and sel["bind"]["input"] == "select"
+    assert sel["bind"]["options"] == ["K2", "K3", "K1E3"]
+    assert sel["bind"]["labels"][0] == "K2 – Integrationsquote"
+    werte = spec["datasets"]["werte"]
+    assert {r["k"] for r in werte} == set(codes)
+    assert all(r["w"] == round(r["w"], 2) for r in werte if "w" in r)
+    text = json.dumps(spec, ensure_ascii=False)
+    assert maps.ATTRIBUTION in text and '"coordinates"' not in text
+    # colour classes per figure; darker = better: highest K2 and lowest K3 get the darkest class
+    def kreis(code, jid):
+        ags = maps._split_ags(jc.loc[jc["jobcenter_id"] == jid, "kreis_ags"].iloc[0])[0]
+        return next(r for r in werte if r["k"] == code and r["a"] == ags)
+    single = [j for j, a in zip(jc["jobcenter_id"], jc["kreis_ags"]) if not str(a).startswith("11")]
+    assert kreis("K2", single[-1])["f"] == maps.KLASSEN and kreis("K3", single[-1])["f"] < maps.KLASSEN
+    assert kreis("K3", single[0])["f"] == maps.KLASSEN
+    # undefined value: no w, no colour class (grey, "–" in the tooltip)
+    leer = kreis("K1E3", ids[0]) if not str(jc["kreis_ags"].iloc[0]).startswith("11") else None
+    if leer is not None:
+        assert "w" not in leer and "f" not in leer
+    assert "'–'" in text
+    # shared Berlin: dashed, the per-Jobcenter values in the tooltip; hinweise name Jobcenter only
+    berlin = [r for r in werte if r["a"] == "11000"]
+    assert all(r.get("g") == 1 and "Jobcenter Berlin Mitte" in r["l"] for r in berlin)
+    assert not k.hinweise["Jobcenter"].str.contains("%").any()
+    legende = [r for r in spec["datasets"]["legende"] if r["k"] == "K3"]
+    assert "niedriger ist besser" in legende[1]["t"]
+    land = maps.karte_kennzahlen(long, jc, codes, "SH", land="01").chart.to_dict()
+    assert {r["a"][:2] for r in land["datasets"]["werte"]} == {"01"}

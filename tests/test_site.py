@@ -133,3 +133,54 @@ def test_map_renders_with_geometry_and_attribution(browser_page, site_url, site_
     assert maps_.count() >= 1
     assert maps_.first.locator("svg path").count() >= 100
     _clean(browser_page)
+
+
+def nachher_dunkel(fills):
+    """The most frequent class colour among the fills (a Kreis with a value)."""
+    farben = [f for f in fills if f and f.startswith("#") and f not in ("#d9d9d9", "#bdbdbd", "#efefef")]
+    return max(set(farben), key=farben.count)
+
+
+def _map_fills(map_chart):
+    return map_chart.locator("svg path").evaluate_all("els => els.map(e => e.getAttribute('fill'))")
+
+
+@pytest.mark.parametrize("seite", ["bund/DE", "land/01", "vergleichstyp/Ia"])
+def test_map_figure_is_chosen_by_the_reader(browser_page, site_url, site_dir, seite):
+    """The select input under the map switches the figure: the Kreise are re-coloured, the legend follows."""
+    if not (site_dir / f"book/seiten/{seite}.html").is_file():
+        pytest.skip(f"Seite {seite} nicht gebaut")
+    page = browser_page.page
+    page.goto(f"{site_url}/book/seiten/{seite}.html")
+    page.wait_for_function(ALL_CHARTS_DONE, timeout=30000)
+    assert page.locator(".vega-chart.vega-fehler").count() == 0
+    karte = page.locator(".vega-chart", has_text="GeoBasis-DE").first
+    select = karte.locator(".vega-bindings select")
+    assert select.count() == 1 and "Kennzahl" in karte.locator(".vega-bindings").inner_text()
+    assert select.input_value() == "K2"
+    options = select.locator("option").all_inner_texts()
+    assert "K2 – Integrationsquote" in options and any(o.startswith("K3 – ") for o in options)
+    svg_text = " ".join(karte.locator("svg text").all_text_contents())
+    assert "K2 Integrationsquote" in svg_text and "höher ist besser" in svg_text
+    vorher = _map_fills(karte)
+    assert len(vorher) >= 20
+    select.select_option("K3")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.vega-chart svg text')].some(t => t.textContent.startsWith('K3 '))",
+        timeout=10000)
+    nachher = _map_fills(karte)
+    svg_text = " ".join(karte.locator("svg text").all_text_contents())
+    assert "niedriger ist besser" in svg_text and "K2 Integrationsquote" not in svg_text
+    farbig = lambda fills: {f for f in fills if f and f.startswith("#") and f not in ("#d9d9d9", "#bdbdbd")}
+    assert len(farbig(nachher)) >= 2                       # still a choropleth, several classes
+    # the tooltip gives the real value (German format); hover a coloured Kreis
+    karte.scroll_into_view_if_needed()
+    box = karte.locator(f"path[fill='{nachher_dunkel(nachher)}']").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(box["x"] + box["width"] / 2 + 1, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => document.querySelector('#vg-tooltip-element.visible')", timeout=5000)
+    tip = page.locator("#vg-tooltip-element").inner_text()
+    assert "Kreis" in tip and "Jobcenter" in tip and re.search(r"-?\d+,\d %", tip), tip
+    geaendert = sum(a != b for a, b in zip(vorher, nachher)) if len(vorher) == len(nachher) else len(vorher)
+    assert geaendert >= 5, "Auswahl von K3 hat die Karte nicht neu eingefärbt"
+    _clean(browser_page)

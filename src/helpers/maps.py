@@ -159,6 +159,7 @@ def kreiswerte(
     einheit: str = " %",
     stellen: int = 1,
     kreis_aggregate: dict[str, float] | None = None,
+    mit_werten: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Spread Jobcenter values onto Kreise.
 
@@ -166,6 +167,7 @@ def kreiswerte(
     jobcenter: the full master table (jobcenter_id, name, kreis_ags ";"-joined); it decides
     which Kreise are shared, so a Kreis is never shown as one Jobcenter's area when it is not.
     kreis_aggregate: optional value per shared Kreis (e.g. Berlin as a whole).
+    mit_werten: False leaves the values out of the hinweise (names only), for maps of several figures.
     Returns (werte per Kreis: kreis_ags, wert, label, jobcenter, geteilt; hinweise).
     """
     jc = jobcenter[["jobcenter_id", "name", "kreis_ags"]].copy()
@@ -181,6 +183,9 @@ def kreiswerte(
     def wert_of(jid):
         v = vals.get(jid)
         return None if v is None or pd.isna(v) else float(v)
+
+    def mit_wert(r):
+        return f"{r.name}: {zahl(wert_of(r.jobcenter_id), einheit, stellen)}" if mit_werten else r.name
 
     covering: dict[str, list] = {}
     for r in jc.itertuples(index=False):
@@ -203,7 +208,7 @@ def kreiswerte(
             continue
         agg = kreis_aggregate.get(ags)
         agg = None if agg is None or pd.isna(agg) else float(agg)
-        einzel = "; ".join(f"{r.name}: {zahl(wert_of(r.jobcenter_id), einheit, stellen)}" for r in shown)
+        einzel = "; ".join(mit_wert(r) for r in shown)
         if len(shown) < len(members):
             einzel += f" (gezeigt {len(shown)} von {len(members)} Jobcentern des Kreises)"
         label = (f"{zahl(agg, einheit, stellen)} (Kreis insgesamt)" if agg is not None
@@ -223,7 +228,7 @@ def kreiswerte(
             hinweise.append({
                 "Art": "Jobcenter für mehrere Kreise",
                 "Gebiet": ", ".join(f"{names.get(a, a)} ({a})" for a in r.kreise),
-                "Jobcenter": f"{r.name}: {zahl(wert_of(r.jobcenter_id), einheit, stellen)}",
+                "Jobcenter": mit_wert(r),
                 "Darstellung": "jeder dieser Kreise zeigt den Wert des Jobcenters",
             })
         elif not r.kreise:
@@ -320,7 +325,7 @@ def karte(
             tooltip=tooltip,
         )
     )
-    grenzen = base("laender").mark_geoshape(filled=False, stroke="#444", strokeWidth=0.9)
+    grenzen = base("laender").mark_geoshape(fill="none", stroke="#444", strokeWidth=0.9)  # "none": hovers reach the Kreise
     quelle = alt.Chart(alt.Data(values=[{"text": ATTRIBUTION}])).mark_text(
         align="right", baseline="top", fontSize=9, color="#555"
     ).encode(text="text:N", x=alt.value(width), y=alt.value(height + 6))
@@ -376,3 +381,228 @@ def karte_vergleichstyp(jobcenter, vergleichstyp: str, titel, *, jc_werte=None, 
                                  einheit=einheit)
     return karte(werte, titel, wert_titel=wert_titel, hinweise=hinweise, **kw)
 
+
+
+# --------------------------------------------------------------------------------------------
+# One map, figure chosen by the reader (vega-lite parameter bound to a select input)
+
+KLASSEN = 5                                                        # Fünftel
+FARBEN = ["#c6dbef", "#6baed6", "#4292c6", "#2171b5", "#08306b"]   # light -> dark (dark = günstiger)
+PARAM = "kennzahl"
+AUSSERHALB = "#efefef"   # Kreise outside the page's Jobcenter (lighter than GREY = no value)
+
+
+def _klassen(jc_werte: pd.Series, richtung: int) -> tuple[list[float], list[int]]:
+    """Quintile thresholds of the Jobcenter values and the colour index (1..5) of each class.
+
+    Class i holds values in [t[i-1], t[i]) (open at both ends). Colour 5 (darkest) is the most
+    favourable class: the highest values, or the lowest for lower-is-better figures; for context
+    figures (richtung 0) simply the highest.
+    """
+    v = pd.to_numeric(jc_werte, errors="coerce").dropna()
+    if v.empty:
+        return [], []
+    t = sorted({round(float(x), 2) for x in v.quantile([i / KLASSEN for i in range(1, KLASSEN)])})
+    t = [x for x in t if x > v.min()]                 # no empty lowest class
+    m = len(t) + 1
+    farbe = [KLASSEN - m + 1 + i for i in range(m)] if richtung >= 0 else [KLASSEN - i for i in range(m)]
+    return t, farbe
+
+
+def _klasse(wert: float, t: list[float]) -> int:
+    return sum(wert >= x for x in t)
+
+
+def _spanne(i: int, t: list[float], einheit: str) -> str:
+    z = lambda x: zahl(x, einheit)                    # noqa: E731
+    if not t:
+        return "alle Werte"
+    if i == 0:
+        return f"unter {z(t[0])}"
+    if i == len(t):
+        return f"{z(t[-1])} und mehr"
+    return f"{zahl(t[i - 1], '')} bis unter {z(t[i])}"
+
+
+def kennzahl_daten(
+    jc_werte: pd.DataFrame,
+    jobcenter: pd.DataFrame,
+    kennzahlen: dict,
+    *,
+    einheit: str = " %",
+    kreis_aggregate: dict[str, dict[str, float]] | None = None,
+) -> tuple[list[dict], list[dict], list[dict], pd.DataFrame]:
+    """Data of a map with a figure chosen by the reader.
+
+    jc_werte: long table jobcenter_id, kennzahl, wert — the Jobcenter to show (may be a subset).
+    kennzahlen: code -> Kennzahl (name, kurz, richtung, lesart), in the order of the select input.
+    kreis_aggregate: optional {kennzahl: {kreis_ags: wert}} for Kreise shared by several Jobcenter.
+    Returns (werte, kreise, legende, hinweise):
+      werte   — one row per Kreis and figure: a (AGS), k (code), w (value, 2 decimals, None if
+                undefined), f (colour class 1..5), g (1: shared Kreis without own value),
+                l (per-Jobcenter values of a shared Kreis); absent keys are omitted;
+      kreise  — one row per Kreis: a, j (Jobcenter names), n (note, e.g. one Jobcenter for 2 Kreise);
+      legende — per figure the legend lines: k, i (line), t (text), f (colour class or None);
+      hinweise — the page's table of special cases (names only, valid for every figure).
+    """
+    jc_werte = jc_werte.copy()
+    jc_werte["jobcenter_id"] = jc_werte["jobcenter_id"].astype(str)
+    codes = [c for c in kennzahlen if c in set(jc_werte["kennzahl"])]
+    if not codes:
+        raise ValueError("Keine Werte für die Karte")
+    ids = set(jc_werte["jobcenter_id"])
+    basis, hinweise = kreiswerte(pd.DataFrame({"jobcenter_id": sorted(ids), "wert": float("nan")}), jobcenter,
+                                 einheit=einheit, mit_werten=False)
+    covering: dict[str, list[tuple[str, str]]] = {}
+    n_kreise: dict[str, int] = {}
+    for jid, name, ags in zip(jobcenter["jobcenter_id"].astype(str), jobcenter["name"], jobcenter["kreis_ags"]):
+        n_kreise[jid] = len(_split_ags(ags))
+        for a in _split_ags(ags):
+            covering.setdefault(a, []).append((jid, name))
+    kreise = []
+    for ags in basis["kreis_ags"]:
+        members = covering[ags]
+        shown = [name for jid, name in members if jid in ids]
+        row = {"a": ags, "j": "; ".join(shown)}
+        if len(shown) < len(members):
+            row["n"] = f"(gezeigt {len(shown)} von {len(members)} Jobcentern des Kreises)"
+        elif len(members) == 1 and n_kreise[members[0][0]] > 1:
+            row["n"] = f"(Wert des Jobcenters für {n_kreise[members[0][0]]} Kreise)"
+        kreise.append(row)
+    multi = {ags for ags, m in covering.items() if len(m) > 1}
+
+    werte, legende = [], []
+    for code in codes:
+        k = kennzahlen[code]
+        sub = jc_werte[jc_werte["kennzahl"] == code][["jobcenter_id", "wert"]]
+        t, farbe = _klassen(sub["wert"], k.richtung)
+        agg = (kreis_aggregate or {}).get(code)
+        kw, _ = kreiswerte(sub, jobcenter, einheit=einheit, kreis_aggregate=agg)
+        for r in kw.itertuples(index=False):
+            row = {"a": r.kreis_ags, "k": code}
+            if r.geteilt:
+                row["g"] = 1
+                row["l"] = r.jobcenter
+            elif r.wert is not None and not pd.isna(r.wert):
+                row["w"] = round(float(r.wert), 2)
+                row["f"] = farbe[_klasse(row["w"], t)]
+                if r.kreis_ags in multi:
+                    row["l"] = r.jobcenter
+            werte.append(row)
+        richtung = {1: "höher ist besser, dunkler = günstiger", -1: "niedriger ist besser, dunkler = günstiger",
+                    0: "Kontextgröße, dunkler = höher (keine Wertung)"}[k.richtung]
+        legende.append({"k": code, "i": 0, "t": f"{code} {k.kurz} (Fünftel der Jobcenter)"})
+        legende.append({"k": code, "i": 1, "t": richtung})
+        order = range(len(farbe) - 1, -1, -1) if k.richtung >= 0 else range(len(farbe))
+        for line, i in enumerate(order, start=2):
+            legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit), "f": farbe[i]})
+        legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert", "f": 0})
+    return werte, kreise, legende, hinweise
+
+
+def karte_kennzahlen(
+    jc_werte: pd.DataFrame,
+    jobcenter: pd.DataFrame,
+    kennzahlen: dict,
+    titel: str,
+    *,
+    start: str = "K2",
+    land: str | None = None,
+    einheit: str = " %",
+    kreis_aggregate: dict[str, dict[str, float]] | None = None,
+    geometrie: str = "url",
+) -> Karte:
+    """Choropleth of the Kreise; the reader picks the figure in a select input below the map.
+
+    Colours are the figure's quintile classes among the Jobcenter shown (recomputed per figure),
+    dark = favourable (flipped for lower-is-better figures); the tooltip gives the real value,
+    the legend the value range of each class. Kreise without a value: grey, tooltip "–".
+    land: restrict the geometry to one Land; otherwise all Kreise (those without data grey).
+    """
+    import altair as alt
+
+    werte, kreise, legende, hinweise = kennzahl_daten(jc_werte, jobcenter, kennzahlen, einheit=einheit,
+                                                      kreis_aggregate=kreis_aggregate)
+    codes = [c for c in kennzahlen if any(r["k"] == c for r in legende)]
+    start = start if start in codes else codes[0]
+    if land is not None:
+        werte = [r for r in werte if r["a"][:2] == land]
+        kreise = [r for r in kreise if r["a"][:2] == land]
+    width, height = (WIDTH["land"], HEIGHT["land"]) if land else (WIDTH["bund"], HEIGHT["bund"])
+
+    wahl = alt.param(
+        name=PARAM, value=start,
+        bind=alt.binding_select(options=codes, labels=[f"{c} – {kennzahlen[c].kurz}" for c in codes],
+                                name="Kennzahl: "),
+    )
+    geo = alt.LookupData(data=_geo_data("kreise", geometrie), key="properties.ags")
+    info = alt.LookupData(data=alt.NamedData(name="kreise"), key="a", fields=["j", "n"])
+    tooltip = [alt.Tooltip("geo.properties.name:N", title="Kreis"), alt.Tooltip("j:N", title="Jobcenter"),
+               alt.Tooltip("t:N", title="Wert")]
+    text = (f"isValid(datum.w) ? format(datum.w, ',.1f') + '{einheit}' + (datum.n ? ' ' + datum.n : '')"
+            f" : (datum.l ? datum.l : '–')")
+
+    def auswahl(bedingung: str):
+        return (alt.Chart(alt.NamedData(name="werte"))
+                .transform_filter(alt.datum.k == wahl)
+                .transform_filter(bedingung)
+                .transform_lookup(lookup="a", from_=geo, as_="geo")
+                .transform_lookup(lookup="a", from_=info)
+                .transform_calculate(t=text))
+
+    grund_data = _geo_data("kreise", geometrie)
+    grund = alt.Chart(grund_data)
+    if land is not None:
+        grund = grund.transform_filter(alt.datum["properties"]["land"] == land)
+    grund = grund.mark_geoshape(fill=AUSSERHALB, stroke="white", strokeWidth=0.3).encode(
+        tooltip=[alt.Tooltip("properties.name:N", title="Kreis")])
+    leer = auswahl("!isValid(datum.w) && !datum.g").mark_geoshape(
+        fill=GREY, stroke="white", strokeWidth=0.3).encode(shape="geo:G", tooltip=tooltip)
+    geteilt = auswahl("datum.g === 1").mark_geoshape(
+        fill=SHARED_FILL, stroke="#333", strokeWidth=0.8, strokeDash=[3, 2]).encode(shape="geo:G", tooltip=tooltip)
+    farbe = auswahl("isValid(datum.w)").mark_geoshape(stroke="white", strokeWidth=0.3).encode(
+        shape="geo:G",
+        color=alt.Color("f:O", scale=alt.Scale(domain=list(range(1, KLASSEN + 1)), range=FARBEN), legend=None),
+        tooltip=tooltip,
+    )
+    grenzen = alt.Chart(_geo_data("laender", geometrie))
+    if land is not None:
+        grenzen = grenzen.transform_filter(alt.datum["properties"]["land"] == land)
+    grenzen = grenzen.mark_geoshape(fill="none", stroke="#444", strokeWidth=0.9)  # "none": hovers reach the Kreise
+
+    # Legend drawn as marks: its title, reading direction and class ranges follow the selection.
+    top = height + 26
+    legende = [dict(r, y=top + 16 * r["i"]) if r["i"] < 2 else
+               dict(r, y=top + 16 * r["i"] + 2, y2=top + 16 * r["i"] + 14, ym=top + 16 * r["i"] + 8) for r in legende]
+    y = alt.Y("y:Q", scale=None, axis=None)
+    leg = alt.Chart(alt.NamedData(name="legende")).transform_filter(alt.datum.k == wahl)
+    leg_titel = [leg.transform_filter(f"datum.i === {i}").mark_text(
+        align="left", baseline="top", fontSize=11, color="#222", fontWeight=gewicht).encode(
+        text="t:N", x=alt.value(0), y=y) for i, gewicht in ((0, "bold"), (1, "normal"))]
+    leg_kaestchen = leg.transform_filter("datum.i >= 2").mark_rect(stroke="#999", strokeWidth=0.5).encode(
+        x=alt.value(0), x2=alt.value(14), y=y, y2=alt.Y2("y2:Q"),
+        fill=alt.Fill("f:O", scale=alt.Scale(domain=[0] + list(range(1, KLASSEN + 1)), range=[GREY] + FARBEN),
+                      legend=None))
+    leg_text = leg.transform_filter("datum.i >= 2").mark_text(
+        align="left", baseline="middle", fontSize=11, color="#222").encode(
+        text="t:N", x=alt.value(20), y=alt.Y("ym:Q", scale=None, axis=None))
+    quelle = alt.Chart(alt.Data(values=[{"text": ATTRIBUTION}])).mark_text(
+        align="right", baseline="top", fontSize=9, color="#555"
+    ).encode(text="text:N", x=alt.value(width), y=alt.value(height + 6))
+
+    beschreibung = (
+        f"Karte: {titel}. Kreise eingefärbt nach der im Auswahlfeld gewählten Kennzahl (zu Beginn {start}), "
+        "in Fünfteln der Jobcenter; dunkler = günstiger, bei Kontextgrößen höher; grau: kein Wert"
+        + ("; grau gestrichelt: Kreis mit mehreren Jobcentern" if any(r.get("g") for r in werte) else "")
+        + f". Kartengrundlage {ATTRIBUTION}."
+    )
+    chart = (
+        alt.layer(grund, leer, geteilt, farbe, grenzen, *leg_titel, leg_kaestchen, leg_text, quelle)
+        .add_params(wahl)
+        .properties(datasets={"werte": werte, "kreise": kreise, "legende": legende})
+        .resolve_scale(color="independent", fill="independent")
+        .project(type="mercator")
+        .properties(width=width, height=height, title=titel, description=beschreibung)
+        .configure_view(stroke=None)
+    )
+    return Karte(chart, hinweise)

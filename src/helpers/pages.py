@@ -29,7 +29,7 @@ from IPython.display import HTML, display
 
 from helpers import charts, fmt, text
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
-                                TRAEGERART_LABEL, ZIELE)
+                                TRAEGERART_LABEL, ZIELE, codes_for)
 
 MONATE_ZEITREIHE = 36
 BUND_ID = "DE"
@@ -813,28 +813,37 @@ class _GruppenSeite:
             f'</thead><tbody>{"".join(rows)}</tbody></table><p>{_e(satz)}</p>')
 
     def karte(self, code: str = "K2"):
-        """Map of the Kreise coloured by the members' values of one figure (None without helpers.maps)."""
+        """Map of the Kreise of the members; the reader picks the figure (start: code) in a select input.
+
+        None without helpers.maps.
+        """
         try:
             from helpers import maps
         except ImportError:
             return None
-        if not hasattr(maps, "karte_bund"):
+        if not hasattr(maps, "karte_kennzahlen"):
             return None
+        codes = codes_for(self.geschlecht)
         werte = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)
-                        & (self.mv["kennzahl"] == code)][["jobcenter_id", "wert"]]
-        k = KENNZAHLEN[code]
-        titel = f"{code} {k.kurz}, {fmt.monat(self.monat)} – {self.name}"
-        karte = self._karte(maps, werte, titel, f"{code} (%)", k)
+                        & self.mv["kennzahl"].isin(codes)][["jobcenter_id", "kennzahl", "wert"]]
+        titel = f"Kennzahlen je Kreis, {fmt.monat(self.monat)} – {self.name}"
+        if self.geschlecht != "insgesamt":
+            titel += f" ({GESCHLECHT_LABEL[self.geschlecht]})"
+        karte = maps.karte_kennzahlen(werte.astype({"kennzahl": str}), self.m.jobcenter,
+                                      {c: KENNZAHLEN[c] for c in codes}, titel, start=code, **self._karte_args())
         display(karte.chart)
-        hinweis = (f'<p class="karte-quelle">Kartengrundlage: {_e(maps.ATTRIBUTION)}. Dunklere Farbe = '
-                   f'{"günstiger" if k.richtung else "höher"} ({_e(k.lesart)}); grau: kein Wert.</p>')
+        hinweis = (f'<p class="karte-quelle">Die Kennzahl der Karte wählen Sie im Auswahlfeld unter der Karte. '
+                   "Die Farben teilen die Jobcenter der Karte je Kennzahl in fünf etwa gleich große Gruppen (Fünftel); "
+                   "dunkler = günstiger, bei Kontextgrößen = höher. Den genauen Wert zeigt der Tooltip; grau: kein "
+                   f"Wert. Kartengrundlage: {_e(maps.ATTRIBUTION)}.</p>")
         if len(karte.hinweise):
             hinweis += (f'<details class="karte-hinweis"><summary>Hinweise zur Karte ({len(karte.hinweise)})</summary>'
                         + karte.hinweise.to_html(index=False, border=0, classes="kennzahlen-tabelle") + "</details>")
         return HTML(hinweis)
 
-    def _karte(self, maps, werte, titel, wert_titel, k):
-        return maps.karte_bund(werte, self.m.jobcenter, titel, wert_titel=wert_titel, umkehren=k.richtung == -1)
+    def _karte_args(self) -> dict:
+        """Extra arguments of maps.karte_kennzahlen: the area shown (all Kreise on the Bund page)."""
+        return {}
 
 
 def _eins(df: pd.DataFrame, monat: str, code: str):
@@ -886,9 +895,6 @@ class TypSeite(_GruppenSeite):
     def mitglieder(self) -> HTML:
         return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
 
-    def _karte(self, maps, werte, titel, wert_titel, k):
-        return maps.karte_vergleichstyp(self.m.jobcenter, self.vt, titel, jc_werte=werte, wert_titel=wert_titel,
-                                        umkehren=k.richtung == -1)
 
 
 class LandSeite(_GruppenSeite):
@@ -921,9 +927,8 @@ class LandSeite(_GruppenSeite):
     def jobcenter(self) -> HTML:
         return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
 
-    def _karte(self, maps, werte, titel, wert_titel, k):
-        return maps.karte_land(werte, self.m.jobcenter, self.land, titel, wert_titel=wert_titel,
-                               umkehren=k.richtung == -1)
+    def _karte_args(self) -> dict:
+        return {"land": self.land}
 
 
 class BundSeite(_GruppenSeite):
