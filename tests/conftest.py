@@ -37,6 +37,16 @@ def _missing(reason: str):
 
 
 @pytest.fixture(scope="session")
+def demo_mart():
+    """The project's mart (data/processed, built by `make mart`), loaded once."""
+    from helpers import mart, paths
+
+    if not (paths.MART_DIR / "meta.json").exists():
+        _missing(f"Datenbestand fehlt ({paths.MART_DIR}); zuerst `make mart` ausführen")
+    return mart.load()
+
+
+@pytest.fixture(scope="session")
 def site_dir() -> Path:
     site = Path(os.environ.get("HANDBUCH_SITE", paths.ROOT / "_build" / "html"))
     if not (site / "index.html").is_file():

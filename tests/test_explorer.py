@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,14 +17,8 @@ from helpers.kennzahlen import GRUENDE, KENNZAHLEN, codes_for
 
 
 @pytest.fixture(scope="module")
-def m():
-    if not (paths.MART_DIR / "meta.json").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Datenbestand fehlt ({paths.MART_DIR}); zuerst `make mart` (in CI erforderlich)")
-        pytest.skip(f"Datenbestand fehlt ({paths.MART_DIR}); zuerst `make mart` ausführen")
-    from helpers import mart
-
-    return mart.load()
+def m(demo_mart):
+    return demo_mart
 
 
 @pytest.fixture(scope="module")

@@ -38,14 +38,8 @@ LAB_ENV = paths.ROOT / ".venv-lab"
 
 
 @pytest.fixture(scope="module")
-def mart_ready():
-    if not (paths.MART_DIR / "meta.json").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Datenbestand fehlt ({paths.MART_DIR}) (in CI erforderlich)")
-        pytest.skip(f"Datenbestand fehlt ({paths.MART_DIR}); zuerst `make mart` ausführen")
-    from helpers import mart
-
-    return mart.load()
+def mart_ready(demo_mart):
+    return demo_mart
 
 
 def test_notebook_runs_under_nbval(mart_ready):

@@ -103,11 +103,7 @@ def test_scores():
 
 
 @pytest.fixture(scope="module")
-def m():
-    from helpers import mart, paths
-
-    if not (paths.MART_DIR / "meta.json").exists():
-        pytest.skip("Datenbestand fehlt; zuerst `make mart` ausführen")
+def m(demo_mart):
     from helpers import pages
 
     return pages.setup()
