@@ -245,18 +245,6 @@ class Mart:
         return row.iloc[0].to_dict()
 
 
-def fingerprint(path: Path | str | None = None) -> str:
-    """Content hash of the mart (for page cache keys): hash of meta.json plus file sizes/hashes."""
-    import hashlib
-
-    p = Path(path or paths.MART_DIR)
-    h = hashlib.sha256()
-    for name in FILES:
-        h.update(name.encode())
-        h.update((p / name).read_bytes())
-    return h.hexdigest()
-
-
 @lru_cache(maxsize=4)
 def _load_cached(path: str, stamp: float) -> Mart:
     return Mart(path)

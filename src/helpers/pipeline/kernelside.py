@@ -44,11 +44,7 @@ def prewarm(imports: list[str], mart_dir: str | None, load_mart: bool) -> list[s
     if load_mart:
         try:
             mart = importlib.import_module("helpers.mart")
-            m = mart.load(mart_dir)
-            for table in ("ergebnisse", "vergleich", "grundlagen"):   # load the tables into memory
-                reader = getattr(m, table, None)
-                if reader is not None:
-                    reader(monat="0000-00")
+            mart.load(mart_dir).preload()      # every table into memory, once per kernel
         except Exception as exc:
             notes.append(f"helpers.mart.load: {type(exc).__name__}: {exc}")
     return notes
