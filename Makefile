@@ -44,7 +44,7 @@ test: book ## Alle Tests (Einheit, Notebooks, Pipeline, Browser)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	$(PY) -m pytest
 
-test-fast: $(VENV_STAMP) ## Nur die schnellen Tests (ohne Buch und Browser)
+test-fast: mart ## Nur die schnellen Tests (ohne Buch und Browser; baut den Datenbestand)
 	$(PY) -m pytest -m "not slow and not browser"
 
 bench: pages toc ## Benchmarks: Berechnung, Seiten, Buch (gibt die Zeiten aus)

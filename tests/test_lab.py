@@ -42,6 +42,7 @@ def mart_ready(demo_mart):
     return demo_mart
 
 
+@pytest.mark.slow
 def test_notebook_runs_under_nbval(mart_ready):
     t0 = time.monotonic()
     env = {k: v for k, v in os.environ.items() if k != "HANDBUCH_DIAGRAMME"}
@@ -87,6 +88,7 @@ def _execute(nb, cwd: Path):
     return nb
 
 
+@pytest.mark.slow
 def test_widgets_in_kernel_with_saved_state(mart_ready, tmp_path):
     m = mart_ready
     assert {"05315", "05913", "05113"} <= set(m.jobcenter["jobcenter_id"]), "Demo-Kennungen fehlen"

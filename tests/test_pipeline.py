@@ -14,6 +14,8 @@ import nbformat
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # runs notebook kernels or the whole demo set (make test)
+
 from helpers.cli import main
 from helpers.pipeline import cache
 from helpers.pipeline.cache import source_digest as real_source_digest

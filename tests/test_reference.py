@@ -14,6 +14,8 @@ import random
 import pandas as pd
 import pytest
 
+pytestmark = pytest.mark.slow  # runs notebook kernels or the whole demo set (make test)
+
 from helpers.compute import compute
 from helpers.demo import generate
 from helpers.io import load_inputs
