@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers import paths
+from helpers import fmt, paths
 from helpers.kennzahlen import (
     GESCHLECHT_LABEL, GESCHLECHTER, GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, ZIELE,
     codes_for,
@@ -64,8 +64,6 @@ RINGE = paths.PARAMETERS / "ringe"
 EIGENE = paths.PARAMETERS / "eigene"
 EXPORTE = paths.ROOT / "exports"
 LEER = "–"                 # shown for an undefined value
-CSV_OPTIONEN = {"sep": ";", "decimal": ","}   # German spreadsheet convention
-CSV_KENNUNGEN = ("jobcenter_id", "monat", "kennzahl", "geschlecht")
 GRUND_NUR_INSGESAMT = "nur für Geschlecht „insgesamt“ definiert (Geldleistungen liegen nicht nach Geschlecht vor)"
 
 FARBE = {"jobcenter": "#08519c", "gruppe": "#e6550d", "median": "#636363", "band": "#bdbdbd",
@@ -181,6 +179,94 @@ def jobcenter_aus_text(m, text: str) -> str | None:
     return names["jobcenter_id"].iloc[0] if len(names) == 1 else None
 
 
+MONATE_KURZ = ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez.")
+MAX_KANDIDATEN = 12        # candidates listed for an ambiguous name
+MAX_VERGLEICH = 8          # Jobcenter in one "Vergleich" chart
+
+
+def monat_kurz(monat: str) -> str:
+    """"2023-09" -> "Sep. 2023" (German abbreviations as in the Duden)."""
+    return f"{MONATE_KURZ[int(monat[5:7]) - 1]} {monat[:4]}"
+
+
+def zeitraum_text(von: str, bis: str) -> str:
+    """"Sep. 2023 – Aug. 2026"; a single month once."""
+    return monat_kurz(von) if von == bis else f"{monat_kurz(von)} – {monat_kurz(bis)}"
+
+
+@dataclass(frozen=True)
+class Treffer:
+    """The result of a Jobcenter search: an id, or candidates, or neither; ``meldung`` says why."""
+
+    jobcenter_id: str | None
+    kandidaten: tuple[tuple[str, str], ...] = ()   # (label "Name (id)", id)
+    meldung: str = ""
+
+
+def _woerter(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def jobcenter_suchen(m, text: str) -> Treffer:
+    """Find a Jobcenter by what an analyst types.
+
+    Accepted: "Name (Kennung)"; a Kennung with or without its leading zero ("5113" = "05113");
+    a full or partial name, case-insensitive, where every typed word starts a word of the name
+    ("essen", "jobcenter essen", "berlin mitte"); failing that, any substring of the name.
+    Exactly one match gives its id; several give the candidates; none gives a message.
+    """
+    roh = (text or "").strip()
+    if not roh:
+        return Treffer(None, (), "Bitte einen Namen oder eine Kennung eingeben.")
+    jc = m.jobcenter.sort_values(["name", "jobcenter_id"])
+    ids = set(jc["jobcenter_id"])
+    hit = re.search(r"\(([^()]+)\)\s*$", roh)
+    if hit and hit.group(1).strip() in ids:
+        return Treffer(hit.group(1).strip())
+    if re.fullmatch(r"\d{1,5}", roh):
+        jid = roh.zfill(5)
+        if jid in ids:
+            return Treffer(jid)
+        return Treffer(None, (), f"Keine Jobcenter-Kennung „{roh}“ im Datenbestand.")
+    gefaltet = jc["name"].str.casefold()
+    exakt = jc[gefaltet == roh.casefold()]
+    if len(exakt) == 1:
+        return Treffer(exakt["jobcenter_id"].iloc[0])
+    woerter = _woerter(roh)
+    namen_woerter = [_woerter(n) for n in jc["name"]]
+    passt = [bool(woerter) and all(any(nw.startswith(w) for nw in nws) for w in woerter) for nws in namen_woerter]
+    treffer = jc[passt]
+    if treffer.empty:
+        treffer = jc[gefaltet.str.contains(roh.casefold(), regex=False)]
+    if len(treffer) == 1:
+        return Treffer(treffer["jobcenter_id"].iloc[0])
+    if treffer.empty:
+        return Treffer(None, (), f"Kein Jobcenter passt zu „{roh}“.")
+    kandidaten = tuple((f"{n} ({j})", j) for n, j in zip(treffer["name"], treffer["jobcenter_id"]))
+    mehr = len(kandidaten) - MAX_KANDIDATEN
+    meldung = f"{len(kandidaten)} Jobcenter passen zu „{roh}“ – bitte eines auswählen"
+    meldung += f" (die ersten {MAX_KANDIDATEN} stehen in der Liste; genauer tippen grenzt ein)." if mehr > 0 else "."
+    return Treffer(None, kandidaten[:MAX_KANDIDATEN], meldung)
+
+
+def jobcenter_liste(m, text: str, maximal: int = MAX_VERGLEICH) -> tuple[list[str], list[str]]:
+    """Several Jobcenter from free text (comma, semicolon or line separated): (ids, German problems)."""
+    ids, probleme = [], []
+    for teil in (t.strip() for t in re.split(r"[,;\n]+", text or "")):
+        if not teil:
+            continue
+        t = jobcenter_suchen(m, teil)
+        if t.jobcenter_id is None:
+            probleme.append(t.meldung if not t.kandidaten else
+                            f"„{teil}“ ist mehrdeutig ({', '.join(k for k, _ in t.kandidaten[:3])}"
+                            f"{' …' if len(t.kandidaten) > 3 else ''}).")
+        elif t.jobcenter_id not in ids:
+            ids.append(t.jobcenter_id)
+    if len(ids) > maximal:
+        probleme.append(f"Höchstens {maximal} Jobcenter in einem Vergleich ({len(ids)} angegeben).")
+    return ids, probleme
+
+
 def kennzahl_optionen() -> list[tuple[str, str]]:
     """(label, code) for all 15 figures, grouped by goal (Ziel 1, 2, 3)."""
     return [(f"Ziel {k.ziel} · {k.code} {k.kurz}", k.code)
@@ -291,8 +377,31 @@ def gruppe_name(m, a: Auswahl) -> str:
     if a.gruppe_art == "traegerart":
         return f"Trägerart {info['traegerart']}"
     if a.gruppe_art == "nachbarn":
-        return f"{info['name']} und {a.k} nächste Nachbarn"
+        return f"{info['name']} und {_nachbarn_text(a.k, 'seine')}"
     return a.ring.name
+
+
+def _nachbarn_text(k: int, artikel: str) -> str:
+    """"seine 10 nächsten Nachbarn" / "seinem nächsten Nachbarn" (artikel: seine | seinen)."""
+    if k == 1:
+        return {"seine": "sein nächster Nachbar", "seinen": "seinem nächsten Nachbarn"}[artikel]
+    return f"{artikel} {k} nächsten Nachbarn"
+
+
+def vergleich_text(m, a: Auswahl, n: int | None = None) -> str:
+    """The status sentence, grammatical in every case ("Jobcenter Köln im Vergleich mit seinen
+    10 nächsten Nachbarn, Sep. 2023 – Aug. 2026, Insgesamt")."""
+    info = m.jobcenter_info(a.jobcenter_id)
+    n = len(mitglieder(m, a)) if n is None else n
+    mit = {
+        "vergleichstyp": f"dem Vergleichstyp {info['vergleichstyp']} ({n} Jobcenter)",
+        "land": f"dem Land {info['land_name']} ({n} Jobcenter)",
+        "traegerart": f"der Trägerart {info['traegerart']} ({n} Jobcenter)",
+        "nachbarn": _nachbarn_text(n - 1, "seinen"),
+        "ring": f"dem Vergleichsring „{a.ring.name}“ ({n} Jobcenter)" if a.ring else "",
+    }[a.gruppe_art]
+    zeit = zeitraum_text(a.von, a.bis) if a.von and a.bis else ""
+    return f"{info['name']} im Vergleich mit {mit}, {zeit}, {GESCHLECHT_LABEL[a.geschlecht]}"
 
 
 @lru_cache(maxsize=32)
@@ -443,11 +552,8 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
 
 
 def zahl(x, stellen: int = 1) -> str:
-    """German number: decimal comma, thousands dot, typographic minus; "–" if undefined."""
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
-        return LEER
-    s = f"{abs(float(x)):,.{stellen}f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return ("\u2212" if float(x) < 0 and s.strip("0,.") else "") + s
+    """German number as in the handbook (helpers.fmt): "1.234,6"; "–" if undefined."""
+    return fmt.zahl(x, stellen)
 
 
 def deutsch(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
@@ -534,6 +640,7 @@ DE_ZEIT = {
                "November", "Dezember"],
     "shortMonths": ["Jan", "Feb", "Mrz", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"],
 }
+VL_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]   # "6.4" for vl-convert
 EMBED_OPTIONEN = {"actions": False, "renderer": "svg", "formatLocale": DE_FORMAT, "timeFormatLocale": DE_ZEIT}
 
 
@@ -556,13 +663,55 @@ def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: 
         x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
         color=alt.Color("reihe:N", title=None, sort=list(namen.values()),
                         scale=alt.Scale(domain=list(namen.values()), range=farben),
-                        legend=alt.Legend(orient="bottom", columns=2)),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         strokeDash=alt.condition(alt.datum.reihe == namen["gruppe_median"], alt.value([4, 3]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("reihe:N", title="Reihe"), alt.Tooltip("monat:N", title="Monat"),
                  alt.Tooltip("wert:Q", title="Wert in %", format=",.1f")])
     return (band + lines).properties(
         width=620, height=300,
         title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
+
+
+VERGLEICH_FARBEN = ["#08519c", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6616b", "#8c6d31", "#17becf"]
+
+
+def vergleich_reihen(m, ids: list[str], kennzahl: str, geschlecht: str, von: str, bis: str) -> pd.DataFrame:
+    """One figure over the period for up to MAX_VERGLEICH Jobcenter: monat, jobcenter_id, name, wert, grund."""
+    if not ids:
+        raise ValueError("Bitte mindestens ein Jobcenter für den Vergleich angeben.")
+    if len(ids) > MAX_VERGLEICH:
+        raise ValueError(f"Höchstens {MAX_VERGLEICH} Jobcenter in einem Vergleich.")
+    months = [x for x in monate(m) if von <= x <= bis]
+    grid = pd.MultiIndex.from_product([list(ids), months], names=["jobcenter_id", "monat"]).to_frame(index=False)
+    e = m.ergebnisse(ebene="jobcenter", id=list(ids), kennzahl=kennzahl, geschlecht=geschlecht,
+                     columns=["id", "monat", "wert", "grund"]).rename(columns={"id": "jobcenter_id"})
+    df = grid.merge(e, on=["jobcenter_id", "monat"], how="left")
+    df["grund"] = df["grund"].fillna("fehlt").astype(str)
+    namen = m.jobcenter.set_index("jobcenter_id")["name"]
+    df.insert(1, "name", df["jobcenter_id"].map(namen))
+    return df
+
+
+def diagramm_vergleich(df: pd.DataFrame, kennzahl: str) -> alt.Chart:
+    """The chosen Jobcenter as lines in one chart (colours in the order given)."""
+    k = KENNZAHLEN[kennzahl]
+    d = df.assign(datum=df["monat"] + "-01", label=df["name"] + " (" + df["jobcenter_id"] + ")")
+    labels = list(dict.fromkeys(d["label"]))
+    return alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+        color=alt.Color("label:N", title=None, sort=labels,
+                        scale=alt.Scale(domain=labels, range=VERGLEICH_FARBEN[:len(labels)]),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
+        tooltip=[alt.Tooltip("label:N", title="Jobcenter"), alt.Tooltip("monat:N", title="Monat"),
+                 alt.Tooltip("wert:Q", title="Wert in %", format=",.1f")],
+    ).properties(width=620, height=300, title=alt.Title(
+        f"{k.code} {k.kurz}: {len(labels)} Jobcenter im Vergleich", subtitle=f"{k.lesart}"))
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The vega-lite dict of a chart without schema validation (the tests validate; ~3x faster)."""
+    return chart.to_dict(validate=False)
 
 
 def rangliste_auszug(df: pd.DataFrame, maximal: int = 40) -> pd.DataFrame:
@@ -619,7 +768,7 @@ def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
     kontext = d[d["kontext"]]
     farbe = alt.Color("lesart:N", title=None, scale=alt.Scale(
         domain=["besser", "gleich", "schlechter"], range=[FARBE["besser"], FARBE["gleich"], FARBE["schlechter"]]),
-        legend=alt.Legend(orient="bottom"))
+        legend=alt.Legend(orient="bottom", labelLimit=0))
     oben = panel(wertung, "Kennzahlen mit Wertung: rechts = besser als die Gruppe",
                  "Anteil der Gruppenmitglieder, die das Jobcenter übertrifft (%)", farbe)
     unten = panel(kontext, "Kontextgrößen (ohne Wertung): rechts = höherer Wert",
@@ -665,38 +814,145 @@ def anzeige(chart: alt.TopLevelMixin, daten: pd.DataFrame | None = None):
     return _Ersatz(chart, daten)
 
 
-# --------------------------------------------------------------------------- CSV export
+# --------------------------------------------------------------------------- exports
+#
+# Data exports have readable German headers and the handbook's rounding (helpers.fmt: one
+# decimal, half away from zero). CSV: the numbers as the handbook prints them ("12,3", "–"),
+# ";" separated, UTF-8 with BOM (German spreadsheets). XLSX: the rounded numbers as numbers,
+# undefined cells empty; the reason is in "Hinweis". The group's members come with every export
+# (CSV: a second file ..._mitglieder.csv; XLSX: sheet "Mitglieder"). Existing files are never
+# overwritten: a free name gets "-2", "-3", ...
+
+CSV_OPTIONEN = {"sep": ";"}
+EXPORT_FORMATE = ("csv", "xlsx")
+BILD_FORMATE = ("png", "svg")
+
+
+def _datenbasis(m) -> str:
+    return (f"{'synthetische Demodaten' if m.meta.get('demo') else 'Statistik der BA'}, "
+            f"Datenstand {fmt.monat(m.meta['datenstand'])}")
 
 
 def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
-    """All figures defined for the gender over the period: Jobcenter, group, Bund (full precision)."""
+    """All figures defined for the gender over the period: Jobcenter, group, Bund.
+
+    German headers; numbers still at full precision (rounded only when written)."""
     a = vervollstaendigt(m, a)
     df = reihen(m, a, list(codes_for(a.geschlecht)))
-    df.insert(1, "jobcenter_name", m.jobcenter_info(a.jobcenter_id)["name"])
-    df.insert(2, "gruppe", gruppe_name(m, a))
-    df["datenbasis"] = (f"{'synthetische Demodaten' if m.meta.get('demo') else 'Statistik der BA'}, "
-                        f"Datenstand {m.meta['datenstand']}")
-    return df
+    hinweis = [
+        "; ".join(dict.fromkeys(t for t in (
+            f"Jobcenter: {_grund_text(r.jobcenter_grund)}" if pd.isna(r.jobcenter_wert) and r.jobcenter_grund else "",
+            f"Gruppe: {_grund_text(r.gruppe_grund, True)}" if pd.isna(r.gruppe_wert) and r.gruppe_grund else "",
+            f"Bund: {_grund_text(r.bund_grund, True)}" if pd.isna(r.bund_wert) and r.bund_grund else "") if t))
+        for r in df.itertuples(index=False)]
+    return pd.DataFrame({
+        "Kennung": df["jobcenter_id"],
+        "Jobcenter": m.jobcenter_info(a.jobcenter_id)["name"],
+        "Vergleichsgruppe": gruppe_name(m, a),
+        "Geschlecht": GESCHLECHT_LABEL[a.geschlecht],
+        "Kennzahl": df["kennzahl"],
+        "Bezeichnung": df["kennzahl"].map(lambda c: KENNZAHLEN[c].kurz),
+        "Monat": df["monat"].map(fmt.monat),
+        "Jobcenter in %": df["jobcenter_wert"],
+        "Gruppe (aus Summen) in %": df["gruppe_wert"],
+        "Median der Gruppe in %": df["gruppe_median"],
+        "1. Quartil der Gruppe in %": df["gruppe_q1"],
+        "3. Quartil der Gruppe in %": df["gruppe_q3"],
+        "Mitglieder mit Wert": df["gruppe_n"],
+        "Bund in %": df["bund_wert"],
+        "Hinweis": hinweis,
+        "Datenbasis": _datenbasis(m),
+    })
+
+
+def mitglieder_tabelle(m, a: Auswahl) -> pd.DataFrame:
+    """The comparison group's members with their master data (German headers)."""
+    a = vervollstaendigt(m, a)
+    ids = mitglieder(m, a)
+    jc = m.jobcenter.set_index("jobcenter_id").loc[ids].reset_index()
+    return pd.DataFrame({"Vergleichsgruppe": gruppe_name(m, a), "Kennung": jc["jobcenter_id"],
+                         "Jobcenter": jc["name"], "Land": jc["land_name"], "Trägerart": jc["traegerart"],
+                         "Vergleichstyp": jc["vergleichstyp"],
+                         "Ausgewähltes Jobcenter": np.where(jc["jobcenter_id"] == a.jobcenter_id, "ja", "")})
+
+
+RANGLISTE_SORTIERUNG = {"rang": "Rang (bester zuerst)", "rang_ab": "Rang (schlechtester zuerst)",
+                        "name": "Name (A–Z)", "kennung": "Kennung"}
+
+
+def rangliste_sortiert(df: pd.DataFrame, sortierung: str = "rang") -> pd.DataFrame:
+    """The ranking in the chosen order (undefined values always last)."""
+    if sortierung not in RANGLISTE_SORTIERUNG:
+        raise ValueError(f"Unbekannte Sortierung „{sortierung}“.")
+    by, asc = {"rang": (["rang", "name"], [True, True]), "rang_ab": (["rang", "name"], [False, True]),
+               "name": (["name", "jobcenter_id"], [True, True]), "kennung": (["jobcenter_id"], [True])}[sortierung]
+    return df.sort_values(by, ascending=asc, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def rangliste_tabelle(m, a: Auswahl, sortierung: str = "rang") -> pd.DataFrame:
+    """The ranking with German headers (numbers at full precision)."""
+    a = vervollstaendigt(m, a)
+    rl = rangliste_sortiert(rangliste(m, a), sortierung)
+    return pd.DataFrame({
+        "Rang": rl["rang"], "von": rl["rang_n"], "Kennung": rl["jobcenter_id"], "Jobcenter": rl["name"],
+        f"{a.kennzahl} in %": rl["wert"],
+        "Hinweis": [_grund_text(g) if pd.isna(w) else "" for w, g in zip(rl["wert"], rl["grund"])],
+        "Mitglied der Gruppe": np.where(rl["mitglied"], "ja", "nein"),
+        "Monat": fmt.monat(a.bis), "Datenbasis": _datenbasis(m)})
+
+
+def _gerundet(df: pd.DataFrame, als_text: bool) -> pd.DataFrame:
+    """Float columns rounded as in the handbook: as German text (CSV) or as numbers (XLSX)."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = [fmt.zahl(x) if als_text else (None if fmt.fehlt(x) else float(fmt.runden(x)))
+                        for x in out[col]]
+        elif isinstance(out[col].dtype, pd.Int64Dtype):
+            out[col] = [fmt.STRICH if als_text and x is pd.NA else (None if x is pd.NA else int(x)) for x in out[col]]
+    return out
+
+
+def freier_pfad(pfad: Path | str) -> Path:
+    """pfad, or pfad with "-2", "-3", ... before the suffix: never an existing file."""
+    pfad = Path(pfad)
+    n = 1
+    kandidat = pfad
+    while kandidat.exists():
+        n += 1
+        kandidat = pfad.with_name(f"{pfad.stem}-{n}{pfad.suffix}")
+    return kandidat
 
 
 def schreibe_csv(df: pd.DataFrame, pfad: Path | str) -> Path:
-    """CSV for German spreadsheets (;, decimal comma, UTF-8 with BOM), full float precision."""
+    """CSV for German spreadsheets: ";", numbers as the handbook prints them, UTF-8 with BOM."""
     pfad = Path(pfad)
     pfad.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(pfad, index=False, encoding="utf-8-sig", **CSV_OPTIONEN)
+    _gerundet(df, als_text=True).to_csv(pfad, index=False, encoding="utf-8-sig", **CSV_OPTIONEN)
+    return pfad
+
+
+def schreibe_xlsx(blaetter: dict[str, pd.DataFrame], pfad: Path | str) -> Path:
+    """One sheet per table; rounded numbers as numbers with one decimal, undefined cells empty."""
+    pfad = Path(pfad)
+    pfad.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(pfad, engine="openpyxl") as xw:
+        for name, df in blaetter.items():
+            _gerundet(df, als_text=False).to_excel(xw, sheet_name=name[:31], index=False)
+            ws = xw.sheets[name[:31]]
+            for j, col in enumerate(df.columns, start=1):
+                breite = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+                ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(60, breite + 2)
+                if pd.api.types.is_float_dtype(df[col]):
+                    for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
+                        for c in cell:
+                            c.number_format = "#,##0.0"
     return pfad
 
 
 def lese_csv(pfad: Path | str) -> pd.DataFrame:
-    """Read an explorer CSV back (ids and reasons as text, numbers as exact floats)."""
-    kopf = pd.read_csv(pfad, encoding="utf-8-sig", nrows=0, sep=CSV_OPTIONEN["sep"]).columns
-    text = [c for c in kopf if c in CSV_KENNUNGEN or c.endswith("_grund") or not c.endswith(("_wert", "_median",
-                                                                                             "_q1", "_q3", "_n"))]
-    df = pd.read_csv(pfad, encoding="utf-8-sig", dtype={c: str for c in text}, keep_default_na=False,
-                     na_values=[""], **CSV_OPTIONEN)
-    for col in text:
-        df[col] = df[col].fillna("")
-    return df
+    """An explorer CSV back as text (exactly what a spreadsheet shows)."""
+    return pd.read_csv(pfad, encoding="utf-8-sig", dtype=str, keep_default_na=False, **CSV_OPTIONEN)
 
 
 def slug(text: str) -> str:
@@ -708,20 +964,52 @@ def slug(text: str) -> str:
     return t or "auswahl"
 
 
-def export_dateiname(a: Auswahl) -> str:
-    return f"explorer_{a.jobcenter_id}_{a.gruppe_art}_{a.geschlecht}_{a.von}_{a.bis}.csv"
+def export_dateiname(a: Auswahl, ansicht: str = "werte", endung: str = "csv") -> str:
+    return f"explorer_{a.jobcenter_id}_{ansicht}_{a.kennzahl}_{a.gruppe_art}_{a.geschlecht}_{a.von}_{a.bis}.{endung}"
 
 
-def exportiere(m, a: Auswahl, ordner: Path | str = EXPORTE) -> Path:
+def exportiere(m, a: Auswahl, ordner: Path | str = EXPORTE, format: str = "csv",
+               ansicht: str = "werte") -> list[Path]:
+    """Write the data of a view (werte | rangliste) and the members; returns the files written."""
+    if format not in EXPORT_FORMATE:
+        raise ValueError(f"Unbekanntes Format „{format}“ (erlaubt: {', '.join(EXPORT_FORMATE)}).")
     a = vervollstaendigt(m, a)
-    return schreibe_csv(export_tabelle(m, a), Path(ordner) / export_dateiname(a))
+    haupt = {"werte": export_tabelle, "rangliste": rangliste_tabelle}[ansicht](m, a)
+    glieder = mitglieder_tabelle(m, a)
+    ziel = freier_pfad(Path(ordner) / export_dateiname(a, ansicht, format))
+    if format == "xlsx":
+        return [schreibe_xlsx({"Werte" if ansicht == "werte" else "Rangliste": haupt, "Mitglieder": glieder}, ziel)]
+    neben = freier_pfad(ziel.with_name(f"{ziel.stem}_mitglieder.csv"))
+    return [schreibe_csv(haupt, ziel), schreibe_csv(glieder, neben)]
 
 
-def download_link(pfad: Path | str, text: str = "CSV herunterladen") -> str:
+def speichere_diagramm(spec: dict, pfad: Path | str, format: str | None = None) -> Path:
+    """A chart as PNG or SVG via vl-convert, German number and month formats; never overwrites."""
+    import vl_convert as vlc
+
+    pfad = freier_pfad(pfad)
+    format = format or pfad.suffix.lstrip(".")
+    if format not in BILD_FORMATE:
+        raise ValueError(f"Unbekanntes Bildformat „{format}“ (erlaubt: png, svg).")
+    opts = {"vl_version": VL_VERSION, "format_locale": DE_FORMAT, "time_format_locale": DE_ZEIT}
+    pfad.parent.mkdir(parents=True, exist_ok=True)
+    if format == "svg":
+        pfad.write_text(vlc.vegalite_to_svg(spec, **opts), encoding="utf-8")
+    else:
+        pfad.write_bytes(vlc.vegalite_to_png(spec, scale=2, **opts))
+    return pfad
+
+
+MIME = {".csv": "text/csv;charset=utf-8", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".png": "image/png", ".svg": "image/svg+xml", ".yml": "text/yaml;charset=utf-8"}
+
+
+def download_link(pfad: Path | str, text: str = "herunterladen") -> str:
     """HTML link carrying the file as a data URI (works without a file server)."""
     pfad = Path(pfad)
     data = base64.b64encode(pfad.read_bytes()).decode("ascii")
-    return (f'<a download="{html.escape(pfad.name)}" href="data:text/csv;charset=utf-8;base64,{data}">'
+    mime = MIME.get(pfad.suffix, "application/octet-stream")
+    return (f'<a class="explorer-download" download="{html.escape(pfad.name)}" href="data:{mime};base64,{data}">'
             f"{html.escape(text)} ({html.escape(pfad.name)})</a>")
 
 
@@ -854,12 +1142,83 @@ def parameterdatei_name(daten: dict) -> str:
     return f"ring-{slug(daten['vergleichsringe'][0]['name'])}.yml"
 
 
-def schreibe_parameterdatei(daten: dict, ordner: Path | str = EIGENE) -> Path:
+ANSICHT_KOMMENTAR = "# explorer-ansicht: "
+
+
+def ansicht_daten(a: Auswahl) -> dict:
+    """What the runner's format does not hold but the explorer's view needs (kept as a comment)."""
+    return {"kennzahl": a.kennzahl, "von": a.von, "bis": a.bis, "gruppe_art": a.gruppe_art, "k": a.k}
+
+
+def schreibe_parameterdatei(daten: dict, ordner: Path | str = EIGENE, auswahl: Auswahl | None = None) -> Path:
+    """Write the page definition; with ``auswahl`` also the explorer's view as a JSON comment
+    line (the runner ignores comments; ``auswahl_aus_parameterdatei`` reads it back)."""
+    import json
+
     pfad = Path(ordner) / parameterdatei_name(daten)
     pfad.parent.mkdir(parents=True, exist_ok=True)
-    pfad.write_text("# Erzeugt vom Explorer (notebooks/explorer.ipynb); `make book` erzeugt daraus die Seite.\n"
-                    + _yaml(daten), encoding="utf-8")
+    kopf = "# Erzeugt vom Explorer (notebooks/explorer.ipynb); `make book` erzeugt daraus die Seite.\n"
+    if auswahl is not None:
+        kopf += ANSICHT_KOMMENTAR + json.dumps(ansicht_daten(auswahl), ensure_ascii=False) + "\n"
+    pfad.write_text(kopf + _yaml(daten), encoding="utf-8")
     return pfad
+
+
+def auswahl_aus_parameterdatei(m, pfad: Path | str) -> Auswahl:
+    """The explorer selection saved in a parameter file ("Auswahl speichern" -> reopen).
+
+    From the runner's keys: Jobcenter, month, gender and (for a ring) the members; from the
+    explorer's comment line, if present: figure, period start, group kind and k. Every value is
+    validated by ``Auswahl``; unknown Jobcenter raise KeyError.
+    """
+    import json
+
+    pfad = Path(pfad)
+    daten = lese_parameterdatei(pfad)
+    ansicht: dict = {}
+    for zeile in pfad.read_text(encoding="utf-8").splitlines():
+        if zeile.startswith(ANSICHT_KOMMENTAR):
+            try:
+                roh = json.loads(zeile[len(ANSICHT_KOMMENTAR):])
+            except ValueError:
+                raise ValueError(f"{pfad.name}: die Zeile „{ANSICHT_KOMMENTAR.strip()}“ ist beschädigt.") from None
+            if not isinstance(roh, dict):
+                raise ValueError(f"{pfad.name}: die Zeile „{ANSICHT_KOMMENTAR.strip()}“ ist beschädigt.")
+            ansicht = {k: roh[k] for k in ("kennzahl", "von", "bis", "gruppe_art", "k") if k in roh}
+            break
+    ring = None
+    if daten.get("sets"):
+        spec = next(iter(daten["sets"].values()))
+        jid, params = spec["ids"][0], spec.get("parameters", {})
+        art = ansicht.get("gruppe_art", "vergleichstyp")
+        if art == "ring":
+            art = "vergleichstyp"
+    else:
+        spec = daten["vergleichsringe"][0]
+        params = spec.get("parameters", {})
+        jid = spec.get("jobcenter_id") or spec["jobcenter_ids"][0]
+        art = ansicht.get("gruppe_art", "ring")
+        ring = Ring(name=str(spec["name"]), mitglieder=tuple(spec["jobcenter_ids"]),
+                    beschreibung=str(params.get("beschreibung") or ""))
+        if art != "ring":
+            ring = None
+    a = Auswahl(jobcenter_id=jid, kennzahl=ansicht.get("kennzahl", "K2"),
+                geschlecht=params.get("geschlecht", "insgesamt"), von=ansicht.get("von"),
+                bis=params.get("monat") or ansicht.get("bis"), gruppe_art=art, k=int(ansicht.get("k", 10)), ring=ring)
+    if ring is not None:
+        unbekannt = sorted(set(ring.mitglieder) - set(m.jobcenter["jobcenter_id"]))
+        if unbekannt:
+            raise KeyError(f"{pfad.name}: unbekannte Jobcenter {', '.join(unbekannt)}.")
+    return vervollstaendigt(m, a)
+
+
+def gespeicherte_auswahlen(ordner: Path | str = EIGENE) -> dict[str, Path]:
+    """The explorer's saved selections (files with the explorer comment line), by file name."""
+    ordner = Path(ordner)
+    if not ordner.is_dir():
+        return {}
+    return {p.name: p for p in sorted(ordner.glob("*.yml"))
+            if ANSICHT_KOMMENTAR in p.read_text(encoding="utf-8")}
 
 
 def lese_parameterdatei(pfad: Path | str) -> dict:
