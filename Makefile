@@ -9,7 +9,7 @@ MART       ?= data/processed
 JOBS       ?= $(shell nproc)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo mart pages toc book test test-fast bench lab monthly serve clean
+.PHONY: help setup demo mart pages toc book test test-fast bench lab explorer bench-explorer monthly serve clean
 
 help: ## Diese Übersicht
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,6 +59,13 @@ $(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml
 
 lab: $(LAB_STAMP) mart ## JupyterLab mit dem Explorer starten (eigene Umgebung .venv-lab)
 	.venv-lab/bin/jupyter lab --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/explorer.ipynb
+
+explorer: $(LAB_STAMP) mart ## Explorer als Web-Anwendung ohne Code (Voilà, http://127.0.0.1:8866)
+	JUPYTER_PATH=notebooks/app .venv-lab/bin/voila --no-browser --Voila.ip=127.0.0.1 --port=8866 --theme=light \
+		--template=explorer notebooks/explorer.ipynb
+
+bench-explorer: $(LAB_STAMP) mart ## Messung: Neuzeichnen je Bedienelement im Browser (Ziel ≤ 300 ms)
+	.venv-lab/bin/python scripts/bench_explorer.py
 
 monthly: $(VENV_STAMP) ## Monatslauf: make monthly DATA=pfad/zur/lieferung
 	$(PY) -m helpers monthly --data $(DATA)

@@ -165,7 +165,7 @@ def _lab_env() -> Path:
     """The JupyterLab env of `make lab`; created with the Makefile's commands when missing
     (about 75 s with a warm pip cache). HANDBUCH_LAB_TEST=aus skips instead."""
     jupyter = LAB_ENV / "bin" / "jupyter"
-    if jupyter.exists():
+    if jupyter.exists() and (LAB_ENV / "bin" / "voila").exists():
         return jupyter
     if os.environ.get("HANDBUCH_LAB_TEST") == "aus":
         pytest.skip(".venv-lab fehlt und HANDBUCH_LAB_TEST=aus")

@@ -110,41 +110,40 @@ class ExplorerApp:
 
     def _baue(self) -> None:
         m, a = self.m, self.auswahl
-        voll = w.Layout(width="98%")
         self.jc_label = {jid: label for label, jid in ex.jobcenter_optionen(m)}
         self.w_jc = w.Combobox(options=list(self.jc_label.values()), ensure_option=False, continuous_update=False,
-                               placeholder="Name oder Kennung, dann Eingabetaste", layout=voll)
+                               placeholder="Name oder Kennung, dann Eingabetaste", layout=w.Layout(width="98%"))
         self.w_jc_meldung = w.HTML()
         self.w_jc_meldung.add_class("explorer-meldung")
         self.w_kandidaten = w.Select(options=[], rows=5, layout=w.Layout(width="98%", display="none"))
-        self.w_kz = w.Dropdown(options=ex.kennzahl_optionen(), layout=voll)
+        self.w_kz = w.Dropdown(options=ex.kennzahl_optionen(), layout=w.Layout(width="98%"))
         self.w_erklaerung = w.HTML()
         self.w_g = w.ToggleButtons(options=[(GESCHLECHT_LABEL[g], g) for g in GESCHLECHTER])
         alle = ex.monate(m)
         self.w_zeit = w.SelectionRangeSlider(options=[(ex.monat_kurz(x), x) for x in alle], index=(0, len(alle) - 1),
-                                             readout=False, continuous_update=False, layout=voll)
+                                             readout=False, continuous_update=False, layout=w.Layout(width="98%"))
         self.w_zeit_text = w.HTML()
-        self.w_gruppe = w.Dropdown(options=ex.gruppe_optionen(m, a.jobcenter_id), layout=voll)
+        self.w_gruppe = w.Dropdown(options=ex.gruppe_optionen(m, a.jobcenter_id), layout=w.Layout(width="98%"))
         self.w_k = w.IntSlider(value=a.k, min=1, max=50, continuous_update=False, description="Anzahl",
-                               layout=voll, style={"description_width": "60px"})
-        self.w_ring = w.Dropdown(options=self._ring_optionen(), layout=voll)
+                               layout=w.Layout(width="98%"), style={"description_width": "60px"})
+        self.w_ring = w.Dropdown(options=self._ring_optionen(), layout=w.Layout(width="98%"))
         self.w_liste = w.Textarea(placeholder="Kennungen oder Namen, getrennt durch Komma oder Zeilen",
                                   continuous_update=False, layout=w.Layout(width="98%", height="60px"))
         self.w_ringname = w.Text(placeholder="Name des Rings", layout=w.Layout(width="60%"))
-        self.w_ring_speichern = w.Button(description="Ring speichern", icon="save", layout=w.Layout(width="38%"))
+        self.w_ring_speichern = w.Button(description="Ring speichern", layout=w.Layout(width="38%"))
         self.w_ring_meldung = w.HTML()
         self.w_ring_meldung.add_class("explorer-meldung")
         self.ring_box = w.VBox([self.w_ring, self.w_liste, w.HBox([self.w_ringname, self.w_ring_speichern]),
                                 self.w_ring_meldung])
         self.w_vergleich = w.Textarea(placeholder=f"bis zu {ex.MAX_VERGLEICH} Jobcenter: Kennungen oder Namen, "
-                                                  "getrennt durch Komma", continuous_update=False,
-                                      layout=w.Layout(width="98%", height="60px"))
+                                                  "getrennt durch Komma oder Zeilen", continuous_update=False,
+                                      layout=w.Layout(width="98%", height="76px"))
         self.w_vergleich_meldung = w.HTML()
         self.w_vergleich_meldung.add_class("explorer-meldung")
-        self.w_speichern = w.Button(description="Auswahl speichern", icon="save", layout=w.Layout(width="48%"),
+        self.w_speichern = w.Button(description="Auswahl speichern", layout=w.Layout(width="48%"),
                                     tooltip="Schreibt die Auswahl als Parameterdatei für eine eigene Handbuchseite")
         self.w_oeffnen_datei = w.Dropdown(options=self._auswahl_optionen(), layout=w.Layout(width="60%"))
-        self.w_oeffnen = w.Button(description="Öffnen", icon="folder-open", layout=w.Layout(width="36%"))
+        self.w_oeffnen = w.Button(description="Öffnen", layout=w.Layout(width="36%"))
         self.w_datei_meldung = w.HTML()
 
         seite = w.VBox([
@@ -171,10 +170,10 @@ class ExplorerApp:
         self.w_status = w.HTML()
         self.w_marker = w.HTML(VERALTET, layout=w.Layout(display="none"))
         self.w_marker.add_class("explorer-marker")
-        self.w_png = w.Button(description="Diagramm als PNG", icon="image")
-        self.w_svg = w.Button(description="Diagramm als SVG", icon="image")
-        self.w_csv = w.Button(description="Daten als CSV", icon="table")
-        self.w_xlsx = w.Button(description="Daten als XLSX", icon="table")
+        self.w_png = w.Button(description="Diagramm als PNG")
+        self.w_svg = w.Button(description="Diagramm als SVG")
+        self.w_csv = w.Button(description="Daten als CSV")
+        self.w_xlsx = w.Button(description="Daten als XLSX")
         self.w_export = w.HTML()
         export = w.VBox([w.HBox([self.w_png, self.w_svg, self.w_csv, self.w_xlsx]), self.w_export])
         mitte = w.VBox([w.HBox([self.w_status]), self.w_marker, self.ansichten, export],
@@ -239,11 +238,11 @@ class ExplorerApp:
                 stem = next((s for s, r in self.ringe.items() if r == a.ring), "")
                 self.w_ring.value = stem
                 if not stem:
-                    self.w_liste.value = ", ".join(a.ring.mitglieder)
+                    self.w_liste.value = "\n".join(self.jc_label.get(j, j) for j in a.ring.mitglieder)
                     self.w_ringname.value = a.ring.name
             if self.auswahl.jobcenter_id in self.vergleich_ids and len(self.vergleich_ids) == 1:
                 self.vergleich_ids = [a.jobcenter_id]
-            self.w_vergleich.value = ", ".join(self.vergleich_ids)
+            self.w_vergleich.value = "\n".join(self.jc_label[j] for j in self.vergleich_ids)
         finally:
             self._still = False
         self.aktualisiere()

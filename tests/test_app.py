@@ -1,0 +1,205 @@
+"""The explorer as a web app (Voilà, `make explorer`) in headless Chromium.
+
+One Voilà server (the .venv-lab env, created by test_lab._lab_env when missing) and one page
+(one kernel) for the module: the tests run in file order on the same app, as an analyst would
+use it. Nothing may be requested from outside 127.0.0.1; no code cell is shown.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+
+import openpyxl
+import pytest
+
+from helpers import paths
+from test_lab import LAB_ENV, NOTEBOOK, _free_port, _lab_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory, demo_mart):
+    _lab_env()
+    tmp = tmp_path_factory.mktemp("voila")
+    root = tmp / "app"
+    (root / "notebooks").mkdir(parents=True)
+    nb = root / "notebooks" / NOTEBOOK.name
+    shutil.copy(NOTEBOOK, nb)
+    # the files the app writes go to tmp, never into the repository
+    text = nb.read_text(encoding="utf-8")
+    for key in ("export_ordner", "eigene_ordner"):
+        text = text.replace(f"{key} = None", f"{key} = {str(tmp / key)!r}")
+    nb.write_text(text, encoding="utf-8")
+    port = _free_port()
+    env = dict(os.environ, HANDBUCH_ROOT=str(paths.ROOT), HANDBUCH_MART=str(paths.MART_DIR),
+               JUPYTER_PATH=str(paths.NOTEBOOKS / "app"), JUPYTER_CONFIG_DIR=str(tmp / "config"),
+               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
+    env.pop("HANDBUCH_DIAGRAMME", None)
+    log = (tmp / "voila.log").open("w")
+    proc = subprocess.Popen(
+        [str(LAB_ENV / "bin" / "voila"), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
+         "--theme=light", "--template=explorer", str(nb)],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "voila/static/voila.js", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("Voilà startete nicht:\n" + (tmp / "voila.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield url, tmp
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def app(voila_url, browser):
+    url, tmp = voila_url
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    external = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+              else (external.append(r.request.url), r.abort()))
+    page = ctx.new_page()
+    page.goto(url)
+    page.locator(".vega-embed svg text", has_text="K2 Integrationsquote").first.wait_for(timeout=120_000)
+    page.external, page.tmp = external, tmp
+    yield page
+    ctx.close()
+
+
+def _jc_box(page):
+    return page.locator(".explorer-sidebar .widget-text input").first
+
+
+def _type_jobcenter(page, text):
+    box = _jc_box(page)
+    box.fill(text)
+    box.press("Enter")
+
+
+def _status(page):
+    return page.locator(".explorer-ansichten .widget-html").first
+
+
+def test_app_without_code_and_offline(app):
+    assert app.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0
+    assert not app.external, app.external
+    assert _jc_box(app).input_value() == "Jobcenter Köln (05315)"
+    # sidebar beside the chart, both inside 1280x720, and the period in German
+    side = app.locator(".explorer-sidebar").bounding_box()
+    chart = app.locator(".vega-embed svg").first.bounding_box()
+    assert side["x"] + side["width"] <= chart["x"] and chart["y"] < 720 and side["y"] < 720
+    assert app.get_by_text("Sep. 2023 – Aug. 2026", exact=True).first.is_visible()
+    # no cut-off button text: every button's text fits its box
+    cut = app.evaluate("() => Array.from(document.querySelectorAll('.explorer-app button'))"
+                       ".filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1).map(b => b.textContent)")
+    assert cut == []
+
+
+def test_kennung_without_leading_zero(app):
+    _type_jobcenter(app, "5113")
+    app.wait_for_function("() => document.querySelector('.explorer-sidebar .widget-text input').value"
+                          " === 'Jobcenter Essen (05113)'")
+    _status(app).get_by_text("Jobcenter Essen im Vergleich mit dem Vergleichstyp").wait_for()
+    app.locator(".vega-embed svg text", has_text="Jobcenter Essen").first.wait_for()
+
+
+def test_partial_name_case_insensitive(app):
+    _type_jobcenter(app, "jobcenter dort")
+    _status(app).get_by_text("Jobcenter Dortmund im Vergleich").wait_for()
+    assert _jc_box(app).input_value() == "Jobcenter Dortmund (05913)"
+
+
+def test_ambiguous_name_lists_candidates(app):
+    _type_jobcenter(app, "Berlin")
+    meldung = app.locator(".explorer-meldung", has_text="12 Jobcenter passen zu „Berlin“")
+    meldung.wait_for()
+    liste = app.locator(".explorer-sidebar .widget-select select")
+    optionen = [t.replace("\xa0", " ") for t in liste.locator("option").all_inner_texts()]   # ipywidgets: nbsp
+    assert liste.is_visible() and "Jobcenter Berlin Mitte (11001)" in optionen
+    assert app.locator(".explorer-marker", has_text="veraltet – Auswahl ungültig").is_visible()
+    liste.select_option(index=optionen.index("Jobcenter Berlin Mitte (11001)"))
+    _status(app).get_by_text("Jobcenter Berlin Mitte im Vergleich").wait_for()
+    assert not app.locator(".explorer-marker").is_visible()
+
+
+def test_unknown_name_and_stale_marker(app):
+    _type_jobcenter(app, "Atlantis")
+    app.locator(".explorer-meldung", has_text="Kein Jobcenter passt zu „Atlantis“").wait_for()
+    marker = app.locator(".explorer-marker", has_text="veraltet – Auswahl ungültig")
+    assert marker.is_visible()
+    grey = app.evaluate("() => getComputedStyle(document.querySelector('.explorer-veraltet .widget-tab-contents'))"
+                        ".filter")
+    assert "grayscale" in grey
+    _type_jobcenter(app, "Köln")
+    _status(app).get_by_text("Jobcenter Köln im Vergleich").wait_for()
+    assert not marker.is_visible()
+
+
+def test_comparison_of_several_jobcenter(app):
+    box = app.locator(".explorer-sidebar textarea").last
+    box.fill("05315, Essen, jobcenter dortmund")
+    box.press("Tab")
+    app.locator(".widget-tab .lm-TabBar-tab", has_text="Vergleich").first.click()
+    app.locator(".vega-embed svg text", has_text="3 Jobcenter im Vergleich").first.wait_for(timeout=30_000)
+    legend = app.evaluate("() => Array.from(document.querySelectorAll('.vega-embed svg text'), t => t.textContent)")
+    assert {"Jobcenter Köln (05315)", "Jobcenter Essen (05113)", "Jobcenter Dortmund (05913)"} <= set(legend)
+    box.fill("05315, 05113, 05913, 05112, 05111, 05114, 05116, 05117, 05119")
+    box.press("Tab")
+    app.locator(".explorer-meldung", has_text="Höchstens 8 Jobcenter").wait_for()
+    assert app.locator(".explorer-marker").is_visible()
+    box.fill("05315, Essen, jobcenter dortmund")
+    box.press("Tab")
+    app.locator(".explorer-marker").wait_for(state="hidden")
+
+
+def _download(app, button: str):
+    app.locator(".explorer-download").evaluate_all("els => els.forEach(e => e.remove())")
+    app.get_by_role("button", name=button).click()
+    link = app.locator(".explorer-download").first
+    link.wait_for(timeout=30_000)
+    with app.expect_download() as dl:
+        link.click()
+    return dl.value
+
+
+def test_chart_exports_png_and_svg(app):
+    png = _download(app, "Diagramm als PNG")
+    assert png.suggested_filename.endswith(".png")
+    assert open(png.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    svg = _download(app, "Diagramm als SVG")
+    text = open(svg.path(), encoding="utf-8").read()
+    assert svg.suggested_filename.endswith(".svg") and "<svg" in text and "Jobcenter Essen (05113)" in text
+    again = _download(app, "Diagramm als SVG")
+    assert again.suggested_filename != svg.suggested_filename   # never overwrites
+
+
+def test_data_exports_csv_and_xlsx(app):
+    app.locator(".widget-tab .lm-TabBar-tab", has_text="Zeitreihe").first.click()
+    csv = _download(app, "Daten als CSV")
+    text = open(csv.path(), encoding="utf-8-sig").read().splitlines()
+    kopf = text[0].split(";")
+    assert {"Kennung", "Jobcenter", "Monat", "Jobcenter in %", "Median der Gruppe in %", "Hinweis"} <= set(kopf)
+    werte = [z.split(";")[kopf.index("Jobcenter in %")] for z in text[1:]]
+    assert all(v == "–" or (v.count(",") == 1 and len(v.split(",")[1]) == 1) for v in werte)
+    xlsx = _download(app, "Daten als XLSX")
+    wb = openpyxl.load_workbook(io.BytesIO(open(xlsx.path(), "rb").read()))
+    assert wb.sheetnames == ["Werte", "Mitglieder"]
+    mitglieder = [r[1] for r in wb["Mitglieder"].iter_rows(min_row=2, values_only=True)]
+    assert "05315" in mitglieder and len(mitglieder) >= 2
