@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from helpers import explorer as ex
-from helpers import paths
+from helpers import fmt, paths
 from helpers.kennzahlen import GRUENDE, KENNZAHLEN, codes_for
 
 
@@ -189,14 +189,14 @@ def test_table_german_numbers_and_reasons(m, jid):
     a = ex.standard_auswahl(m, jid)
     t = ex.tabelle(m, a)
     assert list(t["Kennzahl"]) == list(codes_for("insgesamt"))
-    assert t["Jobcenter"].str.fullmatch(r"−?\d{1,3}(\.\d{3})*,\d").all()
+    assert t["Jobcenter"].str.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d").all()
     early = ex.tabelle(m, replace(a, bis=m.meta["erster_monat"], von=None))
     window = early[early["Kennzahl"].map(lambda c: KENNZAHLEN[c].art != "stichtag")]   # 12-month figures
     assert len(window) == 14 and (window["Jobcenter"] == "–").all()
     assert window["Hinweis"].str.contains(GRUENDE["fenster"], regex=False).all()
     frauen = ex.tabelle(m, replace(a, geschlecht="frauen"))
     assert "K1" not in set(frauen["Kennzahl"])
-    assert ex.zahl(-1234.56) == "−1.234,6" and ex.zahl(float("nan")) == "–" and ex.zahl(-0.01) == "0,0"
+    assert ex.zahl(-1234.56) == "-1.234,6" and ex.zahl(float("nan")) == "–" and ex.zahl(-0.01) == "0,0"
 
 
 def test_table_reason_for_suppressed_value(m):
@@ -210,19 +210,154 @@ def test_table_reason_for_suppressed_value(m):
     assert GRUENDE["gesperrt"] in t.loc[row["kennzahl"], "Hinweis"]
 
 
-def test_csv_export_round_trips(m, jid, tmp_path):
-    a = ex.standard_auswahl(m, jid, gruppe_art="nachbarn", k=4)
-    pfad = ex.exportiere(m, a, tmp_path)
-    assert pfad.parent == tmp_path and pfad.name.endswith(".csv")
+def test_csv_export_german_headers_handbook_rounding_members(m, jid, tmp_path):
+    # from the first month: the 12-month figures are undefined at the start (reason "fenster")
+    a = ex.standard_auswahl(m, jid, gruppe_art="nachbarn", k=4, von=m.meta["erster_monat"])
+    werte, glieder = ex.exportiere(m, a, tmp_path)
+    assert werte.parent == tmp_path and werte.suffix == ".csv" and glieder.name.endswith("_mitglieder.csv")
     original = ex.export_tabelle(m, a)
-    back = ex.lese_csv(pfad)
-    pd.testing.assert_frame_equal(back, original, check_exact=True, check_dtype=False)
-    assert back["jobcenter_id"].iloc[0] == jid
-    text = pfad.read_text(encoding="utf-8-sig")
-    assert ";" in text.splitlines()[0] and "," in text.splitlines()[-1]
+    back = ex.lese_csv(werte)
+    assert list(back.columns) == list(original.columns)
+    assert {"Kennung", "Jobcenter in %", "Median der Gruppe in %", "Hinweis"} <= set(back.columns)
+    assert not any("_" in c for c in back.columns)                       # no technical headers
+    # the handbook's formatter: one decimal, half away from zero, "–" when undefined
+    assert back["Jobcenter in %"].tolist() == [fmt.zahl(x) for x in original["Jobcenter in %"]]
+    assert back["Kennung"].iloc[0] == jid
+    undefined = original["Jobcenter in %"].isna()
+    assert undefined.any() and (back.loc[undefined, "Jobcenter in %"] == "–").all()
+    assert (back.loc[undefined, "Hinweis"] != "").all()
+    text = werte.read_text(encoding="utf-8-sig")
     assert "synthetische Demodaten" in text if m.demo else True
-    link = ex.download_link(pfad)
-    assert link.startswith('<a download="') and "base64," in link
+    members = ex.lese_csv(glieder)
+    assert members["Kennung"].tolist() == ex.mitglieder(m, a) and len(members) == 5
+    assert (members["Ausgewähltes Jobcenter"] == "ja").sum() == 1
+    # never overwrites: the second export gets new names
+    again = ex.exportiere(m, a, tmp_path)
+    assert again[0].name.endswith("-2.csv") and werte.exists() and again[0] != werte
+    link = ex.download_link(werte)
+    assert link.startswith('<a class="explorer-download" download="') and "base64," in link
+
+
+def test_xlsx_export_numbers_rounded_and_members_sheet(m, jid, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    a = ex.standard_auswahl(m, jid, kennzahl="K1")
+    (pfad,) = ex.exportiere(m, a, tmp_path, format="xlsx")
+    wb = openpyxl.load_workbook(pfad)
+    assert wb.sheetnames == ["Werte", "Mitglieder"]
+    rows = list(wb["Werte"].iter_rows(values_only=True))
+    kopf = list(rows[0])
+    col = kopf.index("Jobcenter in %")
+    original = ex.export_tabelle(m, a)["Jobcenter in %"].tolist()
+    got = [r[col] for r in rows[1:]]
+    assert got == [None if math.isnan(x) else float(fmt.runden(x)) for x in original]
+    assert len(list(wb["Mitglieder"].iter_rows())) == 1 + len(ex.mitglieder(m, a))
+    rl = ex.exportiere(m, a, tmp_path, format="xlsx", ansicht="rangliste")[0]
+    assert openpyxl.load_workbook(rl).sheetnames == ["Rangliste", "Mitglieder"]
+
+
+def test_free_path_never_overwrites(tmp_path):
+    p = tmp_path / "a.csv"
+    assert ex.freier_pfad(p) == p
+    p.write_text("x")
+    assert ex.freier_pfad(p) == tmp_path / "a-2.csv"
+    (tmp_path / "a-2.csv").write_text("x")
+    assert ex.freier_pfad(p) == tmp_path / "a-3.csv"
+
+
+def test_chart_image_export(m, jid, tmp_path):
+    pytest.importorskip("vl_convert")
+    a = ex.standard_auswahl(m, jid)
+    spec = ex.spec(ex.diagramm_zeitreihe(ex.zeitreihe(m, a), "Jobcenter X", "Gruppe", "K2"))
+    svg = ex.speichere_diagramm(spec, tmp_path / "z.svg")
+    assert "<svg" in svg.read_text(encoding="utf-8") and "Jobcenter X" in svg.read_text(encoding="utf-8")
+    png = ex.speichere_diagramm(spec, tmp_path / "z.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ex.speichere_diagramm(spec, tmp_path / "z.png").name == "z-2.png"
+
+
+# --------------------------------------------------------------------------- inputs and words
+
+
+def test_jobcenter_search(m):
+    assert ex.jobcenter_suchen(m, "05113").jobcenter_id == "05113"
+    assert ex.jobcenter_suchen(m, "5113").jobcenter_id == "05113"              # leading zero optional
+    assert ex.jobcenter_suchen(m, "Jobcenter Essen (05113)").jobcenter_id == "05113"
+    assert ex.jobcenter_suchen(m, "essen").jobcenter_id == "05113"              # partial, any case
+    assert ex.jobcenter_suchen(m, "JOBCENTER ESSEN").jobcenter_id == "05113"
+    assert ex.jobcenter_suchen(m, "dortm").jobcenter_id == "05913"
+    berlin = ex.jobcenter_suchen(m, "Berlin")
+    assert berlin.jobcenter_id is None and len(berlin.kandidaten) == 12
+    assert ("Jobcenter Berlin Mitte (11001)", "11001") in berlin.kandidaten and "12 Jobcenter passen" in berlin.meldung
+    assert ex.jobcenter_suchen(m, "berlin mitte").jobcenter_id == "11001"
+    viele = ex.jobcenter_suchen(m, "Jobcenter")
+    assert len(viele.kandidaten) == ex.MAX_KANDIDATEN and "genauer tippen" in viele.meldung
+    unbekannt = ex.jobcenter_suchen(m, "Atlantis")
+    assert unbekannt.jobcenter_id is None and not unbekannt.kandidaten
+    assert unbekannt.meldung == "Kein Jobcenter passt zu „Atlantis“."
+    assert "Keine Jobcenter-Kennung „99999“" in ex.jobcenter_suchen(m, "99999").meldung
+    assert ex.jobcenter_suchen(m, "  ").jobcenter_id is None
+
+
+def test_jobcenter_list_for_comparison(m):
+    ids, probleme = ex.jobcenter_liste(m, "05315, Essen; jobcenter dortmund\n05315")
+    assert ids == ["05315", "05113", "05913"] and probleme == []
+    ids, probleme = ex.jobcenter_liste(m, "05315, Berlin, Atlantis")
+    assert ids == ["05315"] and "mehrdeutig" in probleme[0] and "Atlantis" in probleme[1]
+    many = ", ".join(sorted(m.jobcenter["jobcenter_id"])[:9])
+    assert "Höchstens 8" in ex.jobcenter_liste(m, many)[1][-1]
+
+
+def test_german_months_and_grammar(m):
+    assert ex.monat_kurz("2023-09") == "Sep. 2023" and ex.monat_kurz("2026-03") == "März 2026"
+    assert ex.zeitraum_text("2023-09", "2026-08") == "Sep. 2023 – Aug. 2026"
+    assert ex.zeitraum_text("2026-08", "2026-08") == "Aug. 2026"
+    a = ex.standard_auswahl(m, "05315", gruppe_art="nachbarn", k=10)
+    assert ex.vergleich_text(m, a) == "Jobcenter Köln im Vergleich mit seinen 10 nächsten Nachbarn, " \
+        f"{ex.zeitraum_text(a.von, a.bis)}, Insgesamt"
+    assert ex.gruppe_name(m, a) == "Jobcenter Köln und seine 10 nächsten Nachbarn"
+    eins = replace(a, k=1)
+    assert "mit seinem nächsten Nachbarn," in ex.vergleich_text(m, eins)
+    assert ex.gruppe_name(m, eins) == "Jobcenter Köln und sein nächster Nachbar"
+    land = ex.vergleich_text(m, replace(a, gruppe_art="land"))
+    assert land.startswith("Jobcenter Köln im Vergleich mit dem Land Nordrhein-Westfalen (")
+    assert "mit der Trägerart" in ex.vergleich_text(m, replace(a, gruppe_art="traegerart"))
+
+
+def test_comparison_series_and_sorted_ranking(m):
+    df = ex.vergleich_reihen(m, ["05315", "05113"], "K2", "insgesamt", "2025-01", "2025-12")
+    assert len(df) == 24 and set(df["jobcenter_id"]) == {"05315", "05113"}
+    direct = m.ergebnisse(ebene="jobcenter", id="05113", kennzahl="K2", geschlecht="insgesamt", monat="2025-06")
+    got = df[(df["jobcenter_id"] == "05113") & (df["monat"] == "2025-06")]["wert"].iloc[0]
+    assert got == direct["wert"].iloc[0]
+    spec = ex.spec(ex.diagramm_vergleich(df, "K2"))
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["Jobcenter Köln (05315)", "Jobcenter Essen (05113)"]
+    with pytest.raises(ValueError, match="Höchstens 8"):
+        ex.vergleich_reihen(m, [str(i) for i in range(9)], "K2", "insgesamt", "2025-01", "2025-12")
+    a = ex.standard_auswahl(m, "05315")
+    rl = ex.rangliste(m, a)
+    assert ex.rangliste_sortiert(rl, "name")["name"].tolist() == sorted(rl["name"])
+    ab = ex.rangliste_sortiert(rl, "rang_ab")["rang"].dropna().tolist()
+    assert ab == sorted(ab, reverse=True)
+    # the ranks of the table (one read) agree with the ranking of each figure
+    r = ex.raenge(m, a, ["K1", "K2", "K3"])
+    for c in ("K1", "K2", "K3"):
+        own = ex.rangliste(m, replace(a, kennzahl=c)).query("auswahl").iloc[0]
+        assert (r[c]["rang"], r[c]["rang_n"]) == (int(own["rang"]), int(own["rang_n"]))
+
+
+def test_saved_selection_reopens(m, tmp_path):
+    ring = ex.lade_ring(paths.PARAMETERS / "ringe" / "beispielring.yml")
+    for a in (ex.standard_auswahl(m, "05315", kennzahl="K3", geschlecht="frauen", von="2024-02", bis="2026-01"),
+              ex.standard_auswahl(m, "05913", kennzahl="K1E2", gruppe_art="nachbarn", k=4),
+              ex.standard_auswahl(m, "05113", gruppe_art="ring", ring=ring, von="2025-01")):
+        pfad = ex.schreibe_parameterdatei(ex.parameterdatei(m, a), tmp_path, auswahl=a)
+        back = ex.auswahl_aus_parameterdatei(m, pfad)
+        assert back == a, (back, a)
+        assert pfad.name in ex.gespeicherte_auswahlen(tmp_path)
+    kaputt = tmp_path / "kaputt.yml"
+    kaputt.write_text(pfad.read_text(encoding="utf-8").replace('"kennzahl": "K2"', '"kennzahl": "K9"'), encoding="utf-8")
+    with pytest.raises(ValueError, match="Kennzahl"):
+        ex.auswahl_aus_parameterdatei(m, kaputt)
 
 
 def _check_with_runner(tmp_path: Path, datei: Path):

@@ -155,6 +155,25 @@ def standard_auswahl(m, jobcenter_id: str | None = None, **kw) -> Auswahl:
     return vervollstaendigt(m, Auswahl(jobcenter_id=jid, **kw))
 
 
+class _Lesen:
+    """Memoised mart reads for the interactive session: the same slice is read once (a slice is
+    a few hundred rows; the whole cache stays small). Returned frames must not be modified."""
+
+    def __init__(self):
+        self.cache: dict = {}
+
+    def __call__(self, m, **kw):
+        key = (m, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kw.items())))
+        if key not in self.cache:
+            if len(self.cache) > 4000:
+                self.cache.clear()
+            self.cache[key] = m.ergebnisse(**kw)
+        return self.cache[key]
+
+
+_erg = _Lesen()
+
+
 # --------------------------------------------------------------------------- options for widgets
 
 
@@ -305,7 +324,7 @@ def zwerte(m, monat: str, geschlecht: str) -> pd.DataFrame:
     NaN where a figure is undefined; figures with fewer than two defined values or sd 0 are dropped.
     """
     codes = list(codes_for(geschlecht))
-    e = m.ergebnisse(ebene="jobcenter", monat=monat, geschlecht=geschlecht, kennzahl=codes,
+    e = _erg(m, ebene="jobcenter", monat=monat, geschlecht=geschlecht, kennzahl=codes,
                      columns=["id", "kennzahl", "wert"])
     wide = e.pivot(index="id", columns="kennzahl", values="wert").reindex(
         index=sorted(m.jobcenter["jobcenter_id"]), columns=codes)
@@ -354,6 +373,15 @@ def nachbarn(m, jobcenter_id: str, monat: str, geschlecht: str, k: int) -> pd.Da
 
 def mitglieder(m, a: Auswahl) -> list[str]:
     """Ids of the comparison group's members, sorted."""
+    return list(_mitglieder(m, a))
+
+
+@lru_cache(maxsize=256)
+def _mitglieder(m, a: Auswahl) -> tuple[str, ...]:
+    return tuple(_mitglieder_roh(m, a))
+
+
+def _mitglieder_roh(m, a: Auswahl) -> list[str]:
     jc = m.jobcenter
     if a.gruppe_art in ("vergleichstyp", "land", "traegerart"):
         wert = m.jobcenter_info(a.jobcenter_id)[a.gruppe_art]
@@ -414,7 +442,7 @@ def gruppe_werte(m, a: Auswahl) -> pd.DataFrame:
     cols = ["monat", "geschlecht", "kennzahl", "wert", "grund"]
     if a.gruppe_art in ("vergleichstyp", "land", "traegerart"):
         gid = m.jobcenter_info(a.jobcenter_id)[a.gruppe_art]
-        return m.ergebnisse(ebene=a.gruppe_art, id=gid, columns=cols)
+        return _erg(m, ebene=a.gruppe_art, id=gid, columns=cols)
     return _gruppe_summe(m, tuple(mitglieder(m, a)))[cols]
 
 
@@ -439,19 +467,19 @@ def reihen(m, a: Auswahl, kennzahlen: list[str] | None = None) -> pd.DataFrame:
     months = [x for x in monate(m) if a.von <= x <= a.bis]
     grid = pd.MultiIndex.from_product([codes, months], names=["kennzahl", "monat"]).to_frame(index=False)
     members = mitglieder(m, a)
-    mw = m.ergebnisse(ebene="jobcenter", id=members, kennzahl=codes, geschlecht=a.geschlecht,
+    mw = _erg(m, ebene="jobcenter", id=members, kennzahl=codes, geschlecht=a.geschlecht,
                       columns=["id", "monat", "kennzahl", "wert"])
     mw = mw[mw["monat"].between(a.von, a.bis)]
     g = mw.groupby(["kennzahl", "monat"])["wert"]
     dist = pd.DataFrame({"gruppe_median": g.median(), "gruppe_q1": g.quantile(0.25),
                          "gruppe_q3": g.quantile(0.75), "gruppe_n": g.count()}).reset_index()
-    own = m.ergebnisse(ebene="jobcenter", id=a.jobcenter_id, kennzahl=codes, geschlecht=a.geschlecht,
+    own = _erg(m, ebene="jobcenter", id=a.jobcenter_id, kennzahl=codes, geschlecht=a.geschlecht,
                        columns=["monat", "kennzahl", "wert", "grund"]).rename(
         columns={"wert": "jobcenter_wert", "grund": "jobcenter_grund"})
     grp = gruppe_werte(m, a)
     grp = grp[(grp["geschlecht"] == a.geschlecht) & grp["kennzahl"].isin(codes)].drop(columns="geschlecht")
     grp = grp.rename(columns={"wert": "gruppe_wert", "grund": "gruppe_grund"})
-    bund = m.ergebnisse(ebene="bund", kennzahl=codes, geschlecht=a.geschlecht,
+    bund = _erg(m, ebene="bund", kennzahl=codes, geschlecht=a.geschlecht,
                         columns=["monat", "kennzahl", "wert", "grund"]).rename(
         columns={"wert": "bund_wert", "grund": "bund_grund"})
     df = grid
@@ -490,7 +518,7 @@ def rangliste(m, a: Auswahl) -> pd.DataFrame:
     a = vervollstaendigt(m, a)
     members = mitglieder(m, a)
     ids = sorted(set(members) | {a.jobcenter_id})
-    e = m.ergebnisse(ebene="jobcenter", id=ids, monat=a.bis, geschlecht=a.geschlecht, kennzahl=a.kennzahl,
+    e = _erg(m, ebene="jobcenter", id=ids, monat=a.bis, geschlecht=a.geschlecht, kennzahl=a.kennzahl,
                      columns=["id", "wert", "grund"]).rename(columns={"id": "jobcenter_id"})
     df = pd.DataFrame({"jobcenter_id": ids}).merge(e, on="jobcenter_id", how="left")
     df = df.merge(m.jobcenter[["jobcenter_id", "name"]], on="jobcenter_id", how="left")
@@ -503,6 +531,23 @@ def rangliste(m, a: Auswahl) -> pd.DataFrame:
     df["mitglied"] = df["jobcenter_id"].isin(members)
     df = df.sort_values(["rang", "name"], na_position="last", kind="stable").reset_index(drop=True)
     return df[["rang", "rang_n", "jobcenter_id", "name", "wert", "grund", "auswahl", "mitglied"]]
+
+
+def raenge(m, a: Auswahl, codes: list[str]) -> dict[str, dict]:
+    """The chosen Jobcenter's rank per figure in one read (same rule as ``rangliste``):
+    {code: {"rang": int | NA, "rang_n": int}}."""
+    a = vervollstaendigt(m, a)
+    ids = sorted(set(mitglieder(m, a)) | {a.jobcenter_id})
+    e = _erg(m, ebene="jobcenter", id=ids, monat=a.bis, geschlecht=a.geschlecht, kennzahl=codes,
+                     columns=["id", "kennzahl", "wert"])
+    wide = e.pivot(index="id", columns="kennzahl", values="wert").reindex(index=ids, columns=codes)
+    out = {}
+    for c in codes:
+        score = _guete(wide[c], KENNZAHLEN[c].richtung)
+        r = score.rank(method="min", ascending=False)
+        eigen = r.loc[a.jobcenter_id]
+        out[c] = {"rang": pd.NA if pd.isna(eigen) else int(eigen), "rang_n": int(wide[c].notna().sum())}
+    return out
 
 
 def einordnung(wert: float, andere: np.ndarray, richtung: int) -> tuple[float, float]:
@@ -530,7 +575,7 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
     codes = list(codes_for(a.geschlecht))
     r = reihen(m, replace(a, von=a.bis), codes)
     members = mitglieder(m, a)
-    mw = m.ergebnisse(ebene="jobcenter", id=[x for x in members if x != a.jobcenter_id], monat=a.bis,
+    mw = _erg(m, ebene="jobcenter", id=[x for x in members if x != a.jobcenter_id], monat=a.bis,
                       geschlecht=a.geschlecht, kennzahl=codes, columns=["kennzahl", "wert"])
     rows = []
     for row in r.itertuples(index=False):
@@ -588,12 +633,11 @@ def tabelle(m, a: Auswahl) -> pd.DataFrame:
     """
     a = vervollstaendigt(m, a)
     p = profil(m, a)
-    rang = {c: rangliste(m, replace(a, kennzahl=c)) for c in p["kennzahl"]}
+    rang = raenge(m, a, list(p["kennzahl"]))
     out = []
     for row in p.itertuples(index=False):
         hinweise: list[str] = []
-        rl = rang[row.kennzahl]
-        eigen = rl[rl["auswahl"]].iloc[0]
+        eigen = rang[row.kennzahl]
         out.append({
             "Kennzahl": row.kennzahl,
             "Bezeichnung": row.kurz,
@@ -647,7 +691,8 @@ EMBED_OPTIONEN = {"actions": False, "renderer": "svg", "formatLocale": DE_FORMAT
 def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> alt.Chart:
     """Jobcenter, group value, group median with quartile band, Bund over time."""
     k = KENNZAHLEN[kennzahl]
-    d = df.assign(datum=pd.to_datetime(df["monat"] + "-01"))
+    d = df[["monat", "jobcenter_wert", "gruppe_wert", "gruppe_median", "gruppe_q1", "gruppe_q3", "bund_wert"]].assign(
+        datum=df["monat"] + "-01")
     namen = {"jobcenter_wert": jobcenter, "gruppe_wert": f"{gruppe} (Summe)",
              "gruppe_median": f"{gruppe} (Median)", "bund_wert": "Bund"}
     long = d.melt(id_vars=["datum", "monat"], value_vars=list(namen), var_name="reihe", value_name="wert")
@@ -683,7 +728,7 @@ def vergleich_reihen(m, ids: list[str], kennzahl: str, geschlecht: str, von: str
         raise ValueError(f"Höchstens {MAX_VERGLEICH} Jobcenter in einem Vergleich.")
     months = [x for x in monate(m) if von <= x <= bis]
     grid = pd.MultiIndex.from_product([list(ids), months], names=["jobcenter_id", "monat"]).to_frame(index=False)
-    e = m.ergebnisse(ebene="jobcenter", id=list(ids), kennzahl=kennzahl, geschlecht=geschlecht,
+    e = _erg(m, ebene="jobcenter", id=list(ids), kennzahl=kennzahl, geschlecht=geschlecht,
                      columns=["id", "monat", "wert", "grund"]).rename(columns={"id": "jobcenter_id"})
     df = grid.merge(e, on=["jobcenter_id", "monat"], how="left")
     df["grund"] = df["grund"].fillna("fehlt").astype(str)
@@ -746,7 +791,7 @@ def diagramm_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> alt.Chart
 def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
     """Parallel-dot profile: share of the group the Jobcenter is better than; right = better.
     Context figures in a separate, neutral panel (right = higher value)."""
-    d = df.copy()
+    d = df[["kennzahl", "kurz", "kontext", "lesart", "anteil_besser", "jobcenter_wert", "gruppe_median"]].copy()
     d["label"] = d["kennzahl"] + " " + d["kurz"]
     d["mitte"] = 50.0   # the rule from the group's middle to the Jobcenter's position
 
