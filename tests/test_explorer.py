@@ -171,7 +171,7 @@ def test_direction_in_profile_and_ranking_on_mart(m):
     a = ex.standard_auswahl(m, best["jobcenter_id"], kennzahl="K1")
     p = ex.profil(m, a).set_index("kennzahl")
     assert p.loc["K1", "anteil_besser"] == 100 and p.loc["K1", "abstand"] > 0
-    assert p.loc["K1", "lesart"] == "besser"
+    assert p.loc["K1", "lesart"] == "günstiger"
     assert p.loc["K1E3", "lesart"] == "kontext" and bool(p.loc["K1E3", "kontext"])
     rl = ex.rangliste(m, a)
     assert rl.iloc[0]["jobcenter_id"] == best["jobcenter_id"] and rl.iloc[0]["rang"] == 1
@@ -447,7 +447,8 @@ def test_charts_build_valid_specs(m, jid):
     ex.diagramm_rangliste(rl, a.kennzahl, a.bis).to_dict()
     prof = ex.diagramm_profil(ex.profil(m, a)).to_dict()
     titles = [c["title"] for c in prof["vconcat"]]
-    assert "rechts = besser" in titles[0] and "ohne Wertung" in titles[1]
+    assert "rechts = günstiger" in titles[0] and "ohne Wertung" in titles[1]
+    assert set(ex.profil(m, a).query("not kontext")["kennzahl"]) <= {"K1", "K2", "K3"}   # only K1–K3 rated
     bundle = ex._Ersatz(ex.diagramm_zeitreihe(zr, "JC", "G", a.kennzahl), ex.deutsch(zr, ex.ZEITREIHE_SPALTEN))
     mime = bundle._repr_mimebundle_()
     assert "application/vnd.vegalite.v6+json" in mime and "<table" in mime["text/html"]

@@ -22,10 +22,10 @@ of their z differences over the figures defined for BOTH; a pair with fewer than
 ``MIN_GEMEINSAM`` common figures has no distance (NaN) and is never a neighbour. An undefined
 figure therefore never counts as "no difference". The distance is symmetric by construction.
 
-Profile: per figure the share of the other group members the Jobcenter is better than
+Profile: for K1–K3 the share of the other group members the Jobcenter is more favourable than
 (0..100 %, direction-aware: lower-is-better figures are negated first), so "right" always
-means better; context figures (richtung 0) are shown separately as the share of members with
-a lower value, without a judgement.
+means günstiger; the Ergänzungsgrößen are never rated (reading rule): they are shown
+separately as the share of members with a lower value.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ LEER = "–"                 # shown for an undefined value
 GRUND_NUR_INSGESAMT = "nur für Geschlecht „insgesamt“ definiert (Geldleistungen liegen nicht nach Geschlecht vor)"
 
 FARBE = {"jobcenter": "#08519c", "gruppe": "#e6550d", "median": "#636363", "band": "#bdbdbd",
-         "bund": "#31a354", "besser": "#2166ac", "schlechter": "#b2182b", "gleich": "#737373",
+         "bund": "#31a354", "günstiger": "#2166ac", "ungünstiger": "#b2182b", "gleich": "#737373",
          "kontext": "#737373"}
 
 
@@ -580,16 +580,17 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
     rows = []
     for row in r.itertuples(index=False):
         k = KENNZAHLEN[row.kennzahl]
+        gewertet = k.ist_kennzahl and k.richtung != 0   # reading rule: only K1–K3 are rated
         anteil, abstand = einordnung(row.jobcenter_wert, mw.loc[mw["kennzahl"] == row.kennzahl, "wert"].to_numpy(),
-                                     k.richtung)
+                                     k.richtung if gewertet else 0)
         if math.isnan(anteil):
             lesart = ""
-        elif k.richtung == 0:
+        elif not gewertet:
             lesart = "kontext"
         else:
-            lesart = "besser" if anteil > 50 else "schlechter" if anteil < 50 else "gleich"
+            lesart = "günstiger" if anteil > 50 else "ungünstiger" if anteil < 50 else "gleich"
         rows.append({"kennzahl": k.code, "kurz": k.kurz, "ziel": k.ziel, "richtung": k.richtung,
-                     "kontext": k.richtung == 0, "anteil_besser": anteil, "abstand": abstand, "lesart": lesart})
+                     "kontext": not gewertet, "anteil_besser": anteil, "abstand": abstand, "lesart": lesart})
     return r.merge(pd.DataFrame(rows), on="kennzahl")
 
 
@@ -648,8 +649,8 @@ def tabelle(m, a: Auswahl) -> pd.DataFrame:
             "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else f"{zahl(row.gruppe_q1)} bis {zahl(row.gruppe_q3)}",
             "Bund": _mit_grund(row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
             "Rang": LEER if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
-            "Einordnung": {"besser": "besser als der Median", "schlechter": "schlechter als der Median",
-                           "gleich": "gleich dem Median", "kontext": "Kontext (ohne Wertung)"}.get(row.lesart, LEER),
+            "Einordnung": {"günstiger": "günstiger als der Median", "ungünstiger": "ungünstiger als der Median",
+                           "gleich": "gleich dem Median", "kontext": "ohne Wertung"}.get(row.lesart, LEER),
             "Hinweis": "; ".join(dict.fromkeys(hinweise)),
         })
     return pd.DataFrame(out)
@@ -812,11 +813,11 @@ def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
     wertung = d[~d["kontext"]]
     kontext = d[d["kontext"]]
     farbe = alt.Color("lesart:N", title=None, scale=alt.Scale(
-        domain=["besser", "gleich", "schlechter"], range=[FARBE["besser"], FARBE["gleich"], FARBE["schlechter"]]),
+        domain=["günstiger", "gleich", "ungünstiger"], range=[FARBE["günstiger"], FARBE["gleich"], FARBE["ungünstiger"]]),
         legend=alt.Legend(orient="bottom", labelLimit=0))
-    oben = panel(wertung, "Kennzahlen mit Wertung: rechts = besser als die Gruppe",
+    oben = panel(wertung, "Kennzahlen K1–K3: rechts = günstiger als die Gruppe",
                  "Anteil der Gruppenmitglieder, die das Jobcenter übertrifft (%)", farbe)
-    unten = panel(kontext, "Kontextgrößen (ohne Wertung): rechts = höherer Wert",
+    unten = panel(kontext, "Ergänzungsgrößen (ohne Wertung): rechts = höherer Wert",
                   "Anteil der Gruppenmitglieder mit niedrigerem Wert (%)", alt.value(FARBE["kontext"]))
     return alt.vconcat(oben, unten).resolve_scale(color="independent")
 
