@@ -54,7 +54,7 @@ def _port() -> int:
 def messe(page, aktion) -> float:
     page.evaluate(OBSERVER)
     aktion()
-    page.wait_for_function("() => window.__t1 !== null", timeout=30_000)
+    page.wait_for_function("() => window.__t1 !== null", timeout=90_000)
     # the view is drawn when its SVG/table has not changed for 250 ms: the last change counts
     page.wait_for_function("() => performance.now() - window.__t1 > 250", timeout=30_000)
     return page.evaluate("() => window.__t1 - window.__t0")
@@ -89,7 +89,7 @@ def main() -> int:
                                   args=["--no-sandbox", "--disable-gpu"])
             page = b.new_page(viewport={"width": 1280, "height": 720})
             t0 = time.monotonic()
-            page.goto(url)
+            page.goto(url, wait_until="commit", timeout=120_000)
             page.locator(".vega-embed svg text", has_text="K2 Integrationsquote").first.wait_for(timeout=120_000)
             print(f"App geladen in {time.monotonic() - t0:.1f} s (Kernelstart, Datenbestand, erstes Diagramm)")
             side = page.locator(".explorer-sidebar")
@@ -119,6 +119,7 @@ def main() -> int:
                          ("Geschlecht", geschlecht), ("Zeitraum (Schieber)", zeitraum),
                          ("Vergleichsgruppe", vergleichsgruppe)]
             for name, aktion in steuerung:
+                print(f"… {name}", flush=True)
                 ergebnisse[name] = [messe(page, lambda i=i: aktion(i)) for i in range(N)]
             # opening a view draws it with the current selection
             for name in ("Rangliste", "Profil", "Tabelle", "Vergleich"):

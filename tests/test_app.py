@@ -76,7 +76,7 @@ def app(voila_url, browser):
     ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
               else (external.append(r.request.url), r.abort()))
     page = ctx.new_page()
-    page.goto(url)
+    page.goto(url, wait_until="commit", timeout=120_000)
     page.locator(".vega-embed svg text", has_text="K2 Integrationsquote").first.wait_for(timeout=120_000)
     page.external, page.tmp = external, tmp
     yield page
