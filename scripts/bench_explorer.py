@@ -89,7 +89,7 @@ def main() -> int:
                                   args=["--no-sandbox", "--disable-gpu"])
             page = b.new_page(viewport={"width": 1280, "height": 720})
             t0 = time.monotonic()
-            page.goto(url, wait_until="commit", timeout=120_000)
+            page.goto(url, timeout=180_000)   # Voilà fires "load" once all cells ran
             page.locator(".vega-embed svg text", has_text="K2 Integrationsquote").first.wait_for(timeout=120_000)
             print(f"App geladen in {time.monotonic() - t0:.1f} s (Kernelstart, Datenbestand, erstes Diagramm)")
             side = page.locator(".explorer-sidebar")
