@@ -323,15 +323,18 @@ def atomic_write(path: Path | str, write) -> None:
         raise
 
 
+# The `kennzahlen` output columns, in contract order (erfasst … nenner: rule of 2026-12).
+OUTPUT_COLUMNS = ("ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "erfasst", "mitglieder",
+                  "zaehler", "nenner")
+
+
 def write_kennzahlen_csv(results: pd.DataFrame, out: Path | str) -> None:
     """The `kennzahlen` output table of the data contract (UTF-8, comma, '.' decimals)."""
     import pyarrow as pyarrow_mod
     import pyarrow.csv as pacsv
 
     rows = results[results["grund"] != "fenster"]
-    table = pyarrow_mod.Table.from_pandas(
-        rows[["ebene", "id", "monat", "geschlecht", "kennzahl", "wert"]], preserve_index=False
-    )
+    table = pyarrow_mod.Table.from_pandas(rows[list(OUTPUT_COLUMNS)], preserve_index=False)
     # Codes, ids and months need no quotes; quote only if a value could break the CSV.
     risky = rows[["ebene", "id", "monat", "geschlecht", "kennzahl"]].apply(
         lambda s: s.astype(str).str.contains(r'[,"\n\r]', regex=True).any()).any()

@@ -7,7 +7,8 @@ files (no timestamps inside). Notebooks read small slices through ``load()``.
 Files:
     meta.json            datenstand, erster_monat, demo, vergleichstypen_synthetisch, quellen, software
     jobcenter.parquet    jobcenter_id, name, land, land_name, traegerart, vergleichstyp, kreis_ags, ort
-    ergebnisse.parquet   ebene, id, monat, geschlecht, kennzahl, wert, grund
+    ergebnisse.parquet   ebene, id, monat, geschlecht, kennzahl, wert, grund, erfasst, mitglieder,
+                         zaehler, nenner (coverage rule of 2026-12; ebene incl. land_traegerart)
     vergleich.parquet    per Jobcenter: value beside type distribution, Land, Bund, rank, reading
     grundlagen.parquet   summed inputs per ebene, id, monat, geschlecht (+ status_<input>: 0 ok,
                          2 fehlt, 3 gesperrt) — the basis for user-defined groups
@@ -78,12 +79,12 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
 def build(jobcenter_file: Path, grunddaten_file: Path, out: Path) -> dict:
     """Validate inputs, compute everything and write the mart atomically. Returns meta."""
     from helpers.compare import comparison
-    from helpers.compute import build_cube, formulas, group_inputs, results_frame
+    from helpers.compute import build_cube, cube_figures, group_inputs, results_frame
     from helpers.io import file_sha256, load_inputs
 
     jc, gd = load_inputs(jobcenter_file, grunddaten_file)
     cube = build_cube(jc, gd)
-    results = results_frame(cube, formulas(cube.inputs()))
+    results = results_frame(cube, cube_figures(cube))
     vergleich = comparison(results, jc)
     demo_marker = Path(grunddaten_file).parent / "demo.json"
     demo = demo_marker.exists()
