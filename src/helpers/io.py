@@ -69,35 +69,36 @@ class InputError(Exception):
 # --------------------------------------------------------------------------- reading
 
 
-def read_raw(path: Path | str) -> tuple[pd.DataFrame, int]:
+def read_raw(path: Path | str, table: str | None = None) -> tuple[pd.DataFrame, int]:
     """Read a CSV, Parquet or XLSX table with every cell as text ("" for empty).
 
     Returns the frame and the offset that turns a 0-based row position into the line number a
-    person sees (2 for CSV/XLSX with a header line, 1 for Parquet rows).
+    person sees (2 for CSV with a header line, 1 for Parquet rows; XLSX: after skipped title rows).
     """
+    g = read_delivery(path, table)
+    return g.frame, g.offset
+
+
+def read_delivery(path: Path | str, table: str | None = None, log: bool = False):
+    """Read one input table in any format of the data contract (``formats.Gelesen``)."""
+    from helpers import formats
+
     path = Path(path)
     if not path.exists():
         raise InputError(path, [Problem(None, None, "Datei nicht gefunden")])
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                             encoding="utf-8-sig", skip_blank_lines=False)
-            offset = 2
+            g = formats.read_csv(path)
         elif suffix == ".parquet":
-            df = _stringify(pd.read_parquet(path))
-            offset = 1
+            g = formats.Gelesen(_stringify(pd.read_parquet(path)), 1, formats.PUNKT, "Parquet", {})
         elif suffix in (".xlsx", ".xlsm"):
-            df = _stringify(pd.read_excel(path, dtype=object, engine="openpyxl"))
-            offset = 2
+            g = formats.read_xlsx(path, table)
         else:
             raise InputError(path, [Problem(None, None,
                                             f"unbekanntes Dateiformat '{suffix}' (erlaubt: .csv, .parquet, .xlsx)")])
     except InputError:
         raise
-    except UnicodeDecodeError as exc:
-        line = _line_of_byte(path, exc.start)
-        raise InputError(path, [Problem(line, None, "Datei ist nicht in UTF-8 kodiert")]) from None
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
@@ -106,8 +107,12 @@ def read_raw(path: Path | str) -> tuple[pd.DataFrame, int]:
         raise InputError(path, [Problem(None, None, f"Datei nicht lesbar: {exc}")]) from None
     except Exception as exc:  # unreadable Parquet/XLSX
         raise InputError(path, [Problem(None, None, f"Datei nicht lesbar: {exc}")]) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.reset_index(drop=True), offset
+    g.frame.columns = [str(c).strip() for c in g.frame.columns]
+    g.frame = g.frame.reset_index(drop=True)
+    if log and suffix != ".parquet":
+        formats.say(path, g)
+    formats.check_ids(path, g)
+    return g
 
 
 def _stringify(df: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +259,8 @@ def _validate(df: pd.DataFrame, schema: pa.DataFrameSchema, path: Path, offset: 
 def load_jobcenter(path: Path | str) -> pd.DataFrame:
     """The validated `jobcenter` table (all columns text)."""
     path = Path(path)
-    df, offset = read_raw(path)
+    g = read_delivery(path, "jobcenter", log=True)
+    df, offset = g.frame, g.offset
     df = df.apply(lambda s: s.str.strip())
     if len(df) == 0:
         raise InputError(path, [Problem(None, None, "Tabelle enthält keine Zeilen")])
@@ -273,8 +279,12 @@ class Grunddaten:
 
 
 def load_grunddaten(path: Path | str, jobcenter_ids) -> Grunddaten:
+    from helpers.formats import normalize_numbers
+
     path = Path(path)
-    df, offset = read_raw(path)
+    g = read_delivery(path, "grunddaten", log=True)
+    offset = g.offset
+    df = normalize_numbers(path, g, VALUE_COLUMNS, integer_columns=COUNT_COLUMNS)
     df = df.apply(lambda s: s.str.strip())
     if len(df) == 0:
         raise InputError(path, [Problem(None, None, "Tabelle enthält keine Zeilen")])
