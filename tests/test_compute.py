@@ -340,3 +340,31 @@ def test_gender_split_sums_to_insgesamt_through_the_geschlecht_column(tmp_path):
     k2 = {g: value(res, "K2", M, geschlecht=g)[0] for g in ("frauen", "maenner", "insgesamt")}
     assert k2["insgesamt"] == pytest.approx((12 * 13) / (sum(s["elb"][:12]) / 12) * 100)
     assert min(k2["frauen"], k2["maenner"]) < k2["insgesamt"] < max(k2["frauen"], k2["maenner"])
+
+
+def test_compute_output_columns_and_coverage_in_contract_order(tmp_path):
+    import subprocess
+    import sys
+
+    from kennzahlen_factory import write
+
+    jp, gp = write(tmp_path, TEN_JC, grunddaten_table(_ten(**{TEN[9]: {"elb": ["1000"] * 6 + [""] + ["1000"] * 6}}), T))
+    out = tmp_path / "k.csv"
+    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
+                           "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    import csv
+    header = next(csv.reader(out.open(encoding="utf-8")))
+    assert header == ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "erfasst", "mitglieder", "zaehler",
+                      "nenner"]
+    res = pd.read_csv(out, dtype={"id": str})
+    bund = res[(res.ebene == "bund") & (res.kennzahl == "K2") & (res.monat == M) & (res.geschlecht == "insgesamt")]
+    # members 1..9: Σ integrationen 5400 over mean stock 9000 (see the 90 % test above)
+    assert bund[["wert", "erfasst", "mitglieder", "zaehler", "nenner"]].iloc[0].tolist() == \
+        pytest.approx([60.0, 9, 10, 5400.0, 9000.0])
+    lt = res[(res.ebene == "land_traegerart") & (res.kennzahl == "K2") & (res.monat == M)
+             & (res.geschlecht == "insgesamt")]
+    assert lt["id"].tolist() == ["01-gE"]
+    rate = res[(res.ebene == "jobcenter") & (res.kennzahl == "K1E3") & (res.monat == M)
+               & (res.geschlecht == "insgesamt") & (res.id == TEN[0])]
+    assert rate["zaehler"].isna().all() and rate["nenner"].isna().all()   # averaged rate: no single quotient
