@@ -346,8 +346,8 @@ def write_kennzahlen_csv(results: pd.DataFrame, out: Path | str) -> None:
     rows = results[results["grund"] != "fenster"]
     table = pyarrow_mod.Table.from_pandas(rows[list(OUTPUT_COLUMNS)], preserve_index=False)
     # Codes, ids and months need no quotes; quote only if a value could break the CSV.
-    risky = rows[["ebene", "id", "monat", "geschlecht", "kennzahl"]].apply(
-        lambda s: s.astype(str).str.contains(r'[,"\n\r]', regex=True).any()).any()
+    risky = any(pd.Series(pd.unique(rows[c]), dtype=str).str.contains(r'[,"\n\r]', regex=True).any()
+                for c in ("ebene", "id", "monat", "geschlecht", "kennzahl"))
     options = pacsv.WriteOptions(quoting_style="needed" if risky else "none")
     atomic_write(out, lambda tmp: pacsv.write_csv(table, tmp, options))
 
@@ -365,7 +365,11 @@ def cmd_compute(args: argparse.Namespace) -> int:
     from helpers.compute import compute
 
     try:
-        jc, gd = load_inputs(args.jobcenter, args.grunddaten)
+        if getattr(args, "gebietsaenderungen", None):
+            from helpers.gebiete import load_inputs as load_mit_gebieten
+            jc, gd, _stand = load_mit_gebieten(args.jobcenter, args.grunddaten, args.gebietsaenderungen)
+        else:
+            jc, gd = load_inputs(args.jobcenter, args.grunddaten)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         print("Abbruch: es wurde nichts geschrieben.", file=sys.stderr)
@@ -381,5 +385,7 @@ def register(sub) -> None:
     p = sub.add_parser("compute", help="Kennzahlen berechnen und als CSV schreiben (Datenvertrag)")
     p.add_argument("--jobcenter", required=True, type=Path, help="Jobcenter-Stammdaten (CSV, Parquet, XLSX)")
     p.add_argument("--grunddaten", required=True, type=Path, help="Berechnungsgrundlagen (CSV, Parquet, XLSX)")
+    p.add_argument("--gebietsaenderungen", type=Path, default=None,
+                   help="optional: Gebietsänderungen (alt_id, neu_id, ab_monat) für fiktive Gebietsstände")
     p.add_argument("--out", required=True, type=Path, help="Ergebnisdatei (CSV)")
     p.set_defaults(func=cmd_compute)
