@@ -172,19 +172,20 @@ def group_figures(x: dict[str, Q], membership: np.ndarray) -> dict[str, Figure]:
     rule of 2026-12: per figure and month only the members whose inputs over the whole window are
     complete count, the same members in numerator, denominator and every month of the window;
     the value is defined when at least 90 % of the members count."""
-    M = membership.astype(np.float64)
-    mitglieder = membership.sum(axis=1).astype(np.int32)
+    members = [np.flatnonzero(row) for row in membership]
+    mitglieder = np.array([len(m) for m in members], dtype=np.int32)
     mg = mitglieder[:, None, None]
 
     def gsum(a: np.ndarray) -> np.ndarray:       # Σ over members: (N, ...) -> (groups, ...)
-        return np.tensordot(M, a, axes=(1, 0))
+        # a plain loop: small BLAS products pay thread start-up on a busy machine (measured)
+        return np.stack([a[m].sum(axis=0) for m in members])
 
     out = {}
     for code, p in parts(x).items():
         ms = member_status(p)
         ok = ms == OK
-        erfasst = np.rint(gsum(ok.astype(np.float64))).astype(np.int32)
-        fenster = np.rint(gsum((ms == FENSTER).astype(np.float64))).astype(np.int32) == mg
+        erfasst = gsum(ok.astype(np.int32))
+        fenster = gsum((ms == FENSTER).astype(np.int32)) == mg
         zu_wenige = (10 * erfasst < 9 * mg) | (erfasst == 0)
         if p.kind == "rate":
             pad = [(0, 0)] * (p.num.v.ndim - 1) + [(WINDOW - 1, 0)]
@@ -203,7 +204,8 @@ def group_figures(x: dict[str, Q], membership: np.ndarray) -> dict[str, Figure]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 v = p.scale(z / n)
         # no member counts: the members' common reason (the least severe), e.g. "fehlt" for all
-        keiner = np.where(membership[:, :, None, None] == 1, ms[None], np.int8(127)).min(axis=1)
+        keiner = np.stack([ms[m].min(axis=0) if len(m) else np.full(ms.shape[1:], FEHLT, np.int8)
+                           for m in members])
         s = np.where(fenster, FENSTER, np.where(erfasst == 0, keiner, np.where(
             zu_wenige, ZU_WENIGE, np.where(zero, NENNER_NULL, OK))))
         formed = ~fenster & ~zu_wenige
