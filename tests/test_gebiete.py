@@ -95,3 +95,15 @@ def test_compute_cli_with_changes_writes_the_successor_only(tmp_path):
     assert set(res.loc[res.ebene == "jobcenter", "id"]) == {S}
     row = res[(res.id == S) & (res.kennzahl == "K2") & (res.monat == "2025-01")].iloc[0]
     assert (row.wert, row.zaehler, row.nenner) == pytest.approx((18.25, 730.0, 4000.0))
+
+
+def test_mart_keeps_the_note_and_the_successor_page_shows_it(tmp_path):
+    from helpers import mart, pages
+
+    jp, gp, ch = _delivery(tmp_path)
+    meta = mart.build(jp, gp, tmp_path / "mart", ch)
+    assert meta["gebietsstand"]["hinweise"] == {S: f"Werte vor 01/2025: Summe aus {P1}, {P2} (fiktiver Gebietsstand)"}
+    m = mart.load(tmp_path / "mart")
+    assert list(m.jobcenter["jobcenter_id"]) == [S]
+    kopf = pages.JobcenterSeite(m, S).kopf().data
+    assert f"Werte vor 01/2025: Summe aus {P1}, {P2} (fiktiver Gebietsstand)" in kopf

@@ -409,6 +409,9 @@ class JobcenterSeite:
         ]
         if self.ring:
             fakten.append(("Vergleichsring", _e(self.ring["name"]) + f" ({len(self.ring['jobcenter_ids'])} Jobcenter)"))
+        gebiet = self.m.meta.get("gebietsstand", {}).get("hinweise", {}).get(self.id)
+        if gebiet:   # fiktiver Gebietsstand (gebietsaenderungen)
+            fakten.append(("Gebietsstand", _e(gebiet)))
         return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
                     + f"<p>Übergeordnete Seiten: {_a(BUND_URL, 'Bund')} · "
                       f"{_a(land_url(self.land), LAENDER.get(self.land, self.land))} · "
