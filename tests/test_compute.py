@@ -55,8 +55,6 @@ CASES = {
     "K2E1": ({"elb": lin(1000, 10), "eintritte_minijob": const(5)}, 60 / 1055 * 100),
     # 24 / 1055
     "K2E2": ({"elb": lin(1000, 10), "eintritte_oefb": const(2)}, 24 / 1055 * 100),
-    # kontinuierlich = t mod 3 -> Σ_{t=1..12} = 4 * (1 + 2 + 0) = 12; Σ svb = 120 -> 10 %
-    "K2E3": ({"integrationen_svb": const(10), "kontinuierlich": [t % 3 for t in range(T)]}, 10.0),
     # ae = 100 + t: mean(ae[0..11]) = 105.5; Σ integrationen_ae = 24 -> 22.748815165876778
     "K2E4": ({"ae": lin(100, 1), "integrationen_ae": const(2)}, 24 / 105.5 * 100),
     # (665 / 700 - 1) * 100 = -5
@@ -96,12 +94,30 @@ def test_partial_window_at_series_start_is_undefined(case_results, code):
     assert math.isnan(wert) and grund == "fenster"
 
 
-@pytest.mark.parametrize("code", ["K1E3", "K2E3", "K3E3"])
+@pytest.mark.parametrize("code", ["K1E3", "K3E3"])
 def test_windows_of_twelve_without_lag_start_at_month_twelve(case_results, code):
     wert, grund = value(case_results[code], code, M_PREV)
     assert grund == "" and not math.isnan(wert)
     wert, grund = value(case_results[code], code, "2024-11")
     assert math.isnan(wert) and grund == "fenster"
+
+
+def test_k2e3_looks_at_integration_months_m17_to_m6(tmp_path):
+    # 19 months, t = 0..18; kontinuierlich is empty for the last six months (t = 13..18), as in a
+    # real delivery. At t = 18 the window is t = 1..12: Σ kontinuierlich = 4 * (1 + 2 + 0) = 12,
+    # Σ svb = 12 * 10 = 120 -> 10 %. (m-11..m would hit the empty months; m-18..m-7 would add
+    # svb[0] = 1000.)
+    n = 19
+    kont = [t % 3 for t in range(13)] + [""] * 6
+    svb = [1000] + [10] * 12 + [50] * 6
+    res = compute_from(tmp_path, ONE, grunddaten_table({ID_A: {"integrationen_svb": svb, "kontinuierlich": kont}}, n))
+    assert value(res, "K2E3", "2025-07") == (pytest.approx(10.0), "")
+    # t = 17: window t = 0..11: Σ kontinuierlich = 12, Σ svb = 1000 + 11 * 10 = 1110
+    assert value(res, "K2E3", "2025-06") == (pytest.approx(12 / 1110 * 100), "")
+    # t = 16 needs t = -1: before the series
+    assert value(res, "K2E3", "2025-05")[1] == "fenster"
+    row = res[(res.kennzahl == "K2E3") & (res.monat == "2025-07") & (res.ebene == "jobcenter")].iloc[0]
+    assert (row.zaehler, row.nenner, row.erfasst, row.mitglieder) == (12, 120, 1, 1)
 
 
 def test_stichtag_figure_needs_no_window(case_results):
@@ -198,23 +214,79 @@ def test_group_uses_summed_inputs_not_averaged_percentages(tmp_path):
     assert value(res, "K2", M, "DE", "bund")[0] == pytest.approx(20.0)
 
 
-def test_missing_member_input_makes_group_input_missing(tmp_path):
+def test_missing_member_input_group_needs_ninety_percent(tmp_path):
+    # A, B form type Ia: without B only 1 of 2 count (50 % < 90 %); C alone is Ib.
     series = _two_members()
     series[ID_B]["elb"] = ["3000"] * 6 + [""] + ["3000"] * 6
     res = compute_from(tmp_path, TWO, grunddaten_table(series, T))
     assert value(res, "K2", M, ID_A)[1] == ""
     assert value(res, "K2", M, ID_B)[1] == "fehlt"
-    assert value(res, "K2", M, "Ia", "vergleichstyp")[1] == "fehlt"
-    assert value(res, "K2", M, "DE", "bund")[1] == "fehlt"
+    assert value(res, "K2", M, "Ia", "vergleichstyp")[1] == "zu_wenige"
+    assert value(res, "K2", M, "DE", "bund")[1] == "zu_wenige"     # 2 of 3
     assert value(res, "K2", M, "Ib", "vergleichstyp")[1] == ""     # C alone: unaffected
     assert value(res, "K2", M, "gE", "traegerart")[1] == ""        # A and C
+
+
+TEN = [f"01{i:03d}" for i in range(1, 11)]
+TEN_JC = jobcenter_table([(j, "01", "gE", "Ia") for j in TEN])
+
+
+def _ten(**override):
+    """Ten members, elb 1000 each, member i (1-based) with 10 * i integrations and entries per month."""
+    series = {j: {"elb": const(1000), "integrationen": const(10 * i), "elb_zugang": const(10 * i)}
+              for i, j in enumerate(TEN, start=1)}
+    for j, cols in override.items():
+        series[j].update(cols)
+    return series
+
+
+def _row(res, code, ebene, gid, monat=M):
+    return res[(res.kennzahl == code) & (res.ebene == ebene) & (res.id == gid) & (res.monat == monat)
+               & (res.geschlecht == "insgesamt")].iloc[0]
+
+
+def test_group_coverage_exactly_ninety_percent_counts_the_same_members(tmp_path):
+    # Member 10 lacks elb in t = 6 only: it does not count for any window containing t = 6.
+    # K2 at t = 12 over members 1..9: Σ integrationen = 12 * 10 * (1 + … + 9) = 5400,
+    # mean stock 9 * 1000 = 9000 -> 60 % (with member 10's flows and stock: 6600 / 10000 = 66 %;
+    # numerator of ten over denominator of nine: 75.6 %).
+    missing = {TEN[9]: {"elb": ["1000"] * 6 + [""] + ["1000"] * 6}}
+    res = compute_from(tmp_path, TEN_JC, grunddaten_table(_ten(**missing), T))
+    for ebene, gid in (("bund", "DE"), ("vergleichstyp", "Ia"), ("land", "01"), ("land_traegerart", "01-gE")):
+        row = _row(res, "K2", ebene, gid)
+        assert row.grund == "" and row.wert == pytest.approx(60.0)
+        assert (row.erfasst, row.mitglieder, row.zaehler, row.nenner) == (9, 10, 5400, 9000)
+    member = _row(res, "K2", "jobcenter", TEN[9])
+    assert (member.erfasst, member.mitglieder, member.grund) == (0, 1, "fehlt")
+    assert _row(res, "K2", "jobcenter", TEN[0]).erfasst == 1
+    # K1E3 (averaged monthly rates): member 10 is left out of every month of the window, not only
+    # of t = 6: each month 450 / 9000 = 5 % -> 5.0 (with member 10 in the other 11 months: 5.46).
+    row = _row(res, "K1E3", "bund", "DE")
+    assert row.wert == pytest.approx(5.0) and (row.erfasst, row.mitglieder) == (9, 10)
+    assert math.isnan(row.zaehler) and math.isnan(row.nenner)
+    # K1E2 (x[m] / x[m-12]) needs only t = 0 and t = 12: member 10 counts there.
+    assert (_row(res, "K1E2", "bund", "DE").erfasst) == 10
+
+
+def test_group_coverage_below_ninety_percent_is_undefined(tmp_path):
+    # Two of ten lack elb in t = 6: 8 / 10 = 80 % < 90 % -> zu_wenige, no value, no parts.
+    gap = ["1000"] * 6 + [""] + ["1000"] * 6
+    res = compute_from(tmp_path, TEN_JC, grunddaten_table(_ten(**{TEN[8]: {"elb": gap}, TEN[9]: {"elb": gap}}), T))
+    row = _row(res, "K2", "bund", "DE")
+    assert row.grund == "zu_wenige" and math.isnan(row.wert) and math.isnan(row.zaehler)
+    assert (row.erfasst, row.mitglieder) == (8, 10)
+    # a suppressed cell ("*") does not count either: 9 of 10 with one "*"
+    res = compute_from(tmp_path, TEN_JC, grunddaten_table(_ten(**{TEN[9]: {"integrationen": ["100"] * 12 + ["*"]}}), T))
+    row = _row(res, "K2", "bund", "DE")
+    assert row.wert == pytest.approx(60.0) and row.erfasst == 9
 
 
 def test_all_levels_present(tmp_path):
     res = compute_from(tmp_path, TWO, grunddaten_table(_two_members(), T))
     levels = res.groupby("ebene")["id"].unique().map(sorted).to_dict()
     assert levels == {"jobcenter": [ID_A, ID_B, ID_C], "vergleichstyp": ["Ia", "Ib"], "land": ["01", "02"],
-                      "traegerart": ["gE", "zkT"], "bund": ["DE"]}
+                      "traegerart": ["gE", "zkT"], "land_traegerart": ["01-gE", "02-gE", "02-zkT"],
+                      "bund": ["DE"]}
 
 
 # --------------------------------------------------------------------------- properties
@@ -230,10 +302,13 @@ def test_one_member_group_equals_its_member(tmp_path, elb, integ, lzb, zug):
                     "llu": [float(v) for v in elb]}}
     res = compute_from(tmp_path, jc, grunddaten_table(series, T))
     member = res[res.ebene == "jobcenter"].set_index(["monat", "geschlecht", "kennzahl"])
-    for ebene, gid in (("vergleichstyp", "IIIe"), ("land", "05"), ("traegerart", "zkT"), ("bund", "DE")):
+    for ebene, gid in (("vergleichstyp", "IIIe"), ("land", "05"), ("traegerart", "zkT"), ("land_traegerart", "05-zkT"),
+                       ("bund", "DE")):
         grp = res[(res.ebene == ebene) & (res.id == gid)].set_index(["monat", "geschlecht", "kennzahl"])
         pd.testing.assert_series_equal(grp["wert"], member["wert"], check_names=False)
+        # no member counts: the group gives its members' reason
         pd.testing.assert_series_equal(grp["grund"], member["grund"], check_names=False)
+        pd.testing.assert_series_equal(grp["erfasst"], member["erfasst"], check_names=False)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -265,3 +340,31 @@ def test_gender_split_sums_to_insgesamt_through_the_geschlecht_column(tmp_path):
     k2 = {g: value(res, "K2", M, geschlecht=g)[0] for g in ("frauen", "maenner", "insgesamt")}
     assert k2["insgesamt"] == pytest.approx((12 * 13) / (sum(s["elb"][:12]) / 12) * 100)
     assert min(k2["frauen"], k2["maenner"]) < k2["insgesamt"] < max(k2["frauen"], k2["maenner"])
+
+
+def test_compute_output_columns_and_coverage_in_contract_order(tmp_path):
+    import subprocess
+    import sys
+
+    from kennzahlen_factory import write
+
+    jp, gp = write(tmp_path, TEN_JC, grunddaten_table(_ten(**{TEN[9]: {"elb": ["1000"] * 6 + [""] + ["1000"] * 6}}), T))
+    out = tmp_path / "k.csv"
+    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
+                           "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    import csv
+    header = next(csv.reader(out.open(encoding="utf-8")))
+    assert header == ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "erfasst", "mitglieder", "zaehler",
+                      "nenner"]
+    res = pd.read_csv(out, dtype={"id": str})
+    bund = res[(res.ebene == "bund") & (res.kennzahl == "K2") & (res.monat == M) & (res.geschlecht == "insgesamt")]
+    # members 1..9: Σ integrationen 5400 over mean stock 9000 (see the 90 % test above)
+    assert bund[["wert", "erfasst", "mitglieder", "zaehler", "nenner"]].iloc[0].tolist() == \
+        pytest.approx([60.0, 9, 10, 5400.0, 9000.0])
+    lt = res[(res.ebene == "land_traegerart") & (res.kennzahl == "K2") & (res.monat == M)
+             & (res.geschlecht == "insgesamt")]
+    assert lt["id"].tolist() == ["01-gE"]
+    rate = res[(res.ebene == "jobcenter") & (res.kennzahl == "K1E3") & (res.monat == M)
+               & (res.geschlecht == "insgesamt") & (res.id == TEN[0])]
+    assert rate["zaehler"].isna().all() and rate["nenner"].isna().all()   # averaged rate: no single quotient

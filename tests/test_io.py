@@ -38,8 +38,9 @@ def test_compute_writes_the_contract_table(tmp_path):
     proc, out = run_compute(tmp_path, JC, _gd())
     assert proc.returncode == 0, proc.stderr
     df = pd.read_csv(out, dtype={"id": str, "monat": str})
-    assert list(df.columns) == ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert"]
-    assert set(df.ebene) == {"jobcenter", "vergleichstyp", "land", "traegerart", "bund"}
+    assert list(df.columns) == ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "erfasst", "mitglieder",
+                                "zaehler", "nenner"]
+    assert set(df.ebene) == {"jobcenter", "vergleichstyp", "land", "traegerart", "land_traegerart", "bund"}
     assert {"01001", "05315", "13071-1", "IIb", "01", "13", "gE", "zkT", "DE"} <= set(df["id"])
     assert df["wert"].notna().any()
     # full precision, '.' decimals: a value parses back to the same float the mart holds

@@ -147,7 +147,7 @@ def test_table_has_all_codes_and_genders(seite):
 
 def test_table_shows_no_number_for_undefined_values(m, seite):
     z = seite.zeilen()
-    assert z["wert"].isna().any() and z["bund_wert"].isna().any()   # demo data: K1 frauen, Bund gesperrt
+    assert z["wert"].isna().any() and z["bund_wert"].isna().any()   # demo data: K1 frauen (nur insgesamt)
     html = seite.tabelle().data
     rows = _cells(html)
     # Bund column is the 6th cell in rows with a Kennzahl header, 5th otherwise; check by value instead:
@@ -160,21 +160,24 @@ def test_table_shows_no_number_for_undefined_values(m, seite):
         for c in r:
             if "wert-fehlt" in c:
                 assert not re.search(r"\d,\d", re.sub(r"<sup>.*?</sup>", "", c))
-    assert "Nicht ausgewiesene Werte" in html
-    assert "gesperrt" in html
+    # demo: the Bund's K2E4 for women and men is formed without the three smallest Jobcenter
+    # (suppressed cells) by the coverage rule of 2026-12, and the page says so
+    assert "Werte ohne einzelne Jobcenter" in html and "K2E4 (Frauen)" in html
 
 
-def test_bund_k2e4_gesperrt_is_dash_with_reason(m):
+def test_bund_k2e4_without_suppressed_members_is_shown_with_note(m):
     from helpers import pages
 
-    b = m.ergebnisse(ebene="bund", monat=m.datenstand, kennzahl="K2E4", geschlecht="frauen")
-    if not (b["wert"].isna().all() and (b["grund"] == "gesperrt").all()):
-        pytest.skip("in diesen Daten ist K2E4 Frauen im Bund nicht gesperrt")
+    # demo: integrationen_ae is suppressed for men and women in the three smallest Jobcenter;
+    # by the coverage rule of 2026-12 the Bund value is formed over the other 404 (≥ 90 %)
+    b = m.ergebnisse(ebene="bund", monat=m.datenstand, kennzahl="K2E4", geschlecht="frauen").iloc[0]
+    assert b["grund"] == "" and not np.isnan(b["wert"]) and (b["erfasst"], b["mitglieder"]) == (404, 407)
     s = pages.BundSeite(m)
     html = s.tabelle().data
-    k2e4 = s.zeilen().query("code == 'K2E4' and geschlecht == 'frauen'")
-    assert k2e4["wert"].isna().all()
-    assert "K2E4 Frauen, Bund" in html and "gesperrt" in html
+    assert "K2E4 (Frauen), K2E4 (Männer): ohne 3 von 407 Jobcentern" in html
+    csv = s.csv_daten()
+    row = csv[(csv["Zeile"] == "Bund: erfasste Jobcenter") & (csv["Geschlecht"] == "Frauen")]
+    assert row["K2E4"].iloc[0] == 404
 
 
 def test_csv_round_trip(m, seite):

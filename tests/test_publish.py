@@ -213,6 +213,28 @@ def _mart(folder: Path, datenstand: str, values: dict, names: dict) -> Path:
     return folder
 
 
+def test_change_report_lists_new_merged_and_vanished_jobcenter(tmp_path):
+    names_old = {"01001": "Jobcenter A", "01002": "Jobcenter B", "01003": "Jobcenter C"}
+    names_new = {"01009": "Jobcenter AB", "01004": "Jobcenter D"}
+    old = {(j, "2026-07", "K2"): 10.0 for j in names_old}
+    new = {(j, "2026-08", "K2"): 10.0 for j in names_new}
+    n = _mart(tmp_path / "n", "2026-08", new, names_new)
+    meta = json.loads((n / "meta.json").read_text())
+    meta["gebietsstand"] = {"aenderungen": [{"alt_id": "01001", "neu_id": "01009", "ab_monat": "2026-08"},
+                                            {"alt_id": "01002", "neu_id": "01009", "ab_monat": "2026-08"}]}
+    (n / "meta.json").write_text(json.dumps(meta))
+    r = changes.compare(_mart(tmp_path / "p", "2026-07", old, names_old), n, edition="2026-08",
+                        previous_edition="2026-07")
+    assert r["jobcenter_neu"] == [{"jobcenter_id": "01004", "name": "Jobcenter D"},
+                                  {"jobcenter_id": "01009", "name": "Jobcenter AB"}]
+    assert r["jobcenter_entfallen"] == [{"jobcenter_id": "01003", "name": "Jobcenter C"}]   # not the merged ones
+    assert r["jobcenter_zusammengelegt"] == [{"jobcenter_id": "01009", "name": "Jobcenter AB", "vorgaenger": [
+        {"jobcenter_id": "01001", "name": "Jobcenter A"}, {"jobcenter_id": "01002", "name": "Jobcenter B"}]}]
+    md = changes.markdown(r)
+    assert "- Zusammengelegt: Jobcenter AB (01009) aus Jobcenter A (01001), Jobcenter B (01002)" in md
+    assert "- Entfallen: Jobcenter C (01003)" in md
+
+
 def test_change_report_movements_new_jobcenter_and_revisions(tmp_path):
     names_old = {"01001": "Jobcenter A", "01002": "Jobcenter B", "01003": "Jobcenter C"}
     names_new = {"01001": "Jobcenter A", "01002": "Jobcenter B", "01004": "Jobcenter D | neu"}

@@ -3,11 +3,12 @@
 Every quantity travels as a pair (value, status). The status says why a value is undefined;
 when quantities are combined the highest status wins, so the most telling reason is reported:
 
-    FENSTER (4) > GESPERRT (3) > FEHLT (2) > NENNER_NULL (1) > OK (0)
+    ZU_WENIGE (5, groups only) > FENSTER (4) > GESPERRT (3) > FEHLT (2) > NENNER_NULL (1) > OK (0)
 
 A value is NaN exactly when its status is not OK. Groups (Vergleichstyp, Land, Trägerart,
-Bund) are formed from the summed inputs of their members; a member's missing input makes the
-group's input missing (its status is the maximum over the members).
+Land × Trägerart, Bund, user groups) are formed from the summed inputs of their members under the
+coverage rule of 2026-12 (``group_figures``): only members with complete inputs over the figure's
+window count; the value is defined when at least 90 % count (else ZU_WENIGE).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from helpers.io import FEHLT, GESPERRT, OK, Grunddaten
 from helpers.kennzahlen import GESCHLECHTER, KENNZAHLEN, VALUE_COLUMNS
 
-NENNER_NULL, FENSTER = 1, 4
-STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "gesperrt", FENSTER: "fenster"}
+NENNER_NULL, FENSTER, ZU_WENIGE = 1, 4, 5
+STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "gesperrt", FENSTER: "fenster",
+                ZU_WENIGE: "zu_wenige"}
 GRUND_BY_STATUS = np.array([STATUS_GRUND[i] for i in range(len(STATUS_GRUND))], dtype=object)
 WINDOW = 12
+K2E3_WARTEZEIT = 6   # months until an integration's six-month follow-up is complete
+MINDESTANTEIL = 0.9  # share of members that must count for a group value (kennzahlen.md)
 
 
 @dataclass
@@ -65,33 +69,39 @@ def divide(num: Q, den: Q) -> Q:
     return Q(v, s)
 
 
-def formulas(x: dict[str, Q]) -> dict[str, Q]:
-    """All 15 figures from the inputs (each a Q over (..., T)); percent."""
+@dataclass
+class Parts:
+    """A figure before dividing: one quotient (num/den) or, for the averaged rates, the monthly
+    flows and stocks whose 12 monthly quotients are averaged (``kind == "rate"``)."""
 
-    def veraenderung(col: str) -> Q:               # (x[m] / x[m-12] - 1) * 100
-        q = divide(x[col], shift(x[col], 12))
-        return Q((q.v - 1) * 100, q.s)
+    kind: str             # "quotient" | "rate"
+    num: Q
+    den: Q
+    scale: object = None  # quotient: q -> percent
+
+
+def parts(x: dict[str, Q]) -> dict[str, Parts]:
+    """Numerator and denominator of all 15 figures from the inputs (each a Q over (..., T))."""
+
+    def veraenderung(col: str) -> Parts:          # (x[m] / x[m-12] - 1) * 100
+        return Parts("quotient", x[col], shift(x[col], 12), lambda q: (q - 1) * 100)
 
     def mean_before(col: str) -> Q:               # mean₋₁(x) = Σ_{t=m-12..m-1} x[t] / 12
         w = shift(window_sum(x[col]), 1)
         return Q(w.v / WINDOW, w.s)
 
-    def quote12(flow: str, stock: str) -> Q:       # Σ flow / mean₋₁(stock) * 100
-        q = divide(window_sum(x[flow]), mean_before(stock))
-        return Q(q.v * 100, q.s)
+    def quote12(flow: str, stock: str) -> Parts:  # Σ flow / mean₋₁(stock) * 100
+        return Parts("quotient", window_sum(x[flow]), mean_before(stock), lambda q: q * 100)
 
-    def rate12(flow: str, stock: str, previous: bool) -> Q:   # mean_t(flow[t] / stock[t or t-1]) * 100
-        den = shift(x[stock], 1) if previous else x[stock]
-        r = window_sum(divide(x[flow], den))
-        return Q(r.v / WINDOW * 100, r.s)
+    def rate12(flow: str, stock: str, previous: bool) -> Parts:   # mean_t(flow[t] / stock[t or t-1]) * 100
+        return Parts("rate", x[flow], shift(x[stock], 1) if previous else x[stock])
 
-    def anteil12(part: str, whole: str) -> Q:      # Σ part / Σ whole * 100
-        q = divide(window_sum(x[part]), window_sum(x[whole]))
-        return Q(q.v * 100, q.s)
+    def anteil12(part: str, whole: str, wait: int = 0) -> Parts:  # Σ part / Σ whole * 100, months m-11-wait..m-wait
+        return Parts("quotient", shift(window_sum(x[part]), wait), shift(window_sum(x[whole]), wait),
+                     lambda q: q * 100)
 
-    def stichtag(part: str, whole: str) -> Q:      # part[m] / whole[m] * 100
-        q = divide(x[part], x[whole])
-        return Q(q.v * 100, q.s)
+    def stichtag(part: str, whole: str) -> Parts:  # part[m] / whole[m] * 100
+        return Parts("quotient", x[part], x[whole], lambda q: q * 100)
 
     return {
         "K1": veraenderung("llu"),
@@ -102,7 +112,8 @@ def formulas(x: dict[str, Q]) -> dict[str, Q]:
         "K2": quote12("integrationen", "elb"),
         "K2E1": quote12("eintritte_minijob", "elb"),
         "K2E2": quote12("eintritte_oefb", "elb"),
-        "K2E3": anteil12("kontinuierlich", "integrationen_svb"),
+        # integration months m-17..m-6: the six-month follow-up must be complete (waiting time)
+        "K2E3": anteil12("kontinuierlich", "integrationen_svb", wait=K2E3_WARTEZEIT),
         "K2E4": quote12("integrationen_ae", "ae"),
         "K3": veraenderung("lzb"),
         "K3E1": quote12("integrationen_lzb", "lzb"),
@@ -110,6 +121,97 @@ def formulas(x: dict[str, Q]) -> dict[str, Q]:
         "K3E3": rate12("lzb_zugang", "lzb", previous=False),
         "K3E4": rate12("lzb_abgang", "lzb", previous=True),
     }
+
+
+def finish(p: Parts) -> Q:
+    """The figure of one entity from its parts."""
+    if p.kind == "rate":
+        r = window_sum(divide(p.num, p.den))
+        return Q(r.v / WINDOW * 100, r.s)
+    q = divide(p.num, p.den)
+    return Q(p.scale(q.v), q.s)
+
+
+def formulas(x: dict[str, Q]) -> dict[str, Q]:
+    """All 15 figures from the inputs (each a Q over (..., T)); percent."""
+    return {code: finish(p) for code, p in parts(x).items()}
+
+
+def member_status(p: Parts) -> np.ndarray:
+    """Per entity and month: OK when every input the figure needs over its window is available
+    (a zero denominator does not stop a member from counting), else the telling status."""
+    if p.kind == "rate":
+        return window_sum(Q(p.num.v, np.maximum(p.num.s, p.den.s))).s
+    return np.maximum(p.num.s, p.den.s)
+
+
+@dataclass
+class Figure:
+    """One figure over entity rows: value/status plus coverage and the quotient's parts."""
+
+    q: Q
+    erfasst: np.ndarray     # (N, G, T) members whose inputs entered the value
+    mitglieder: np.ndarray  # (N,)
+    zaehler: np.ndarray     # (N, G, T); NaN for averaged rates or where not formed
+    nenner: np.ndarray
+
+
+def jobcenter_figures(x: dict[str, Q]) -> dict[str, Figure]:
+    out = {}
+    for code, p in parts(x).items():
+        ok = member_status(p) == OK
+        q = finish(p)
+        nan = np.full_like(q.v, np.nan)
+        z, n = (nan, nan) if p.kind == "rate" else (np.where(ok, p.num.v, np.nan), np.where(ok, p.den.v, np.nan))
+        out[code] = Figure(q, ok.astype(np.int32), np.ones(q.v.shape[0], dtype=np.int32), z, n)
+    return out
+
+
+def group_figures(x: dict[str, Q], membership: np.ndarray) -> dict[str, Figure]:
+    """Figures of groups (rows of ``membership``, a 0/1 matrix groups × members) by the coverage
+    rule of 2026-12: per figure and month only the members whose inputs over the whole window are
+    complete count, the same members in numerator, denominator and every month of the window;
+    the value is defined when at least 90 % of the members count."""
+    members = [np.flatnonzero(row) for row in membership]
+    mitglieder = np.array([len(m) for m in members], dtype=np.int32)
+    mg = mitglieder[:, None, None]
+
+    def gsum(a: np.ndarray) -> np.ndarray:       # Σ over members: (N, ...) -> (groups, ...)
+        # a plain loop: small BLAS products pay thread start-up on a busy machine (measured)
+        return np.stack([a[m].sum(axis=0) for m in members])
+
+    out = {}
+    for code, p in parts(x).items():
+        ms = member_status(p)
+        ok = ms == OK
+        erfasst = gsum(ok.astype(np.int32))
+        fenster = gsum((ms == FENSTER).astype(np.int32)) == mg
+        zu_wenige = (10 * erfasst < 9 * mg) | (erfasst == 0)
+        if p.kind == "rate":
+            pad = [(0, 0)] * (p.num.v.ndim - 1) + [(WINDOW - 1, 0)]
+            wf = sliding_window_view(np.pad(p.num.v, pad, constant_values=np.nan), WINDOW, axis=-1)
+            ws = sliding_window_view(np.pad(p.den.v, pad, constant_values=np.nan), WINDOW, axis=-1)
+            f = gsum(np.where(ok[..., None], wf, 0.0))
+            d = gsum(np.where(ok[..., None], ws, 0.0))
+            zero = (d == 0).any(axis=-1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = (f / d).mean(axis=-1) * 100
+            z = n = np.full(v.shape, np.nan)
+        else:
+            z = gsum(np.where(ok, p.num.v, 0.0))
+            n = gsum(np.where(ok, p.den.v, 0.0))
+            zero = n == 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = p.scale(z / n)
+        # no member counts: the members' common reason (the least severe), e.g. "fehlt" for all
+        keiner = np.stack([ms[m].min(axis=0) if len(m) else np.full(ms.shape[1:], FEHLT, np.int8)
+                           for m in members])
+        s = np.where(fenster, FENSTER, np.where(erfasst == 0, keiner, np.where(
+            zu_wenige, ZU_WENIGE, np.where(zero, NENNER_NULL, OK))))
+        formed = ~fenster & ~zu_wenige
+        out[code] = Figure(Q(v, s.astype(np.int8)), erfasst, mitglieder,
+                           np.where(formed, z, np.nan), np.where(formed, n, np.nan))
+    return out
 
 
 # --------------------------------------------------------------------------- cube and groups
@@ -124,6 +226,8 @@ class Cube:
     months: list[str]     # YYYY-MM, consecutive
     v: np.ndarray         # (n_inputs, N, G, T)
     s: np.ndarray         # (n_inputs, N, G, T)
+    n_jobcenter: int = 0  # the first rows are Jobcenter, the rest groups
+    membership: np.ndarray | None = None   # (groups, n_jobcenter) 0/1
 
     def inputs(self) -> dict[str, Q]:
         return {c: Q(self.v[i], self.s[i]) for i, c in enumerate(VALUE_COLUMNS)}
@@ -154,12 +258,17 @@ def groups(jc: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
     for ebene, col in (("vergleichstyp", "vergleichstyp"), ("land", "land"), ("traegerart", "traegerart")):
         for key, idx in sorted(jc.groupby(col, sort=True).indices.items()):
             out.append((ebene, str(key), np.asarray(idx)))
+    for (land, ta), idx in sorted(jc.groupby(["land", "traegerart"], sort=True).indices.items()):
+        out.append(("land_traegerart", f"{land}-{ta}", np.asarray(idx)))
     out.append(("bund", "DE", np.arange(len(jc))))
     return out
 
 
 def build_cube(jc: pd.DataFrame, gd: Grunddaten, extra_groups=()) -> Cube:
-    """Jobcenter rows followed by one row per group (summed inputs, max status)."""
+    """Jobcenter rows followed by one row per group (summed inputs, max status).
+
+    The group rows are the Berechnungsgrundlagen over all members; the figures of groups are
+    formed by ``group_figures`` under the coverage rule, not from these rows."""
     v_jc, s_jc, months = jobcenter_cube(jc, gd)
     grp = groups(jc) + list(extra_groups)
     v_g = np.stack([v_jc[:, idx].sum(axis=1) for _, _, idx in grp], axis=1)
@@ -170,36 +279,73 @@ def build_cube(jc: pd.DataFrame, gd: Grunddaten, extra_groups=()) -> Cube:
         months=months,
         v=np.concatenate([v_jc, v_g], axis=1),
         s=np.concatenate([s_jc, s_g], axis=1),
+        n_jobcenter=len(jc),
+        membership=_membership([idx for _, _, idx in grp], len(jc)),
     )
 
 
-def results_frame(cube: Cube, figures: dict[str, Q]) -> pd.DataFrame:
-    """Long table: ebene, id, monat, geschlecht, kennzahl, wert, grund."""
+def _membership(members: list[np.ndarray], n: int) -> np.ndarray:
+    m = np.zeros((len(members), n), dtype=np.int8)
+    for i, idx in enumerate(members):
+        m[i, idx] = 1
+    return m
+
+
+def cube_figures(cube: Cube) -> dict[str, Figure]:
+    """Figures for every row of the cube: Jobcenter directly, groups by the coverage rule."""
+    n = cube.n_jobcenter
+    x = {c: Q(cube.v[i, :n], cube.s[i, :n]) for i, c in enumerate(VALUE_COLUMNS)}
+    jf = jobcenter_figures(x)
+    if cube.membership is None or len(cube.membership) == 0:
+        return jf
+    gf = group_figures(x, cube.membership)
+    if n == 0:
+        return gf
+    return {c: Figure(Q(np.concatenate([jf[c].q.v, gf[c].q.v]), np.concatenate([jf[c].q.s, gf[c].q.s])),
+                      np.concatenate([jf[c].erfasst, gf[c].erfasst]),
+                      np.concatenate([jf[c].mitglieder, gf[c].mitglieder]),
+                      np.concatenate([jf[c].zaehler, gf[c].zaehler]),
+                      np.concatenate([jf[c].nenner, gf[c].nenner])) for c in jf}
+
+
+RESULT_COLUMNS = ("ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund",
+                  "erfasst", "mitglieder", "zaehler", "nenner")
+
+
+def results_frame(cube: Cube, figures: dict) -> pd.DataFrame:
+    """Long table: ebene, id, monat, geschlecht, kennzahl, wert, grund, erfasst, mitglieder, zaehler, nenner.
+
+    ``figures`` maps codes to ``Figure`` (or to a bare ``Q``: then a Jobcenter-style coverage)."""
     n, g, t = len(cube.ids), len(GESCHLECHTER), len(cube.months)
-    parts = []
-    for code, q in figures.items():
+    parts_ = []
+    for code, f in figures.items():
+        if isinstance(f, Q):
+            nan = np.full_like(f.v, np.nan)
+            f = Figure(f, (f.s == OK).astype(np.int32), np.ones(n, dtype=np.int32), nan, nan)
         genders = [0] if KENNZAHLEN[code].nur_insgesamt else list(range(g))
-        vv = q.v[:, genders, :]
-        ss = q.s[:, genders, :]
         ng = len(genders)
-        parts.append(pd.DataFrame({
+        parts_.append(pd.DataFrame({
             "ebene": np.repeat(cube.ebene, ng * t),
             "id": np.repeat(cube.ids, ng * t),
             "monat": np.tile(np.array(cube.months, dtype=object), n * ng),
             "geschlecht": np.tile(np.repeat(np.array(GESCHLECHTER, dtype=object)[genders], t), n),
             "kennzahl": code,
-            "wert": vv.reshape(-1),
-            "status": ss.reshape(-1),
+            "wert": f.q.v[:, genders, :].reshape(-1),
+            "status": f.q.s[:, genders, :].reshape(-1),
+            "erfasst": f.erfasst[:, genders, :].reshape(-1).astype(np.int32),
+            "mitglieder": np.repeat(f.mitglieder.astype(np.int32), ng * t),
+            "zaehler": f.zaehler[:, genders, :].reshape(-1),
+            "nenner": f.nenner[:, genders, :].reshape(-1),
         }))
-    df = pd.concat(parts, ignore_index=True)
-    df["grund"] = GRUND_BY_STATUS[df.pop("status").to_numpy()]
+    df = pd.concat(parts_, ignore_index=True)
+    df.insert(6, "grund", GRUND_BY_STATUS[df.pop("status").to_numpy()])
     return df
 
 
 def compute(jc: pd.DataFrame, gd: Grunddaten, extra_groups=()) -> pd.DataFrame:
     """Every figure for every level, gender and month (undefined: wert NaN, grund set)."""
     cube = build_cube(jc, gd, extra_groups)
-    return results_frame(cube, formulas(cube.inputs()))
+    return results_frame(cube, cube_figures(cube))
 
 
 def group_inputs(cube: Cube) -> pd.DataFrame:
@@ -222,8 +368,8 @@ def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene
     """Figures for arbitrary groups of Jobcenter (Vergleichsring, neighbours) from the mart's
     Jobcenter-level inputs (``grundlagen`` with ebene == "jobcenter", including status columns).
 
-    Same rules as the official levels: summed inputs, a member's missing input makes the group's
-    input missing. Returns the long results format with ``ebene`` and the group names as ``id``.
+    Same rules as the official levels (summed inputs, coverage rule). Returns the long results
+    format with ``ebene`` and the group names as ``id``.
     """
     jcg = grundlagen[grundlagen["ebene"] == "jobcenter"]
     months = sorted(jcg["monat"].unique())
@@ -238,15 +384,14 @@ def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene
     s = np.full(shape, FEHLT, dtype=np.int8)
     v[:, e, g, t] = jcg[list(VALUE_COLUMNS)].to_numpy().T
     s[:, e, g, t] = jcg[[f"status_{c}" for c in VALUE_COLUMNS]].to_numpy().T
-    names, vg, sg = [], [], []
-    for name, members in groups_.items():
-        unknown = [m for m in members if m not in pos]
+    members = []
+    for name, mem in groups_.items():
+        unknown = [m for m in mem if m not in pos]
         if unknown:
             raise KeyError(f"Unbekannte Jobcenter in Gruppe '{name}': {', '.join(unknown)}")
-        idx = np.array([pos[m] for m in members])
-        names.append(name)
-        vg.append(v[:, idx].sum(axis=1))
-        sg.append(s[:, idx].max(axis=1))
+        members.append(np.array([pos[m] for m in mem]))
+    names = list(groups_)
+    x = {c: Q(v[i], s[i]) for i, c in enumerate(VALUE_COLUMNS)}
     cube = Cube(ebene=np.array([ebene] * len(names), dtype=object), ids=np.array(names, dtype=object),
-                months=months, v=np.stack(vg, axis=1), s=np.stack(sg, axis=1))
-    return results_frame(cube, formulas(cube.inputs()))
+                months=months, v=v[:, :0], s=s[:, :0])
+    return results_frame(cube, group_figures(x, _membership(members, len(ids))))

@@ -339,6 +339,9 @@ def generate(seed: int = DEFAULT_SEED, bis: str = DEFAULT_BIS, monate: int = DEF
             columns[name] = full.reshape(n_rows)
 
     _irregular_cells(columns, counts, st, months, rng)
+    # `kontinuierlich` is not yet observable for the last six months (data contract): empty there.
+    recent = np.tile(np.repeat(np.arange(n_t) >= n_t - KONT_LEER_MONATE, 3), n_jc)
+    columns["kontinuierlich"][recent] = None
     grunddaten = pd.DataFrame({c: pd.array(columns[c], dtype="str")
                                for c in (*KEY_COLUMNS, *VALUE_COLUMNS)})
     jobcenter = pd.DataFrame({
@@ -346,6 +349,9 @@ def generate(seed: int = DEFAULT_SEED, bis: str = DEFAULT_BIS, monate: int = DEF
         "traegerart": st["traegerart"], "vergleichstyp": assign_vergleichstypen(st),
     })[list(JOBCENTER_COLUMNS)].astype("str")
     return jobcenter, grunddaten
+
+
+KONT_LEER_MONATE = 6   # waiting time of K2E3: the six-month follow-up is incomplete
 
 
 def _irregular_cells(columns: dict[str, np.ndarray], counts: dict[str, np.ndarray],

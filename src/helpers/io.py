@@ -69,35 +69,36 @@ class InputError(Exception):
 # --------------------------------------------------------------------------- reading
 
 
-def read_raw(path: Path | str) -> tuple[pd.DataFrame, int]:
+def read_raw(path: Path | str, table: str | None = None) -> tuple[pd.DataFrame, int]:
     """Read a CSV, Parquet or XLSX table with every cell as text ("" for empty).
 
     Returns the frame and the offset that turns a 0-based row position into the line number a
-    person sees (2 for CSV/XLSX with a header line, 1 for Parquet rows).
+    person sees (2 for CSV with a header line, 1 for Parquet rows; XLSX: after skipped title rows).
     """
+    g = read_delivery(path, table)
+    return g.frame, g.offset
+
+
+def read_delivery(path: Path | str, table: str | None = None, log: bool = False):
+    """Read one input table in any format of the data contract (``formats.Gelesen``)."""
+    from helpers import formats
+
     path = Path(path)
     if not path.exists():
         raise InputError(path, [Problem(None, None, "Datei nicht gefunden")])
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                             encoding="utf-8-sig", skip_blank_lines=False)
-            offset = 2
+            g = formats.read_csv(path)
         elif suffix == ".parquet":
-            df = _stringify(pd.read_parquet(path))
-            offset = 1
+            g = formats.Gelesen(_stringify(pd.read_parquet(path)), 1, formats.PUNKT, "Parquet", {})
         elif suffix in (".xlsx", ".xlsm"):
-            df = _stringify(pd.read_excel(path, dtype=object, engine="openpyxl"))
-            offset = 2
+            g = formats.read_xlsx(path, table)
         else:
             raise InputError(path, [Problem(None, None,
                                             f"unbekanntes Dateiformat '{suffix}' (erlaubt: .csv, .parquet, .xlsx)")])
     except InputError:
         raise
-    except UnicodeDecodeError as exc:
-        line = _line_of_byte(path, exc.start)
-        raise InputError(path, [Problem(line, None, "Datei ist nicht in UTF-8 kodiert")]) from None
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
@@ -106,8 +107,12 @@ def read_raw(path: Path | str) -> tuple[pd.DataFrame, int]:
         raise InputError(path, [Problem(None, None, f"Datei nicht lesbar: {exc}")]) from None
     except Exception as exc:  # unreadable Parquet/XLSX
         raise InputError(path, [Problem(None, None, f"Datei nicht lesbar: {exc}")]) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df.reset_index(drop=True), offset
+    g.frame.columns = [str(c).strip() for c in g.frame.columns]
+    g.frame = g.frame.reset_index(drop=True)
+    if log and suffix != ".parquet":
+        formats.say(path, g)
+    formats.check_ids(path, g)
+    return g
 
 
 def _stringify(df: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +259,8 @@ def _validate(df: pd.DataFrame, schema: pa.DataFrameSchema, path: Path, offset: 
 def load_jobcenter(path: Path | str) -> pd.DataFrame:
     """The validated `jobcenter` table (all columns text)."""
     path = Path(path)
-    df, offset = read_raw(path)
+    g = read_delivery(path, "jobcenter", log=True)
+    df, offset = g.frame, g.offset
     df = df.apply(lambda s: s.str.strip())
     if len(df) == 0:
         raise InputError(path, [Problem(None, None, "Tabelle enthält keine Zeilen")])
@@ -273,8 +279,12 @@ class Grunddaten:
 
 
 def load_grunddaten(path: Path | str, jobcenter_ids) -> Grunddaten:
+    from helpers.formats import normalize_numbers
+
     path = Path(path)
-    df, offset = read_raw(path)
+    g = read_delivery(path, "grunddaten", log=True)
+    offset = g.offset
+    df = normalize_numbers(path, g, VALUE_COLUMNS, integer_columns=COUNT_COLUMNS)
     df = df.apply(lambda s: s.str.strip())
     if len(df) == 0:
         raise InputError(path, [Problem(None, None, "Tabelle enthält keine Zeilen")])
@@ -323,18 +333,21 @@ def atomic_write(path: Path | str, write) -> None:
         raise
 
 
+# The `kennzahlen` output columns, in contract order (erfasst … nenner: rule of 2026-12).
+OUTPUT_COLUMNS = ("ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "erfasst", "mitglieder",
+                  "zaehler", "nenner")
+
+
 def write_kennzahlen_csv(results: pd.DataFrame, out: Path | str) -> None:
     """The `kennzahlen` output table of the data contract (UTF-8, comma, '.' decimals)."""
     import pyarrow as pyarrow_mod
     import pyarrow.csv as pacsv
 
     rows = results[results["grund"] != "fenster"]
-    table = pyarrow_mod.Table.from_pandas(
-        rows[["ebene", "id", "monat", "geschlecht", "kennzahl", "wert"]], preserve_index=False
-    )
+    table = pyarrow_mod.Table.from_pandas(rows[list(OUTPUT_COLUMNS)], preserve_index=False)
     # Codes, ids and months need no quotes; quote only if a value could break the CSV.
-    risky = rows[["ebene", "id", "monat", "geschlecht", "kennzahl"]].apply(
-        lambda s: s.astype(str).str.contains(r'[,"\n\r]', regex=True).any()).any()
+    risky = any(pd.Series(pd.unique(rows[c]), dtype=str).str.contains(r'[,"\n\r]', regex=True).any()
+                for c in ("ebene", "id", "monat", "geschlecht", "kennzahl"))
     options = pacsv.WriteOptions(quoting_style="needed" if risky else "none")
     atomic_write(out, lambda tmp: pacsv.write_csv(table, tmp, options))
 
@@ -352,7 +365,11 @@ def cmd_compute(args: argparse.Namespace) -> int:
     from helpers.compute import compute
 
     try:
-        jc, gd = load_inputs(args.jobcenter, args.grunddaten)
+        if getattr(args, "gebietsaenderungen", None):
+            from helpers.gebiete import load_inputs as load_mit_gebieten
+            jc, gd, _stand = load_mit_gebieten(args.jobcenter, args.grunddaten, args.gebietsaenderungen)
+        else:
+            jc, gd = load_inputs(args.jobcenter, args.grunddaten)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         print("Abbruch: es wurde nichts geschrieben.", file=sys.stderr)
@@ -368,5 +385,7 @@ def register(sub) -> None:
     p = sub.add_parser("compute", help="Kennzahlen berechnen und als CSV schreiben (Datenvertrag)")
     p.add_argument("--jobcenter", required=True, type=Path, help="Jobcenter-Stammdaten (CSV, Parquet, XLSX)")
     p.add_argument("--grunddaten", required=True, type=Path, help="Berechnungsgrundlagen (CSV, Parquet, XLSX)")
+    p.add_argument("--gebietsaenderungen", type=Path, default=None,
+                   help="optional: Gebietsänderungen (alt_id, neu_id, ab_monat) für fiktive Gebietsstände")
     p.add_argument("--out", required=True, type=Path, help="Ergebnisdatei (CSV)")
     p.set_defaults(func=cmd_compute)

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 GESCHLECHTER = ("insgesamt", "frauen", "maenner")
 GESCHLECHT_LABEL = {"insgesamt": "Insgesamt", "frauen": "Frauen", "maenner": "Männer"}
 
-EBENEN = ("jobcenter", "vergleichstyp", "land", "traegerart", "bund")
+EBENEN = ("jobcenter", "vergleichstyp", "land", "traegerart", "land_traegerart", "bund")
 EBENE_LABEL = {
     "jobcenter": "Jobcenter",
     "vergleichstyp": "Vergleichstyp",
     "land": "Land",
     "traegerart": "Trägerart",
+    "land_traegerart": "Land × Trägerart",
     "bund": "Bund",
 }
 
@@ -55,6 +56,7 @@ GRUENDE = {
     "gesperrt": "Eingangswert aus Datenschutzgründen gesperrt (*)",
     "fehlt": "Eingangswert nicht verfügbar",
     "nenner_null": "Nenner ist 0",
+    "zu_wenige": "zu wenige Jobcenter mit vollständigen Eingangswerten (weniger als 90 % der Mitglieder)",
 }
 GRUENDE_GRUPPE = {
     "gesperrt": "Eingangswert bei mindestens einem Mitglied gesperrt (*)",

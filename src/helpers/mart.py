@@ -7,7 +7,8 @@ files (no timestamps inside). Notebooks read small slices through ``load()``.
 Files:
     meta.json            datenstand, erster_monat, demo, vergleichstypen_synthetisch, quellen, software
     jobcenter.parquet    jobcenter_id, name, land, land_name, traegerart, vergleichstyp, kreis_ags, ort
-    ergebnisse.parquet   ebene, id, monat, geschlecht, kennzahl, wert, grund
+    ergebnisse.parquet   ebene, id, monat, geschlecht, kennzahl, wert, grund, erfasst, mitglieder,
+                         zaehler, nenner (coverage rule of 2026-12; ebene incl. land_traegerart)
     vergleich.parquet    per Jobcenter: value beside type distribution, Land, Bund, rank, reading
     grundlagen.parquet   summed inputs per ebene, id, monat, geschlecht (+ status_<input>: 0 ok,
                          2 fehlt, 3 gesperrt) — the basis for user-defined groups
@@ -75,15 +76,19 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=256_000)
 
 
-def build(jobcenter_file: Path, grunddaten_file: Path, out: Path) -> dict:
+def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderungen_file: Path | None = None) -> dict:
     """Validate inputs, compute everything and write the mart atomically. Returns meta."""
     from helpers.compare import comparison
-    from helpers.compute import build_cube, formulas, group_inputs, results_frame
+    from helpers.compute import build_cube, cube_figures, group_inputs, results_frame
     from helpers.io import file_sha256, load_inputs
 
-    jc, gd = load_inputs(jobcenter_file, grunddaten_file)
+    if gebietsaenderungen_file is not None:
+        from helpers.gebiete import load_inputs as load_mit_gebieten
+        jc, gd, stand = load_mit_gebieten(jobcenter_file, grunddaten_file, gebietsaenderungen_file)
+    else:
+        (jc, gd), stand = load_inputs(jobcenter_file, grunddaten_file), None
     cube = build_cube(jc, gd)
-    results = results_frame(cube, formulas(cube.inputs()))
+    results = results_frame(cube, cube_figures(cube))
     vergleich = comparison(results, jc)
     demo_marker = Path(grunddaten_file).parent / "demo.json"
     demo = demo_marker.exists()
@@ -101,6 +106,11 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path) -> dict:
         },
         "software": _software(),
     }
+    if stand is not None:   # fiktive Gebietsstände: the successors' page notes and the change records
+        meta["quellen"]["gebietsaenderungen"] = {"datei": Path(gebietsaenderungen_file).name,
+                                                 "sha256": file_sha256(gebietsaenderungen_file)}
+        meta["gebietsstand"] = {"hinweise": stand.hinweise,
+                                "aenderungen": stand.aenderungen.to_dict(orient="records")}
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +146,7 @@ def cmd_mart(args: argparse.Namespace) -> int:
     from helpers.io import InputError
 
     try:
-        meta = build(args.jobcenter, args.grunddaten, args.out)
+        meta = build(args.jobcenter, args.grunddaten, args.out, args.gebietsaenderungen)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         print("Abbruch: der Datenbestand wurde nicht verändert.", file=sys.stderr)
@@ -151,6 +161,8 @@ def register(sub) -> None:
     p = sub.add_parser("mart", help="Eingaben prüfen, alles berechnen, Datenbestand (Parquet) schreiben")
     p.add_argument("--jobcenter", required=True, type=Path)
     p.add_argument("--grunddaten", required=True, type=Path)
+    p.add_argument("--gebietsaenderungen", type=Path, default=None,
+                   help="optional: Gebietsänderungen (alt_id, neu_id, ab_monat)")
     p.add_argument("--out", type=Path, default=paths.MART_DIR)
     p.set_defaults(func=cmd_mart)
 

@@ -409,6 +409,9 @@ class JobcenterSeite:
         ]
         if self.ring:
             fakten.append(("Vergleichsring", _e(self.ring["name"]) + f" ({len(self.ring['jobcenter_ids'])} Jobcenter)"))
+        gebiet = self.m.meta.get("gebietsstand", {}).get("hinweise", {}).get(self.id)
+        if gebiet:   # fiktiver Gebietsstand (gebietsaenderungen)
+            fakten.append(("Gebietsstand", _e(gebiet)))
         return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
                     + f"<p>Übergeordnete Seiten: {_a(BUND_URL, 'Bund')} · "
                       f"{_a(land_url(self.land), LAENDER.get(self.land, self.land))} · "
@@ -440,7 +443,10 @@ class JobcenterSeite:
                     f'<ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
 
     def tabelle(self) -> HTML:
-        return HTML(self._tabelle + self.fn.html())
+        from helpers.abdeckung import hinweis_html
+        return HTML(self._tabelle + self.fn.html()
+                    + hinweis_html([(f"Land {self.info.get('land_name', self.land)}", self._land_e),
+                                    ("Bund", self._bund_e)]))
 
     def zeitreihen(self, ziel: int):
         monate = fmt.monate_bis(self.monat, MONATE_ZEITREIHE)
@@ -484,9 +490,20 @@ class JobcenterSeite:
             "Kennzahl": z["code"], "Geschlecht": z["geschlecht"].map(GESCHLECHT_LABEL),
             "Wert": z["wert"], "Grund (kein Wert)": z["wert_grund"].fillna(""),
             f"Median Vergleichstyp {self.vt}": z["vt_median"], "1. Quartil": z["vt_q1"], "3. Quartil": z["vt_q3"],
-            "Land": z["land_wert"], "Bund": z["bund_wert"],
+            "Land": z["land_wert"], "Bund": z["bund_wert"], **self._csv_abdeckung(z),
             "Rang": z["rang"], "Anzahl im Rang": z["rang_n"], "Einordnung": z["lesart"].fillna(""),
         })
+
+    def _csv_abdeckung(self, z) -> dict:
+        """erfasst/mitglieder of the Land and Bund values (coverage rule of 2026-12)."""
+        out = {}
+        for name, e in (("Land", self._land_e), ("Bund", self._bund_e)):
+            k = e.set_index(["kennzahl", "geschlecht"])
+            keys = list(zip(z["code"], z["geschlecht"]))
+            for col, label in (("erfasst", "erfasste Jobcenter"), ("mitglieder", "Mitglieder")):
+                out[f"{name}: {label}"] = pd.array([k[col].get(key) if col in k else None for key in keys],
+                                                   dtype="Int64")
+        return out
 
     def download(self) -> HTML:
         return csv_link(self.csv_daten(), f"kennzahlen_{self.id}_{self.monat}.csv",
@@ -614,7 +631,9 @@ class _GruppenSeite:
                                   f"{self.name}: alle Kennzahlen im {fmt.monat(self.monat)} (Werte in Prozent)")
 
     def tabelle(self) -> HTML:
-        return HTML(self._tabelle + self.fn.html())
+        from helpers.abdeckung import hinweis_html
+        einheiten = [(self.name, self._am(self.e))] + ([("Bund", self._am(self.bund))] if self.bund_vergleich else [])
+        return HTML(self._tabelle + self.fn.html() + hinweis_html(einheiten))
 
     def _spreizung(self, monat) -> dict[str, float]:
         """IQR of all Jobcenter per figure (unit of the aggregate's distance to the Bund)."""
@@ -742,6 +761,10 @@ class _GruppenSeite:
         for g in GESCHLECHTER:
             zg = z[z["geschlecht"] == g].set_index("code")
             add(f"{self.art_kurz} (Summe)", self.kennung, self.name, g, zg["wert"].to_dict())
+            eg = self._am(self.e, geschlecht=g).set_index("kennzahl")
+            for col, label in (("erfasst", "erfasste Jobcenter"), ("mitglieder", "Mitglieder")):
+                if col in eg:
+                    add(f"{self.art_kurz}: {label}", self.kennung, self.name, g, eg[col].to_dict())
             add("Median der Jobcenter", self.kennung, self.name, g, zg["md"].to_dict())
             add("1. Quartil der Jobcenter", self.kennung, self.name, g, zg["q1"].to_dict())
             add("3. Quartil der Jobcenter", self.kennung, self.name, g, zg["q3"].to_dict())

@@ -50,6 +50,7 @@ def compare(previous: Path | None, new: Path, *, edition: str, previous_edition:
         "datenstand_vorher": None,
         "jobcenter_neu": [],
         "jobcenter_entfallen": [],
+        "jobcenter_zusammengelegt": [],
         "bewegungen": {},
         "rueckwirkend": {"werte": 0, "jobcenter": 0, "monate": []},
     }
@@ -61,7 +62,17 @@ def compare(previous: Path | None, new: Path, *, edition: str, previous_edition:
     names = dict(zip(jc_p["jobcenter_id"], jc_p["name"])) | dict(zip(jc_n["jobcenter_id"], jc_n["name"]))
     ids_p, ids_n = set(jc_p["jobcenter_id"]), set(jc_n["jobcenter_id"])
     report["jobcenter_neu"] = [{"jobcenter_id": i, "name": names[i]} for i in sorted(ids_n - ids_p)]
-    report["jobcenter_entfallen"] = [{"jobcenter_id": i, "name": names[i]} for i in sorted(ids_p - ids_n)]
+    # mergers (gebietsaenderungen of the new delivery): predecessors that were pages before
+    merged: dict[str, list[str]] = {}
+    for a in meta_n.get("gebietsstand", {}).get("aenderungen", []):
+        if a["alt_id"] in ids_p and a["alt_id"] != a["neu_id"]:
+            merged.setdefault(a["neu_id"], []).append(a["alt_id"])
+    alt = {i for ids in merged.values() for i in ids}
+    report["jobcenter_entfallen"] = [{"jobcenter_id": i, "name": names[i]} for i in sorted(ids_p - ids_n - alt)]
+    report["jobcenter_zusammengelegt"] = [
+        {"jobcenter_id": n, "name": names.get(n, n),
+         "vorgaenger": [{"jobcenter_id": i, "name": names.get(i, i)} for i in sorted(ids)]}
+        for n, ids in sorted(merged.items())]
 
     # Largest movements: the value at the new Datenstand against the previous edition's Datenstand.
     for code in MAIN_FIGURES:
@@ -158,6 +169,11 @@ def markdown(report: dict, level: int = 2) -> str:
         items = report[key]
         text = ", ".join(f"{_esc(j['name'])} ({j['jobcenter_id']})" for j in items) if items else "keine"
         lines.append(f"- {label}: {text}")
+    zus = report.get("jobcenter_zusammengelegt", [])
+    text = "; ".join(f"{_esc(j['name'])} ({j['jobcenter_id']}) aus "
+                     + ", ".join(f"{_esc(v['name'])} ({v['jobcenter_id']})" for v in j["vorgaenger"])
+                     for j in zus) if zus else "keine"
+    lines.append(f"- Zusammengelegt: {text}")
     lines.append("")
 
     lines += [f"{h2} Größte Veränderungen bei den Kennzahlen", "",

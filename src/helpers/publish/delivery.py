@@ -20,6 +20,7 @@ from helpers.publish.site import Edition
 
 FORMATS = (".csv", ".parquet", ".xlsx")
 TABLES = ("jobcenter", "grunddaten")
+OPTIONAL_TABLES = ("gebietsaenderungen",)   # data contract, optional input 4
 MARKER = "demo.json"
 MANIFEST = "lieferung.json"
 
@@ -34,10 +35,11 @@ class Delivery:
     jobcenter: Path
     grunddaten: Path
     marker: Path | None     # demo.json, carried along
+    gebietsaenderungen: Path | None = None
 
     @property
     def files(self) -> list[Path]:
-        return [p for p in (self.jobcenter, self.grunddaten, self.marker) if p is not None]
+        return [p for p in (self.jobcenter, self.grunddaten, self.gebietsaenderungen, self.marker) if p is not None]
 
 
 def sha256(path: Path) -> str:
@@ -60,8 +62,16 @@ def find(folder: Path) -> Delivery:
             raise DeliveryError(f"Im Lieferordner {folder} gibt es mehrere Dateien für {table}: "
                                 f"{', '.join(p.name for p in hits)}. Bitte nur eine liefern.")
         found[table] = hits[0]
+    for table in OPTIONAL_TABLES:
+        hits = sorted(p for p in folder.iterdir()
+                      if p.is_file() and p.stem == table and p.suffix.lower() in FORMATS)
+        if len(hits) > 1:
+            raise DeliveryError(f"Im Lieferordner {folder} gibt es mehrere Dateien für {table}: "
+                                f"{', '.join(p.name for p in hits)}. Bitte nur eine liefern.")
+        found[table] = hits[0] if hits else None
     marker = folder / MARKER
-    return Delivery(folder, found["jobcenter"], found["grunddaten"], marker if marker.is_file() else None)
+    return Delivery(folder, found["jobcenter"], found["grunddaten"], marker if marker.is_file() else None,
+                    found["gebietsaenderungen"])
 
 
 def fingerprint(files) -> dict[str, str]:

@@ -104,8 +104,10 @@ def step_pruefen(run: Run) -> None:
         run.delivery = delivery.find(run.data)
     except delivery.DeliveryError as exc:
         raise StepFailed(str(exc), 2) from None
+    extra = (["--gebietsaenderungen", str(run.delivery.gebietsaenderungen)]
+             if run.delivery.gebietsaenderungen else [])
     rc = run.helpers("mart", "--jobcenter", str(run.delivery.jobcenter), "--grunddaten",
-                     str(run.delivery.grunddaten), "--out", str(run.mart_dir))
+                     str(run.delivery.grunddaten), *extra, "--out", str(run.mart_dir))
     if rc == 2:
         raise StepFailed("Die Lieferung ist fehlerhaft (siehe oben).", 2)
     if rc != 0:

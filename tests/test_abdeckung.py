@@ -1,0 +1,49 @@
+"""Coverage notes of group values on the pages (rule of 2026-12): "ohne 1 von 407 Jobcentern"."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from helpers.abdeckung import hinweis_html, ohne_text
+
+
+def _rows(*rows):
+    return pd.DataFrame(rows, columns=["kennzahl", "geschlecht", "wert", "erfasst", "mitglieder"])
+
+
+def test_ohne_text():
+    assert ohne_text(406, 407) == "ohne 1 von 407 Jobcentern"
+    assert ohne_text(1200, 1210) == "ohne 10 von 1.210 Jobcentern"
+    assert ohne_text(407, 407) == ""
+    assert ohne_text(math.nan, 407) == ""
+
+
+def test_note_lists_only_defined_values_without_members():
+    rows = _rows(("K2E4", "frauen", 17.2, 404, 407), ("K2E4", "maenner", 21.0, 404, 407),
+                 ("K2", "insgesamt", 20.0, 407, 407),            # complete: not listed
+                 ("K2E2", "frauen", math.nan, 360, 407))          # undefined (zu_wenige): its reason says it
+    html = hinweis_html([("Bund", rows), ("Land <Test>", _rows(("K2", "insgesamt", 20.0, 10, 10)))])
+    assert "K2E4 (Frauen), K2E4 (Männer): ohne 3 von 407 Jobcentern" in html
+    assert "K2E2" not in html and "K2 (" not in html
+    assert "Land" not in html                                     # the Land is complete
+    assert hinweis_html([("Bund", rows.iloc[2:])]) == ""
+    assert "&lt;x&gt;" in hinweis_html([("<x>", rows)])           # labels are escaped
+
+
+def test_pages_show_the_note_and_csv_carries_the_counts(demo_mart):
+    from helpers import pages
+
+    bund = demo_mart.ergebnisse(ebene="bund", monat=demo_mart.meta["datenstand"])
+    gap = bund[bund["wert"].notna() & (bund["erfasst"] < bund["mitglieder"])]
+    assert not gap.empty        # demo: suppressed cells of the smallest Jobcenter (helpers.demo)
+    r = gap.iloc[0]
+    seite = pages.JobcenterSeite(demo_mart, "05315")
+    html = seite.tabelle().data
+    assert f"ohne {r.mitglieder - r.erfasst} von {r.mitglieder} Jobcentern" in html
+    csv = seite.csv_daten()
+    row = csv[(csv["Kennzahl"] == r.kennzahl) & (csv["Geschlecht"] == {"frauen": "Frauen", "maenner": "Männer",
+                                                                        "insgesamt": "Insgesamt"}[r.geschlecht])]
+    assert (row["Bund: erfasste Jobcenter"].iloc[0], row["Bund: Mitglieder"].iloc[0]) == (r.erfasst, r.mitglieder)

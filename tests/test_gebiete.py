@@ -1,0 +1,109 @@
+"""Territorial changes (gebietsaenderungen, rule of 2026-12): fiktive Gebietsstände."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from kennzahlen_factory import grunddaten_table, jobcenter_table, months, value, write
+
+P1, P2, S = "01001", "01002", "01003"
+N = 25                                   # 2024-01 .. 2026-01; the merger takes effect 2025-01 (t = 12)
+MS = months(N)
+
+
+def _delivery(tmp_path, drop=()):
+    gd = grunddaten_table({P1: {"elb": [1000] * N, "integrationen": [10] * N},
+                           P2: {"elb": [3000] * N, "integrationen": [50] * N},
+                           S: {"elb": [4000] * N, "integrationen": [70] * N}}, N)
+    old = gd["monat"] < "2025-01"
+    gd = gd[(gd["jobcenter_id"].isin([P1, P2]) & old) | ((gd["jobcenter_id"] == S) & ~old)]
+    gd = gd[~gd.set_index(["jobcenter_id", "monat"]).index.isin(list(drop))]
+    jc = jobcenter_table([(S, "01", "gE", "Ia")])       # today's directory: the successor only
+    jp, gp = write(tmp_path, jc, gd)
+    ch = tmp_path / "gebietsaenderungen.csv"
+    ch.write_text(f"alt_id,neu_id,ab_monat\n{P1},{S},2025-01\n{P2},{S},2025-01\n", encoding="utf-8")
+    return jp, gp, ch
+
+
+def _compute(jp, gp, ch):
+    from helpers.compute import compute
+    from helpers.gebiete import load_inputs
+
+    jc, gd, stand = load_inputs(jp, gp, ch)
+    return compute(jc, gd), stand
+
+
+def test_merger_sums_two_predecessors(tmp_path):
+    res, stand = _compute(*_delivery(tmp_path))
+    # 2025-01: Σ integrationen 2024-02..2025-01 = 11 * (10 + 50) + 70 = 730; mean elb 2024-01..2024-12
+    # = 1000 + 3000 = 4000 -> 18.25 %
+    assert value(res, "K2", "2025-01", S) == (pytest.approx(18.25), "")
+    # 2024-12 (before the merger, on today's territory): Σ 2024-01..12 = 12 * 60 = 720 -> needs 2023-12: fenster
+    assert value(res, "K2", "2024-12", S)[1] == "fenster"
+    # K1E2 2025-01: elb 4000 / (1000 + 3000) -> 0 %
+    assert value(res, "K1E2", "2025-01", S) == (pytest.approx(0.0), "")
+    # predecessors get no page (no rows) and the successor's note names them
+    assert set(res.loc[res.ebene == "jobcenter", "id"]) == {S}
+    assert stand.hinweise == {S: f"Werte vor 01/2025: Summe aus {P1}, {P2} (fiktiver Gebietsstand)"}
+
+
+def test_missing_predecessor_month_is_not_delivered_not_an_error(tmp_path):
+    res, _ = _compute(*_delivery(tmp_path, drop=[(P2, "2024-06")]))
+    # the window of 2025-01 contains 2024-06, where P2 has no row: the sum is not available
+    assert value(res, "K2", "2025-01", S) == (pytest.approx(float("nan"), nan_ok=True), "fehlt")
+    # 2025-06 onwards the window starts 2024-06 (stock) / 2024-07 (flows): still affected, 2025-07 not
+    assert value(res, "K2", "2025-07", S)[1] == ""
+
+
+def test_jobcenter_appearing_later_without_change_record_warns(tmp_path, capsys):
+    from helpers.gebiete import load_inputs
+
+    gd = grunddaten_table({P1: {}, P2: {}}, N)
+    gd = gd[(gd["jobcenter_id"] == P1) | (gd["monat"] >= "2024-04")]
+    jp, gp = write(tmp_path, jobcenter_table([(P1, "01", "gE", "Ia"), (P2, "01", "gE", "Ia")]), gd)
+    load_inputs(jp, gp)
+    err = capsys.readouterr().err
+    assert f"Jobcenter {P2} erscheint erst ab 2024-04" in err and P1 + " erscheint" not in err
+
+
+@pytest.mark.parametrize("lines,col,line", [
+    ([f"{P1},09999,2025-01", f"{P2},{S},2025-01"], "neu_id", 2),                   # not a Jobcenter of today
+    ([f"{P1},{S},2025-01", f"{P2},{S},2025-01", f"07777,{S},2025-01"], "alt_id", 4),  # not in the grunddaten
+])
+def test_change_record_naming_an_unknown_id_is_an_input_error(tmp_path, lines, col, line):
+    jp, gp, ch = _delivery(tmp_path)
+    ch.write_text("alt_id,neu_id,ab_monat\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
+                           "--gebietsaenderungen", str(ch), "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "gebietsaenderungen.csv" in proc.stderr and f"Zeile {line}" in proc.stderr and f"Spalte '{col}'" in proc.stderr
+    assert not out.exists()
+
+
+def test_compute_cli_with_changes_writes_the_successor_only(tmp_path):
+    jp, gp, ch = _delivery(tmp_path)
+    out = tmp_path / "out.csv"
+    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
+                           "--gebietsaenderungen", str(ch), "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    res = pd.read_csv(out, dtype={"id": str})
+    assert set(res.loc[res.ebene == "jobcenter", "id"]) == {S}
+    row = res[(res.id == S) & (res.kennzahl == "K2") & (res.monat == "2025-01")].iloc[0]
+    assert (row.wert, row.zaehler, row.nenner) == pytest.approx((18.25, 730.0, 4000.0))
+
+
+def test_mart_keeps_the_note_and_the_successor_page_shows_it(tmp_path):
+    from helpers import mart, pages
+
+    jp, gp, ch = _delivery(tmp_path)
+    meta = mart.build(jp, gp, tmp_path / "mart", ch)
+    assert meta["gebietsstand"]["hinweise"] == {S: f"Werte vor 01/2025: Summe aus {P1}, {P2} (fiktiver Gebietsstand)"}
+    m = mart.load(tmp_path / "mart")
+    assert list(m.jobcenter["jobcenter_id"]) == [S]
+    kopf = pages.JobcenterSeite(m, S).kopf().data
+    assert f"Werte vor 01/2025: Summe aus {P1}, {P2} (fiktiver Gebietsstand)" in kopf
