@@ -7,6 +7,8 @@ VENV_STAMP := .venv/.installed
 DATA       ?= data/demo
 MART       ?= data/processed
 JOBS       ?= $(shell nproc)
+# Shell-quote a make value (DATA="ordner mit leerzeichen", also ; $ ` are data, not commands).
+q = '$(subst ','\'',$(1))'
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo mart pages toc book test test-fast bench lab explorer bench-explorer monthly serve clean
@@ -28,11 +30,11 @@ demo: $(VENV_STAMP) ## Demodaten erzeugen (synthetisch, deterministisch) nach da
 	$(PY) -m helpers demo --out data/demo
 
 mart: $(VENV_STAMP) ## Kennzahlen berechnen und den Datenbestand data/processed/ schreiben
-	@if [ "$(DATA)" = "data/demo" ] && [ ! -f data/demo/grunddaten.csv ]; then $(MAKE) --no-print-directory demo; fi
-	$(PY) -m helpers mart --jobcenter $(DATA)/jobcenter.csv --grunddaten $(DATA)/grunddaten.csv --out $(MART)
+	@if [ $(call q,$(DATA)) = "data/demo" ] && [ ! -f data/demo/grunddaten.csv ]; then $(MAKE) --no-print-directory demo; fi
+	$(PY) -m helpers mart --jobcenter $(call q,$(DATA)/jobcenter.csv) --grunddaten $(call q,$(DATA)/grunddaten.csv) --out $(call q,$(MART))
 
 pages: mart ## Alle Seiten mit papermill ausführen (inkrementell, parallel)
-	$(PY) -m helpers run --jobs $(JOBS)
+	$(PY) -m helpers run --jobs $(call q,$(JOBS))
 
 toc: mart ## Inhaltsverzeichnis und Übersichtsseiten aus den Daten erzeugen
 	$(PY) -m helpers toc
@@ -68,7 +70,7 @@ bench-explorer: $(LAB_STAMP) mart ## Messung: Neuzeichnen je Bedienelement im Br
 	.venv-lab/bin/python scripts/bench_explorer.py
 
 monthly: $(VENV_STAMP) ## Monatslauf: make monthly DATA=pfad/zur/lieferung
-	$(PY) -m helpers monthly --data $(DATA)
+	$(PY) -m helpers monthly --data $(call q,$(DATA))
 
 serve: ## Gebautes Handbuch lokal ansehen (http://127.0.0.1:8000)
 	$(PY) -m http.server 8000 --bind 127.0.0.1 -d _build/html

@@ -178,12 +178,12 @@ def test_invalid_yaml_is_rejected(tmp_path):
 
 def test_runtime_values_from_meta():
     demo = book.runtime_overrides({"datenstand": "2026-08", "demo": True})
-    assert demo["myst_substitutions"]["datenstand"] == "August 2026"
-    assert book.DEMO_TEXT in demo["myst_substitutions"]["demo_hinweis"]
+    assert demo["handbuch_werte"]["datenstand"] == "August 2026"
+    assert book.DEMO_TEXT in demo["handbuch_werte"]["demo_hinweis"]
     assert book.DEMO_TEXT in demo["html_theme_options"]["announcement"]
     assert not demo["html_theme_options"]["announcement"].startswith("http")  # else fetched remotely
     real = book.runtime_overrides({"datenstand": "2025-03", "demo": False, "vergleichstypen_synthetisch": False})
-    assert real["myst_substitutions"] == {"datenstand": "März 2025", "demo_hinweis": ""}
+    assert real["handbuch_werte"] == {"datenstand": "März 2025", "demo_hinweis": ""}
     assert real["html_theme_options"]["announcement"] == ""
     with pytest.raises(book.BuchFehler):
         book.datenstand_text("2025-13")

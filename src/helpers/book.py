@@ -5,7 +5,7 @@ Commands (German messages):
 * ``python -m helpers toc``   — writes ``_toc.yml`` and ``book/generated/*.md`` from the mart.
 * ``python -m helpers build`` — builds the Jupyter Book 1 site (execution off, warnings are
   errors) into ``_build/html`` or ``--out``; run-time values (Datenstand, demo banner, MyST
-  substitutions) are passed as Sphinx overrides, the committed ``_config.yml`` stays untouched.
+  start page values) are passed as Sphinx overrides, the committed ``_config.yml`` stays untouched.
 
 Only files that exist are listed in the TOC, so a partial page set still builds.
 """
@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from helpers import paths
+from helpers.mdsafe import md_text
 from helpers.kennzahlen import LAENDER, TRAEGERART_LABEL
 
 # --------------------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ REQUIRED_CONFIG = {
     "sphinx.config.html_css_files": list,
     "sphinx.config.nb_ipywidgets_js": dict,
     "sphinx.config.extensions": list,
-    "sphinx.config.myst_substitutions": dict,
+    "sphinx.config.handbuch_werte": dict,
     "sphinx.config.html_theme_options": dict,
 }
 FORBIDDEN_EXTENSIONS = ("sphinx_thebe", "sphinx.ext.intersphinx", "sphinx.ext.mathjax")
@@ -115,6 +116,10 @@ def validate_config(cfg: Any) -> dict:
         for ext in FORBIDDEN_EXTENSIONS:
             if ext in sc["extensions"]:
                 problems.append(f"Erweiterung {ext} lädt Inhalte von außen und ist nicht erlaubt")
+        if "substitution" in ((cfg.get("parse") or {}).get("myst_enable_extensions") or []):
+            problems.append("parse.myst_enable_extensions: substitution ist nicht erlaubt (Jinja auf Daten)")
+        if "helpers.buchwerte" not in sc["extensions"]:
+            problems.append("Erweiterung helpers.buchwerte fehlt (Datenstand auf der Startseite)")
         if "myst_nb" not in sc["extensions"]:
             problems.append("Erweiterung myst_nb fehlt")
     if not problems:
@@ -201,7 +206,7 @@ def runtime_overrides(meta: dict) -> dict:
     from helpers.publish import footer_html
 
     return {
-        "myst_substitutions": {
+        "handbuch_werte": {
             "datenstand": datenstand_text(meta["datenstand"]),
             "demo_hinweis": hinweis,
         },
@@ -271,7 +276,7 @@ def _fold(s: str) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]").replace("*", "\\*")
+    return md_text(text)
 
 
 @dataclass
@@ -331,17 +336,24 @@ def render_a_z(jc, meta: dict, pages: Pages) -> str:
         "(zum Beispiel steht „Jobcenter Kreis Pinneberg“ unter P). "
         "Die Suche oben findet Jobcenter auch über den Ort.",
     )
-    letters = sorted({_fold(s)[:1].upper() for s in jc["_sort"] if s})
-    lines += [" · ".join(f"[{b}](#buchstabe-{b.lower()})" for b in letters), ""]
+    def initial(s: str) -> str:
+        first = _fold(s)[:1].upper()
+        return first if first.isascii() and first.isalpha() else "0"   # digits, symbols: one group
+
+    def label(b: str) -> str:
+        return "Andere" if b == "0" else b
+
+    letters = sorted({initial(s) for s in jc["_sort"] if s})
+    lines += [" · ".join(f"[{label(b)}](#buchstabe-{b.lower()})" for b in letters), ""]
     for letter in letters:
-        group = jc[jc["_sort"].map(lambda s: _fold(s)[:1].upper() == letter)]
-        lines += [f"({'buchstabe-' + letter.lower()})=", f"## {letter}", ""]
+        group = jc[jc["_sort"].map(lambda s: initial(s) == letter)]
+        lines += [f"({'buchstabe-' + letter.lower()})=", f"## {label(letter)}", ""]
         lines += ["| Jobcenter | Ort | Land | Trägerart | Vergleichstyp |", "|---|---|---|---|---|"]
         for r in group.itertuples(index=False):
             vt = pages.link(here, "vergleichstyp", r.vergleichstyp, r.vergleichstyp) if r.vergleichstyp else "–"
             lines.append(
                 f"| {pages.link(here, 'jobcenter', r.jobcenter_id, r.name)} | {_md_escape(r.ort) or '–'} "
-                f"| {_md_escape(r.land_name)} | {r.traegerart} | {vt} |"
+                f"| {_md_escape(r.land_name)} | {_md_escape(r.traegerart)} | {vt} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -358,7 +370,7 @@ def render_nach_land(jc, meta: dict, pages: Pages) -> str:
     for land in sorted(jc["land"].unique()):
         group = jc[jc["land"] == land]
         name = group["land_name"].iloc[0]
-        lines += [f"## {name}", ""]
+        lines += [f"## {_md_escape(name)}", ""]
         land_link = pages.link(here, "land", land, f"Seite des Landes {name}")
         n_ge = int((group["traegerart"] == "gE").sum())
         lines += [f"{len(group)} Jobcenter ({n_ge} gE, {len(group) - n_ge} zkT). {land_link if pages.doc('land', land) else ''}".rstrip(), ""]
@@ -367,7 +379,7 @@ def render_nach_land(jc, meta: dict, pages: Pages) -> str:
             vt = pages.link(here, "vergleichstyp", r.vergleichstyp, r.vergleichstyp) if r.vergleichstyp else "–"
             lines.append(
                 f"| {pages.link(here, 'jobcenter', r.jobcenter_id, r.name)} | {_md_escape(r.ort) or '–'} "
-                f"| {r.traegerart} | {vt} |"
+                f"| {_md_escape(r.traegerart)} | {vt} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -389,7 +401,7 @@ def render_vergleichstypen(jc, meta: dict, pages: Pages) -> str:
     lines.append("")
     for t in types:
         g = jc[jc["vergleichstyp"] == t]
-        lines += [f"## Vergleichstyp {t}", ""]
+        lines += [f"## Vergleichstyp {_md_escape(t)}", ""]
         lines += [", ".join(pages.link(here, "jobcenter", r.jobcenter_id, r.name) for r in g.itertuples(index=False)), ""]
     return "\n".join(lines)
 

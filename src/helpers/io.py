@@ -21,6 +21,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
+from helpers.mdsafe import CONTROL
 from helpers.kennzahlen import (
     COUNT_COLUMNS, GESCHLECHTER, JOBCENTER_COLUMNS, KEY_COLUMNS, LAENDER, MONEY_COLUMNS,
     VALUE_COLUMNS,
@@ -32,7 +33,8 @@ MAX_PROBLEMS = 25
 OK, FEHLT, GESPERRT = 0, 2, 3
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
-_ID_RE = r"^\d+(-[0-9A-Za-z]+)?$"
+_ID_RE = r"^\d{5}(-[0-9A-Za-z]{1,8})?$"
+_VT_RE = r"[IVX]{1,4}[a-z]?"
 
 
 @dataclass(frozen=True)
@@ -169,15 +171,21 @@ def jobcenter_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             "jobcenter_id": pa.Column(str, [pa.Check.str_matches(_ID_RE, name="id_format",
-                                                                  error="ungültige jobcenter_id (erwartet Ziffern, optional '-' und Zusatz, z. B. 13071-1)")],
+                                                                  error="ungültige jobcenter_id (erwartet fünf Ziffern, optional '-' und Zusatz, z. B. 13071-1)")],
                                       unique=True, report_duplicates="exclude_first"),
-            "name": pa.Column(str, pa.Check(lambda s: s.str.strip() != "", name="leer", error="Name fehlt")),
+            "name": pa.Column(str, [pa.Check(lambda s: s.str.strip() != "", name="leer", error="Name fehlt"),
+                                    pa.Check(lambda s: ~s.str.contains(CONTROL.pattern, regex=True), name="steuerzeichen",
+                                             error="Name enthält Steuerzeichen (Zeilenumbruch, Tabulator o. ä.)")]),
             "land": pa.Column(str, pa.Check.isin(list(LAENDER), name="land",
                                                   error="ungültiges Land (erwartet '01' bis '16')")),
             "traegerart": pa.Column(str, pa.Check.isin(["gE", "zkT"], name="traegerart",
                                                         error="ungültige Trägerart (erwartet 'gE' oder 'zkT')")),
-            "vergleichstyp": pa.Column(str, pa.Check(lambda s: s.str.strip() != "", name="leer",
-                                                     error="Vergleichstyp fehlt")),
+            "vergleichstyp": pa.Column(str, [pa.Check(lambda s: s.str.strip() != "", name="leer",
+                                                      error="Vergleichstyp fehlt"),
+                                             pa.Check(lambda s: (s.str.strip() == "") | s.str.fullmatch(_VT_RE),
+                                                      name="vt_format",
+                                                      error="ungültiger Vergleichstyp (erwartet römische Zahl und "
+                                                            "optional ein Kleinbuchstabe, z. B. Ia, IIIc)")]),
         },
         strict=False,
         coerce=False,

@@ -14,12 +14,15 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from helpers.mdsafe import CONTROL
 
 ENTITY_KINDS = ("jobcenter", "vergleichstyp", "land", "traegerart", "bund")
 RING_SET = "ring"
@@ -50,12 +53,42 @@ _TextNumberLoader.yaml_implicit_resolvers = {
 }
 
 
+# Bounds for parameter files: a "billion laughs" or a 5,000-level nesting is refused before
+# anything is built from it (the event scan below is linear and does not recurse).
+MAX_YAML_BYTES = 1_000_000
+MAX_YAML_ALIASES = 20
+MAX_YAML_DEPTH = 20
+
+
+def _check_bounds(text: str, shown: str) -> None:
+    aliases = depth = 0
+    for event in yaml.parse(text, Loader=_TextNumberLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                raise ConfigError(f"{shown}: mehr als {MAX_YAML_ALIASES} YAML-Verweise (*Alias) – "
+                                  "bitte die Werte ausschreiben.")
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ConfigError(f"{shown}: mehr als {MAX_YAML_DEPTH} Ebenen verschachtelt.")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def read_yaml(path: Path, shown: str) -> Any:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ConfigError(f"{shown}: nicht lesbar ({exc.strerror}).") from None
+    if size > MAX_YAML_BYTES:
+        raise ConfigError(f"{shown}: die Datei ist zu groß ({size} Bytes, erlaubt {MAX_YAML_BYTES}).")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{shown}: die Datei ist nicht UTF-8-kodiert.") from None
     try:
+        _check_bounds(text, shown)
         return yaml.load(text, Loader=_TextNumberLoader)  # noqa: S506 (SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -119,10 +152,17 @@ class RingSpec(_Strict):
     def _template(cls, v: str) -> str:
         return _check_template(v)
 
+    @field_validator("name", "title")
+    @classmethod
+    def _text(cls, v: str | None) -> str | None:
+        if v is not None and (len(v) > 200 or CONTROL.search(v)):
+            raise ValueError("höchstens 200 Zeichen, keine Steuerzeichen (Zeilenumbruch, Tabulator o. ä.)")
+        return v
+
     @field_validator("jobcenter_ids")
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
-        dup = sorted({x for x in v if v.count(x) > 1})
+        dup = sorted(x for x, n in Counter(v).items() if n > 1)
         if dup:
             raise ValueError(f"enthält doppelte Einträge: {', '.join(dup)}")
         return v
@@ -446,6 +486,11 @@ def load_plan(root: Path, entities: Entities, mart_param: str | None = None) -> 
                        f"{seen_outputs[page.output]} erzeugt.")
         seen_outputs[page.output] = f"{shown} ({key or 'id'})"
         page.log = f"logs/pages/{page.set}/{page.id}.log"
+        for what, rel, folder in (("output", page.output, PAGES_ROOT), ("id", page.log, "logs/pages/")):
+            target, base = (root / rel).resolve(), (root / folder).resolve()
+            if base not in target.parents:
+                raise _err(shown, k(what), f"der Pfad {rel!r} läge außerhalb von {folder} (unzulässige "
+                           "Zeichen in Kennung oder Namen?).")
         pages.append(page)
 
     for shown, path in files:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.mdsafe import md_text
+
 TITLE_CELL_ID = "seitentitel"
 INJECTED_CELL_ID = "injected-parameters"
 HIDE_TAG = "remove-cell"
@@ -30,7 +32,7 @@ def template_cell_ids(path: Path) -> list[str]:
 
 def finalize(nb: nbformat.NotebookNode, title: str, *, input_path: str, output_path: str,
              template_ids: list[str]) -> bytes:
-    heading = f"# {title}"
+    heading = f"# {md_text(title)}"
     first = nb.cells[0] if nb.cells else None
     if first is not None and first.cell_type == "markdown" and first.source.lstrip().startswith("# "):
         rest = first.source.lstrip().split("\n", 1)

@@ -202,26 +202,31 @@ def _parse_only(values: list[str], plan: Plan) -> set[str] | None:
     return chosen
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """path (after resolving '..' and links) lies inside folder."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def _remove_stale(root: Path, plan: Plan, manifest: cache.Manifest) -> list[str]:
-    """Delete pages whose entity or declaration disappeared (manifest entries and orphans)."""
+    """Delete pages whose entity or declaration disappeared: only files the manifest says the
+    runner wrote, and only inside book/seiten (logs inside logs/pages)."""
     planned = {p.output for p in plan.pages}
+    pages_root, log_root = root / "book" / "seiten", root / LOG_ROOT
     removed: list[str] = []
     for out in [o for o in manifest.entries if o not in planned]:
         entry = manifest.entries[out]
-        (root / out).unlink(missing_ok=True)
+        if _inside(root / out, pages_root) and str(out).endswith(".ipynb"):
+            (root / out).unlink(missing_ok=True)
         if entry.get("set") and entry.get("id"):
-            (root / LOG_ROOT / entry["set"] / f"{entry['id']}.log").unlink(missing_ok=True)
+            log = log_root / str(entry["set"]) / f"{entry['id']}.log"
+            if _inside(log, log_root):
+                log.unlink(missing_ok=True)
         manifest.forget(out)
         removed.append(out)
-    pages_root = root / "book" / "seiten"
-    for folder in sorted({(root / p.output).parent for p in plan.pages}):
-        if pages_root not in folder.parents or not folder.is_dir():
-            continue
-        for f in sorted(folder.glob("*.ipynb")):
-            rel = f.relative_to(root).as_posix()
-            if rel not in planned:
-                f.unlink()
-                removed.append(rel)
     return removed
 
 
