@@ -30,8 +30,8 @@ demo: $(VENV_STAMP) ## Demodaten erzeugen (synthetisch, deterministisch) nach da
 	$(PY) -m helpers demo --out data/demo
 
 mart: $(VENV_STAMP) ## Kennzahlen berechnen und den Datenbestand data/processed/ schreiben
-	@if [ $(call q,$(DATA)) = "data/demo" ] && [ ! -f data/demo/grunddaten.csv ]; then $(MAKE) --no-print-directory demo; fi
-	$(PY) -m helpers mart --jobcenter $(call q,$(DATA)/jobcenter.csv) --grunddaten $(call q,$(DATA)/grunddaten.csv) --out $(call q,$(MART))
+	@if [ $(call q,$(value DATA)) = "data/demo" ] && [ ! -f data/demo/grunddaten.csv ]; then $(MAKE) --no-print-directory demo; fi
+	$(PY) -m helpers mart --jobcenter $(call q,$(value DATA)/jobcenter.csv) --grunddaten $(call q,$(value DATA)/grunddaten.csv) --out $(call q,$(MART))
 
 pages: mart ## Alle Seiten mit papermill ausführen (inkrementell, parallel)
 	$(PY) -m helpers run --jobs $(call q,$(JOBS))
@@ -70,7 +70,7 @@ bench-explorer: $(LAB_STAMP) mart ## Messung: Neuzeichnen je Bedienelement im Br
 	.venv-lab/bin/python scripts/bench_explorer.py
 
 monthly: $(VENV_STAMP) ## Monatslauf: make monthly DATA=pfad/zur/lieferung
-	$(PY) -m helpers monthly --data $(call q,$(DATA))
+	$(PY) -m helpers monthly --data $(call q,$(value DATA))
 
 serve: ## Gebautes Handbuch lokal ansehen (http://127.0.0.1:8000)
 	$(PY) -m http.server 8000 --bind 127.0.0.1 -d _build/html

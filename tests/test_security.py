@@ -1,0 +1,233 @@
+"""Hostile and careless deliveries (issue 9): data is text, never code; no file outside the project.
+
+Fast tests check each defence on its own; one slow test builds a scratch book from a delivery
+whose names carry a Jinja payload, HTML/JS and a MyST raw fence.
+"""
+
+from __future__ import annotations
+
+import html as _h
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from markdown_it import MarkdownIt
+
+from helpers import book, paths
+from helpers.buchwerte import _replace
+from helpers.mdsafe import md_text
+from helpers.pipeline import config
+from helpers.pipeline.config import ConfigError
+
+from kennzahlen_factory import grunddaten_table, jobcenter_table, write
+
+ROOT = paths.ROOT
+PWNED = "/tmp/handbuch-pwned-{}"
+XSS = "<img src=x onerror=alert(2)>"
+RAW = "```{raw} html\n<script>alert(3)</script>\n```"
+
+
+def _jinja(marker: Path) -> str:
+    return "Jobcenter {{ cycler.__init__.__globals__.os.system(\"touch " + str(marker) + "\") }}"
+
+
+# ------------------------------------------------------------------------ Markdown escaping
+
+@pytest.mark.parametrize("payload", [XSS, RAW, "{{ 7*7 }}", "a | b [x](javascript:alert(1)) *y* `z`",
+                                     "{raw}`<b>x</b>`", "&lt;b&gt;", "$x$", "line\nbreak\x00"])
+def test_md_text_is_literal_in_commonmark(payload):
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    out = md.render(f"| a |\n|---|\n| {md_text(payload)} |\n\n# {md_text(payload)}\n")
+    assert "<img" not in out and "<script" not in out and "<em>" not in out and "<code>" not in out
+    assert "<a " not in out and "<b>" not in out
+    assert out.count("<td>") == 1                      # the cell did not split
+    visible = payload.replace("\n", " ").replace("\x00", " ").strip()
+    assert visible in _h.unescape(re.sub(r"<[^>]+>", "", out))
+
+
+def test_generated_pages_carry_hostile_names_as_text(tmp_path, fake_mart):
+    marker = tmp_path / "pwned"
+    rows = [
+        dict(jobcenter_id="01001", name=XSS, land="01", traegerart="gE", vergleichstyp="Ia",
+             kreis_ags="01001", ort=RAW),
+        dict(jobcenter_id="01002", name=_jinja(marker), land="01", traegerart="gE", vergleichstyp="Ia",
+             kreis_ags="01002", ort="Kiel"),
+    ]
+    mart = fake_mart(rows=rows)
+    root = tmp_path / "projekt"
+    (root / "book").mkdir(parents=True)
+    (root / "book" / "intro.md").write_text("# Start\n", encoding="utf-8")
+    book.write_toc(book.read_jobcenter(mart), book.read_meta(mart), root)
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    for name in ("jobcenter-a-z", "jobcenter-nach-land", "vergleichstypen"):
+        html = md.render((root / "book" / "generated" / f"{name}.md").read_text(encoding="utf-8"))
+        assert "<img" not in html and "<script" not in html, name
+    az = md.render((root / "book" / "generated" / "jobcenter-a-z.md").read_text(encoding="utf-8"))
+    assert "&lt;img src=x onerror=alert(2)&gt;" in az
+    assert "{{ cycler.__init__" in az
+    assert not marker.exists()
+
+
+# ------------------------------------------------------------------------ no Jinja on data
+
+def test_substitutions_are_off_and_refused(tmp_path):
+    cfg = book.load_config(ROOT / "_config.yml")
+    assert "substitution" not in cfg["parse"]["myst_enable_extensions"]
+    cfg["parse"]["myst_enable_extensions"].append("substitution")
+    with pytest.raises(book.BuchFehler, match="substitution ist nicht erlaubt"):
+        book.validate_config(cfg)
+
+
+def test_start_page_values_are_filled_as_text_not_evaluated(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class App:
+        class config:
+            handbuch_werte = {"datenstand": _jinja(marker), "demo_hinweis": XSS}
+
+    src = ["Stand {{ datenstand }}. {{ demo_hinweis }} {{ 7*7 }}"]
+    _replace(App, "book/intro", src)
+    assert src[0] == f"Stand {md_text(_jinja(marker))}. {md_text(XSS)} {{{{ 7*7 }}}}"
+    other = ["{{ datenstand }}"]
+    _replace(App, "book/seiten/jobcenter/01001", other)
+    assert other == ["{{ datenstand }}"]                 # only the start page
+    assert not marker.exists()
+
+
+# ------------------------------------------------------------------------ identifiers
+
+@pytest.mark.parametrize("column,value,fragment", [
+    ("vergleichstyp", "../../../../tmp/x", "ungültiger Vergleichstyp"),
+    ("vergleichstyp", "Ia<script>", "ungültiger Vergleichstyp"),
+    ("jobcenter_id", "../../x", "ungültige jobcenter_id"),
+    ("jobcenter_id", "123", "ungültige jobcenter_id"),
+    ("land", "../01", "ungültiges Land"),
+    ("traegerart", "gE/../x", "ungültige Trägerart"),
+    ("name", "Jobcenter\nKiel", "Steuerzeichen"),
+    ("name", "Jobcenter\x1b[31mKiel", "Steuerzeichen"),
+])
+def test_bad_identifiers_are_refused_with_exit_2(tmp_path, column, value, fragment):
+    jc = jobcenter_table([("01001", "01", "gE", "Ia"), ("05315", "05", "zkT", "IIb")])
+    lin = [900 + 7 * t for t in range(14)]
+    gd = grunddaten_table({i: {"elb": lin, "integrationen": [12] * 14, "llu": [5000.0] * 14,
+                               "lzb": lin, "ae": lin} for i in jc.jobcenter_id}, 14)
+    jc.loc[1, column] = value
+    jp, gp = write(tmp_path, jc, gd)
+    out = tmp_path / "out" / "kennzahlen.csv"
+    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp),
+                           "--grunddaten", str(gp), "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert fragment in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------------ paths
+
+def test_page_output_outside_book_seiten_is_refused(tmp_path):
+    root = tmp_path / "p"
+    (root / "parameters").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "vergleichstyp.ipynb", root / "notebooks" / "vergleichstyp.ipynb")
+    (root / "parameters" / "pages.yml").write_text(
+        "sets:\n  vergleichstyp:\n    template: notebooks/vergleichstyp.ipynb\n"
+        "    output: book/seiten/vergleichstyp/{id}.ipynb\n    title: Vergleichstyp {id}\n"
+        "    entities: vergleichstyp\n", encoding="utf-8")
+    bad = "../../../../tmp/x"
+    ents = config.Entities(kinds={"vergleichstyp": {bad: {"id": bad}}})
+    with pytest.raises(ConfigError, match="außerhalb von book/seiten/"):
+        config.load_plan(root, ents)
+
+
+def test_stale_cleanup_deletes_only_manifest_pages_inside_book_seiten(tmp_path):
+    from helpers.pipeline import cache, runner
+
+    root = tmp_path / "p"
+    outside = tmp_path / "fremd.ipynb"
+    outside.write_text("{}")
+    orphan = root / "book" / "seiten" / "jobcenter" / "nicht-von-uns.ipynb"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("{}")
+    ours = root / "book" / "seiten" / "jobcenter" / "01001.ipynb"
+    ours.write_text("{}")
+    manifest = cache.Manifest(root / cache.MANIFEST)
+    manifest.entries = {"../fremd.ipynb": {"set": "..", "id": "x"},
+                        "book/seiten/jobcenter/01001.ipynb": {"set": "jobcenter", "id": "01001"}}
+    plan = config.Plan(pages=[], warmup=None, files=[])
+    removed = runner._remove_stale(root, plan, manifest)
+    assert not ours.exists()
+    assert outside.exists() and orphan.exists()
+    assert sorted(removed) == ["../fremd.ipynb", "book/seiten/jobcenter/01001.ipynb"]
+
+
+# ------------------------------------------------------------------------ bounded YAML
+
+BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+def test_yaml_bomb_is_refused(tmp_path):
+    p = tmp_path / "bombe.yml"
+    p.write_text(BOMB, encoding="utf-8")
+    assert len(BOMB) < 1000
+    with pytest.raises(ConfigError, match="YAML-Verweise"):
+        config.read_yaml(p, "parameters/eigene/bombe.yml")
+
+
+def test_deep_nesting_is_refused_without_recursion_error(tmp_path):
+    p = tmp_path / "tief.yml"
+    p.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="Ebenen verschachtelt"):
+        config.read_yaml(p, "parameters/eigene/tief.yml")
+
+
+def test_big_yaml_is_refused(tmp_path):
+    p = tmp_path / "gross.yml"
+    p.write_text("a: " + "x" * (config.MAX_YAML_BYTES + 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="zu groß"):
+        config.read_yaml(p, "parameters/eigene/gross.yml")
+
+
+def test_small_anchors_and_normal_nesting_still_work(tmp_path):
+    p = tmp_path / "ok.yml"
+    p.write_text("ids: &ids ['01001', '01002']\nringe:\n  - {name: Nord, jobcenter_ids: *ids}\n", encoding="utf-8")
+    assert config.read_yaml(p, "ok.yml")["ringe"][0]["jobcenter_ids"] == ["01001", "01002"]
+
+
+def test_ring_names_with_control_characters_and_duplicate_ids(tmp_path):
+    with pytest.raises(Exception, match="Steuerzeichen"):
+        config.RingSpec(name="Nord\nSüd", jobcenter_ids=["01001", "01002"])
+    ids = [f"{i:05d}" for i in range(20_000)] * 2          # linear check: 40k entries
+    with pytest.raises(Exception, match="doppelte Einträge: 00000, 00001"):
+        config.RingSpec(name="Groß", jobcenter_ids=ids)
+
+
+def test_page_title_heading_is_escaped():
+    from helpers.pipeline.notebook import finalize
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Vorlage\n\nText")]
+    finalize(nb, f"Vergleichsring {XSS} {RAW}", input_path="x.ipynb", output_path="y.ipynb", template_ids=[])
+    first = nb.cells[0].source.split("\n")[0]
+    html = MarkdownIt("commonmark", {"html": True}).render(first)
+    assert html.startswith("<h1>") and "<img" not in html and "<script" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+# ------------------------------------------------------------------------ make and shell
+
+@pytest.mark.parametrize("data", ["ordner mit leerzeichen", "x; touch {marker}", "x$(touch {marker})", "x'; touch {marker}; '"])
+def test_make_data_with_spaces_and_metacharacters_is_data(tmp_path, data):
+    marker = tmp_path / "pwned"
+    value = str(tmp_path / data.format(marker=marker))
+    proc = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", "mart",
+                           f"DATA={value}", f"MART={tmp_path / 'mart'}"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert not marker.exists()
+    assert proc.returncode != 0                        # the folder does not exist: exit 2 from helpers
+    assert f"{value}/jobcenter.csv" in proc.stderr and "Traceback" not in proc.stderr
