@@ -7,6 +7,7 @@ whose names carry a Jinja payload, HTML/JS and a MyST raw fence.
 from __future__ import annotations
 
 import html as _h
+import os
 import re
 import shutil
 import subprocess
@@ -231,3 +232,67 @@ def test_make_data_with_spaces_and_metacharacters_is_data(tmp_path, data):
     assert not marker.exists()
     assert proc.returncode != 0                        # the folder does not exist: exit 2 from helpers
     assert f"{value}/jobcenter.csv" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------------------ end to end (slow)
+
+def _page(path: Path, title: str) -> None:
+    from helpers.pipeline.notebook import finalize
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Vorlage\n\nText der Seite.")]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(finalize(nb, title, input_path="vorlage.ipynb", output_path=str(path), template_ids=[]))
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file() and p.suffix in (".html", ".js") and "_static" not in p.parts}
+
+
+@pytest.mark.slow
+def test_hostile_names_build_as_visible_text_and_rebuild_is_identical(tmp_path, fake_mart):
+    marker = tmp_path / "pwned"
+    rows = [
+        dict(jobcenter_id="01001", name=XSS, land="01", traegerart="gE", vergleichstyp="Ia",
+             kreis_ags="01001", ort="Flensburg"),
+        dict(jobcenter_id="01002", name=_jinja(marker), land="01", traegerart="gE", vergleichstyp="Ia",
+             kreis_ags="01002", ort="Kiel"),
+        dict(jobcenter_id="01003", name="Jobcenter " + RAW.replace("\n", " "), land="01", traegerart="zkT",
+             vergleichstyp="IIa", kreis_ags="01003", ort="Lübeck"),
+    ]
+    mart = fake_mart(rows=rows)
+    root = tmp_path / "buch"
+    (root / "data" / "reference").mkdir(parents=True)
+    (root / "data" / "reference" / "geo").symlink_to(ROOT / "data" / "reference" / "geo")
+    (root / "node_modules").symlink_to(ROOT / "node_modules")
+    shutil.copy(ROOT / "_config.yml", root / "_config.yml")
+    shutil.copytree(ROOT / "book" / "_vendor", root / "book" / "_vendor")
+    (root / "book" / "intro.md").write_text("# Handbuch\n\nDatenstand: {{ datenstand }}.\n", encoding="utf-8")
+    for r in rows:
+        _page(root / f"book/seiten/jobcenter/{r['jobcenter_id']}.ipynb", r["name"])
+
+    env = dict(os.environ, HANDBUCH_ROOT=str(root))
+    run = lambda *a: subprocess.run([sys.executable, "-m", "helpers", *a, "--mart", str(mart)],  # noqa: E731
+                                    env=env, cwd=root, capture_output=True, text=True)
+    assert run("toc").returncode == 0
+    r = run("build")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert not marker.exists()
+
+    site = root / "_build" / "html"
+    first = _tree(site)
+    pages = "".join(v.decode() for k, v in first.items() if k.endswith(".html"))
+    assert "<img src=x" not in pages and "<script>alert(3)" not in pages
+    assert "&lt;img src=x onerror=alert(2)&gt;" in (site / "book/seiten/jobcenter/01001.html").read_text()
+    assert "{{ cycler.__init__.__globals__.os.system(" in _h.unescape(
+        (site / "book/generated/jobcenter-a-z.html").read_text())
+    assert "```{raw} html" in _h.unescape((site / "book/seiten/jobcenter/01003.html").read_text())
+    assert "August 2026" in (site / "book/intro.html").read_text()
+
+    r = run("build", "--neu")
+    assert r.returncode == 0, r.stderr[-3000:]
+    second = _tree(site)
+    assert sorted(first) == sorted(second)
+    assert [k for k in first if first[k] != second[k]] == []

@@ -618,8 +618,14 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
 
     # Rebuild everything when the TOC, the config or the run-time values changed (Sphinx would
     # otherwise keep stale sidebars on pages whose source did not change).
+    # The static files count too: their checksums are the ?v= query strings on every page.
+    statics = b"".join(
+        f.relative_to(d).as_posix().encode() + hashlib.sha256(f.read_bytes()).digest()
+        for d in (root / p for p in static) for f in sorted(d.rglob("*")) if f.is_file()
+    )
     stamp = hashlib.sha256(
         toc_path.read_bytes() + cfg_path.read_bytes() + json.dumps(overrides, sort_keys=True).encode()
+        + statics
     ).hexdigest()
     stamp_file = work / "stamp"
     if not fresh and not (stamp_file.exists() and stamp_file.read_text() == stamp and site.exists()):

@@ -9,6 +9,8 @@ from the build command (escaped as literal Markdown text). Nothing is evaluated.
 
 from __future__ import annotations
 
+import html
+
 from helpers.mdsafe import md_text
 
 DOCS = ("book/intro",)
@@ -25,7 +27,19 @@ def _replace(app, docname: str, source: list[str]) -> None:
     source[0] = text
 
 
+def _reread_indexed(app, env, added, changed, removed) -> list[str]:
+    entries = getattr(env.get_domain("index"), "entries", {}) or {}
+    return sorted(d for d, items in entries.items() if items and d in env.found_docs)
+
+
+def _escape_pagetitle(app, pagename, templatename, context, doctree) -> None:
+    if isinstance(context.get("pagetitle"), str):
+        context["pagetitle"] = html.escape(context["pagetitle"])
+
+
 def setup(app):
     app.add_config_value("handbuch_werte", {}, "env", types=[dict])
     app.connect("source-read", _replace)
+    app.connect("env-get-outdated", _reread_indexed)
+    app.connect("html-page-context", _escape_pagetitle, priority=900)   # after the theme (500)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
