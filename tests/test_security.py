@@ -296,3 +296,16 @@ def test_hostile_names_build_as_visible_text_and_rebuild_is_identical(tmp_path, 
     second = _tree(site)
     assert sorted(first) == sorted(second)
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_compute_out_equal_to_an_input_is_refused(tmp_path):
+    jc = jobcenter_table([("01001", "01", "gE", "Ia")])
+    gd = grunddaten_table({"01001": {"elb": [900] * 14}}, 14)
+    jp, gp = write(tmp_path, jc, gd)
+    before = gp.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp),
+                           "--grunddaten", str(gp), "--out", str(tmp_path / "." / "grunddaten.csv")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Abbruch: --out") and "Traceback" not in proc.stderr
+    assert gp.read_bytes() == before

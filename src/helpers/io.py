@@ -372,6 +372,12 @@ def load_inputs(jobcenter_file, grunddaten_file):
 def cmd_compute(args: argparse.Namespace) -> int:
     from helpers.compute import compute
 
+    out = Path(args.out).resolve()
+    for given in (args.jobcenter, args.grunddaten):
+        if Path(given).resolve() == out:
+            print(f"Abbruch: --out {args.out} ist zugleich eine Eingabedatei; bitte eine andere "
+                  "Ausgabedatei angeben.", file=sys.stderr)
+            return 2
     try:
         if getattr(args, "gebietsaenderungen", None):
             from helpers.gebiete import load_inputs as load_mit_gebieten
