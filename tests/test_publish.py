@@ -597,3 +597,33 @@ def test_same_inputs_give_byte_identical_data_files(project, tmp_path):
     assert np.isfinite([m["nachher"] for m in
                         json.loads((project["site"] / "ausgaben" / "2026-08" / "aenderungen.json").read_text())
                         ["bewegungen"]["K1"]]).all()
+
+
+def test_second_monthly_run_on_one_checkout_is_refused_at_once_even_with_another_site(tmp_path):
+    import subprocess as _sp
+    import sys as _sys
+
+    from helpers.publish import monthly as _m
+    from helpers.publish import site as _site
+
+    root = tmp_path / "checkout"
+    lock = root / _site.CHECKOUT_LOCK
+    lock.parent.mkdir(parents=True)
+    holder = _sp.Popen([_sys.executable, "-c",
+                        "import fcntl, os, sys, time\n"
+                        f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)\n"
+                        "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('ok', flush=True)\ntime.sleep(60)\n"],
+                       stdout=_sp.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        called = []
+        run = _m.Run(root=root, data=tmp_path / "lieferung", site=tmp_path / "anderer-site")
+        code = _m.monthly(run, steps=[("x", "Schritt", lambda r: called.append(r))])
+        assert code == 1 and called == []
+    finally:
+        holder.kill()
+        holder.wait()
+    # once the first run is gone, the checkout is free again
+    run = _m.Run(root=root, data=tmp_path / "lieferung", site=tmp_path / "anderer-site")
+    assert _m.monthly(run, steps=[("x", "Schritt", lambda r: called.append(r))]) == 0
+    assert len(called) == 1

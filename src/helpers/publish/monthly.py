@@ -255,7 +255,7 @@ def monthly(run: Run, steps: list[Step] | None = None, replace: dict[str, Callab
     run.mart_dir = Path(run.mart_dir or run.root / "data" / "processed")
     t_all = time.perf_counter()
     try:
-        with site.locked(run.site):
+        with site.checkout_locked(run.root), site.locked(run.site):
             for name in site.clean_stale(run.site):
                 print(f"Aufgeräumt (Rest eines abgebrochenen Laufs): {run.site / name}")
             for i, (key, label, fn) in enumerate(steps, 1):

@@ -103,6 +103,28 @@ def locked(site: Path):
         os.close(fd)
 
 
+CHECKOUT_LOCK = Path("logs") / ".monatslauf.lock"
+
+
+@contextmanager
+def checkout_locked(root: Path):
+    """One run per checkout: a run writes data/, book/seiten, book/generated, _toc.yml, _build
+    and logs/ whatever --site it publishes to, so two runs on one checkout (even with different
+    --site) would mix deliveries. A second run fails at once."""
+    lock = Path(root) / CHECKOUT_LOCK
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SiteError(f"In {root} läuft bereits ein Monatslauf (Sperrdatei {lock}); "
+                            "bitte dessen Ende abwarten.") from None
+        yield
+    finally:
+        os.close(fd)
+
+
 def clean_stale(site: Path) -> list[str]:
     """Remove work folders of earlier, failed or interrupted runs (call while holding the lock).
 
