@@ -309,3 +309,19 @@ def test_compute_out_equal_to_an_input_is_refused(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith("Abbruch: --out") and "Traceback" not in proc.stderr
     assert gp.read_bytes() == before
+
+
+def test_environment_failure_is_one_abbruch_line_and_debug_shows_the_traceback(tmp_path):
+    jc = jobcenter_table([("01001", "01", "gE", "Ia")])
+    gd = grunddaten_table({"01001": {"elb": [900] * 14}}, 14)
+    jp, gp = write(tmp_path, jc, gd)
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")                              # --out below a file: the folder cannot be made
+    cmd = [sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
+           "--out", str(blocker / "kennzahlen.csv")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("Abbruch: ")
+    assert "Traceback" not in proc.stderr
+    proc = subprocess.run(cmd + ["--debug"], capture_output=True, text=True)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr

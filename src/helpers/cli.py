@@ -8,6 +8,7 @@ exit status. User-facing messages are German.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 
@@ -42,7 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_reason(exc: OSError) -> str:
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    if exc.errno == errno.ENOSPC:
+        return f"kein Platz mehr auf dem Datenträger{where}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"keine Schreib- oder Leseberechtigung{where}"
+    return f"{exc.strerror or exc.__class__.__name__}{where}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    if debug:
+        argv.remove("--debug")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -50,3 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Abgebrochen.", file=sys.stderr)
         return 130
+    except (OSError, MemoryError, RecursionError) as exc:
+        # Environment failures (disk full, read-only folder, out of memory): one German line,
+        # exit 1; the traceback only with --debug.
+        if debug:
+            raise
+        reason = _os_reason(exc) if isinstance(exc, OSError) else "zu wenig Speicher oder zu tief verschachtelt"
+        print(f"Abbruch: {reason}. Details mit --debug.", file=sys.stderr)
+        return 1
