@@ -325,3 +325,20 @@ def test_environment_failure_is_one_abbruch_line_and_debug_shows_the_traceback(t
     assert "Traceback" not in proc.stderr
     proc = subprocess.run(cmd + ["--debug"], capture_output=True, text=True)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_leftovers_of_a_killed_mart_write_are_removed_at_the_next_start(tmp_path):
+    from helpers import mart
+
+    out = tmp_path / "processed"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    left = tmp_path / f".processed.tmp-{dead}-abc"
+    left.mkdir()
+    (left / "ergebnisse.parquet").write_bytes(b"x" * 100)
+    running = tmp_path / f".processed.tmp-{os.getpid()}-def"      # a live writer's folder stays
+    running.mkdir()
+    other = tmp_path / ".anderes.tmp-1-x"
+    other.mkdir()
+    assert mart.clean_leftovers(out) == [left]
+    assert not left.exists() and running.exists() and other.exists()

@@ -114,7 +114,8 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    clean_leftovers(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         _write_parquet(master_data(jc), tmp / "jobcenter.parquet")
         _write_parquet(results, tmp / "ergebnisse.parquet")
@@ -127,6 +128,27 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return meta
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(out: Path) -> list[Path]:
+    """Remove work folders of killed mart writes (``.<name>.tmp-<pid>-*`` of a dead process)."""
+    removed = []
+    for p in sorted(Path(out).parent.glob(f".{Path(out).name}.tmp-*-*")):
+        pid = p.name[len(f".{Path(out).name}.tmp-"):].split("-", 1)[0]
+        if p.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
 
 
 def _swap_in(new: Path, target: Path) -> None:
