@@ -627,3 +627,52 @@ def test_second_monthly_run_on_one_checkout_is_refused_at_once_even_with_another
     run = _m.Run(root=root, data=tmp_path / "lieferung", site=tmp_path / "anderer-site")
     assert _m.monthly(run, steps=[("x", "Schritt", lambda r: called.append(r))]) == 0
     assert len(called) == 1
+
+
+def test_monthly_with_only_never_publishes_a_mixed_edition(tmp_path, capsys):
+    from helpers.publish import monthly as _m
+
+    called = []
+    steps = [(k, label, lambda r, k=k: called.append(k)) for k, label, _ in _m.STEPS]
+    run = _m.Run(root=tmp_path / "checkout", data=tmp_path / "lieferung", site=tmp_path / "site",
+                 only=["jobcenter=05315"])
+    (tmp_path / "checkout").mkdir()
+    assert _m.monthly(run, steps=steps) == 0
+    assert "seiten" in called and "veroeffentlichen" not in called
+    assert "nichts wurde veröffentlicht" in capsys.readouterr().out
+    # without --only the same steps do publish
+    called.clear()
+    run = _m.Run(root=tmp_path / "checkout", data=tmp_path / "lieferung", site=tmp_path / "site")
+    assert _m.monthly(run, steps=steps) == 0
+    assert called[-1] == "veroeffentlichen"
+
+
+def test_child_of_a_killed_monthly_run_dies_with_it(tmp_path):
+    import os as _os
+    import signal as _signal
+    import subprocess as _sp
+    import sys as _sys
+    import time as _time
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    parent = _sp.Popen([_sys.executable, "-c",
+                        "import subprocess, sys, time\n"
+                        f"sys.path.insert(0, {src!r})\n"
+                        "from helpers.publish.monthly import die_with_parent\n"
+                        "c = subprocess.Popen(['sleep', '120'], preexec_fn=die_with_parent)\n"
+                        "print(c.pid, flush=True)\ntime.sleep(120)\n"], stdout=_sp.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    _os.kill(parent.pid, _signal.SIGKILL)
+    parent.wait()
+    for _ in range(100):  # poll, no fixed wall-clock bound on the outcome
+        try:
+            _os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as f:
+            if f.read().split(") ")[1].startswith("Z"):
+                break
+        _time.sleep(0.1)
+    else:
+        _os.kill(child, _signal.SIGKILL)
+        raise AssertionError("Kindprozess lebt nach kill -9 des Elternprozesses weiter")

@@ -93,7 +93,18 @@ class Run:
         """Run ``python -m helpers <args>`` in the project root; output goes straight through."""
         sys.stdout.flush()
         return subprocess.run([self.python, "-m", "helpers", *args], cwd=self.root, env=self.env(),
-                              check=False).returncode
+                              check=False, preexec_fn=die_with_parent).returncode
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the child gets SIGTERM when the monthly run dies (even by kill -9; Linux only)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 # --------------------------------------------------------------------------- steps
@@ -252,6 +263,9 @@ def monthly(run: Run, steps: list[Step] | None = None, replace: dict[str, Callab
     steps = list(steps or STEPS)
     if replace:
         steps = [(k, label, replace.get(k, fn)) for k, label, fn in steps]
+    if run.only:
+        # a test run: its other pages would come from an earlier delivery, so it never publishes
+        steps = [s for s in steps if s[0] != "veroeffentlichen"]
     run.mart_dir = Path(run.mart_dir or run.root / "data" / "processed")
     t_all = time.perf_counter()
     try:
@@ -274,8 +288,9 @@ def monthly(run: Run, steps: list[Step] | None = None, replace: dict[str, Callab
     total = time.perf_counter() - t_all
     sek = lambda x: f"{x:.1f} s".replace(".", ",")  # noqa: E731
     times = ", ".join(f"{k} {sek(v)}" for k, v in run.timings.items())
-    if run.edition is None:
-        print(f"Fertig in {sek(total)} ({times}).")
+    if run.edition is None or run.only:
+        print(f"Fertig in {sek(total)} ({times})"
+              + (" – Testlauf mit --only: nichts wurde veröffentlicht." if run.only else "."))
     else:
         print(f"Ausgabe {run.edition} veröffentlicht: {run.site / site.AUSGABEN / run.edition.id} "
               f"(aktuell: {site.current(run.site)}) in {sek(total)} ({times}).")
