@@ -321,7 +321,8 @@ def test_environment_failure_is_one_abbruch_line_and_debug_shows_the_traceback(t
            "--out", str(blocker / "kennzahlen.csv")]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 1
-    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("Abbruch: ")
+    lines = proc.stderr.strip().splitlines()   # info lines (format read) may precede it
+    assert lines[-1].startswith("Abbruch: ") and sum(x.startswith("Abbruch") for x in lines) == 1
     assert "Traceback" not in proc.stderr
     proc = subprocess.run(cmd + ["--debug"], capture_output=True, text=True)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
