@@ -70,6 +70,8 @@ def test_direction_aware_reading(cmp):
     assert cmp.loc[(IDS[3], "K3")].lesart == "schlechter"
     # context figure: no judgement, ranked by size (highest = 1)
     assert cmp.loc[(IDS[3], "K2E1")].lesart == "kontext"
+    # Ergänzungsgrößen with a direction are not rated either (only K1-K3)
+    assert {cmp.loc[(i, "K1E4")].lesart for i in IDS[:4]} <= {"kontext", ""}
     assert cmp.loc[(IDS[3], "K2E1")].rang == 1
 
 

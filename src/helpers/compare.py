@@ -59,11 +59,13 @@ def comparison(results: pd.DataFrame, jc: pd.DataFrame) -> pd.DataFrame:
     diff = df["wert"].to_numpy() - df["vt_median"].to_numpy()
     defined = ~np.isnan(diff)
     lesart = np.full(len(df), "", dtype=object)
-    lesart[defined & (richtung == 0)] = "kontext"
+    # Reading rules: only K1-K3 are rated against the Vergleichstyp; Ergänzungsgrößen stay neutral.
+    wertend = np.isin(df["kennzahl"].astype(str).to_numpy(), [c for c, k in KENNZAHLEN.items() if k.wertend])
+    lesart[defined & ~wertend] = "kontext"
     signed = diff * richtung
-    lesart[defined & (richtung != 0) & (signed > 0)] = "besser"
-    lesart[defined & (richtung != 0) & (signed < 0)] = "schlechter"
-    lesart[defined & (richtung != 0) & (signed == 0)] = "gleich"
+    lesart[defined & wertend & (signed > 0)] = "besser"
+    lesart[defined & wertend & (signed < 0)] = "schlechter"
+    lesart[defined & wertend & (signed == 0)] = "gleich"
     df["lesart"] = lesart
 
     cols = ["jobcenter_id", "vergleichstyp", "land", "traegerart", "monat", "geschlecht", "kennzahl",

@@ -387,7 +387,7 @@ def karte_vergleichstyp(jobcenter, vergleichstyp: str, titel, *, jc_werte=None, 
 # One map, figure chosen by the reader (vega-lite parameter bound to a select input)
 
 KLASSEN = 5                                                        # Fünftel
-FARBEN = ["#c6dbef", "#6baed6", "#4292c6", "#2171b5", "#08306b"]   # light -> dark (dark = günstiger)
+FARBEN = ["#c6dbef", "#6baed6", "#4292c6", "#2171b5", "#08306b"]   # light -> dark (dark = höher)
 PARAM = "kennzahl"
 AUSSERHALB = "#efefef"   # Kreise outside the page's Jobcenter (lighter than GREY = no value)
 
@@ -475,7 +475,9 @@ def kennzahl_daten(
     for code in codes:
         k = kennzahlen[code]
         sub = jc_werte[jc_werte["kennzahl"] == code][["jobcenter_id", "wert"]]
-        t, farbe = _klassen(sub["wert"], k.richtung)
+        # Reading rules: the map compares with all Jobcenter in the Bund, so it is neutral for
+        # every figure (dunkler = höher), never günstiger / ungünstiger.
+        t, farbe = _klassen(sub["wert"], 0)
         agg = (kreis_aggregate or {}).get(code)
         kw, _ = kreiswerte(sub, jobcenter, einheit=einheit, kreis_aggregate=agg)
         for r in kw.itertuples(index=False):
@@ -489,11 +491,10 @@ def kennzahl_daten(
                 if r.kreis_ags in multi:
                     row["l"] = r.jobcenter
             werte.append(row)
-        richtung = {1: "höher ist besser, dunkler = günstiger", -1: "niedriger ist besser, dunkler = günstiger",
-                    0: "Kontextgröße, dunkler = höher (keine Wertung)"}[k.richtung]
+        richtung = f"dunkler = höher (ohne Wertung); {k.lesart}"
         legende.append({"k": code, "i": 0, "t": f"{code} {k.kurz} (Fünftel der Jobcenter)"})
         legende.append({"k": code, "i": 1, "t": richtung})
-        order = range(len(farbe) - 1, -1, -1) if k.richtung >= 0 else range(len(farbe))
+        order = range(len(farbe) - 1, -1, -1)
         for line, i in enumerate(order, start=2):
             legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit), "f": farbe[i]})
         legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert", "f": 0})
@@ -592,7 +593,7 @@ def karte_kennzahlen(
 
     beschreibung = (
         f"Karte: {titel}. Kreise eingefärbt nach der im Auswahlfeld gewählten Kennzahl (zu Beginn {start}), "
-        "in Fünfteln der Jobcenter; dunkler = günstiger, bei Kontextgrößen höher; grau: kein Wert"
+        "in Fünfteln der Jobcenter; dunkler = höher (ohne Wertung); grau: kein Wert"
         + ("; grau gestrichelt: Kreis mit mehreren Jobcentern" if any(r.get("g") for r in werte) else "")
         + f". Kartengrundlage {ATTRIBUTION}."
     )
