@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from helpers import paths
+from helpers import fmt, paths
 
 ATTRIBUTION = "© GeoBasis-DE / BKG 2021 (Daten verändert)"
 BKG_URL = "https://www.bkg.bund.de"
@@ -137,8 +137,7 @@ def zahl(wert: float | None, einheit: str = " %", stellen: int = 1) -> str:
     """German number text: 1234.5 -> '1.234,5 %'; missing -> 'kein Wert'."""
     if wert is None or (isinstance(wert, float) and math.isnan(wert)):
         return "kein Wert"
-    text = f"{wert:,.{stellen}f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return f"{text}{einheit}"
+    return fmt.zahl(wert, stellen, einheit)        # the one formatter (half-up decimal rounding)
 
 
 def _split_ags(value) -> list[str]:
@@ -487,6 +486,7 @@ def kennzahl_daten(
                 row["l"] = r.jobcenter
             elif r.wert is not None and not pd.isna(r.wert):
                 row["w"] = round(float(r.wert), 2)
+                row["s"] = fmt.zahl(r.wert, 1)          # shown text: same rounding as the page tables
                 row["f"] = farbe[_klasse(row["w"], t)]
                 if r.kreis_ags in multi:
                     row["l"] = r.jobcenter
@@ -540,7 +540,7 @@ def karte_kennzahlen(
     info = alt.LookupData(data=alt.NamedData(name="kreise"), key="a", fields=["j", "n"])
     tooltip = [alt.Tooltip("geo.properties.name:N", title="Kreis"), alt.Tooltip("j:N", title="Jobcenter"),
                alt.Tooltip("t:N", title="Wert")]
-    text = (f"isValid(datum.w) ? format(datum.w, ',.1f') + '{einheit}' + (datum.n ? ' ' + datum.n : '')"
+    text = (f"isValid(datum.w) ? datum.s + '{einheit}' + (datum.n ? ' ' + datum.n : '')"
             f" : (datum.l ? datum.l : '–')")
 
     def auswahl(bedingung: str):
