@@ -12,7 +12,7 @@ import importlib
 import sys
 
 COMMAND_MODULES = [
-    "helpers.io",        # compute
+    "helpers.compute",   # compute
     "helpers.mart",      # mart
     "helpers.demo",      # demo
     "helpers.pipeline",  # run
