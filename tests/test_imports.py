@@ -50,3 +50,14 @@ def test_graph_sees_the_modules():
     assert "helpers.io" in g["helpers.compute"] and "helpers.compute" not in g["helpers.io"]
     assert "helpers.book" in g["helpers.publish.monthly"]
     assert "helpers.publish.provenance" in g["helpers.book"] and "helpers.publish" not in g["helpers.book"]
+
+
+def test_cli_imports_only_the_command_module():
+    import subprocess
+    import sys
+
+    code = ("import sys; from helpers import cli; cli.build_parser('demo'); "
+            "print(sorted(m for m in ('helpers.book', 'helpers.pages', 'helpers.mart', 'helpers.demo') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['helpers.demo']"
