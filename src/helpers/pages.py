@@ -388,7 +388,7 @@ class JobcenterSeite:
         z = self.zeilen()
         bezug = f"der Median des Vergleichstyps {self.vt}"
         z["rang_html"] = [
-            (_e(fmt.rang(r, n)) + ('<br><small>nach Höhe</small>' if KENNZAHLEN[c].richtung == 0 else ""))
+            (_e(fmt.rang(r, n)) + ('<br><small>nach Höhe</small>' if not KENNZAHLEN[c].wertend else ""))
             if not fmt.fehlt(r) else '<span class="wert-fehlt">–</span>'
             for r, n, c in zip(z["rang"], z["rang_n"], z["code"])]
         z["lesart_html"] = [lesart_zelle(la if isinstance(la, str) else "", c, bezug,
