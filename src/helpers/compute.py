@@ -397,12 +397,8 @@ def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene
     names = list(groups_)
     x = {c: Q(v[i], s[i]) for i, c in enumerate(VALUE_COLUMNS)}
     cube = Cube(ebene=np.array([ebene] * len(names), dtype=object), ids=np.array(names, dtype=object),
-<<<<<<< HEAD
                 months=months, v=v[:, :0], s=s[:, :0])
     return results_frame(cube, group_figures(x, _membership(members, len(ids))))
-=======
-                months=months, v=np.stack(vg, axis=1), s=np.stack(sg, axis=1))
-    return results_frame(cube, formulas(cube.inputs()))
 
 
 # --------------------------------------------------------------------------- command
@@ -434,4 +430,3 @@ def register(sub) -> None:
                    help="optional: Gebietsänderungen (alt_id, neu_id, ab_monat) für fiktive Gebietsstände")
     p.add_argument("--out", required=True, type=Path, help="Ergebnisdatei (CSV)")
     p.set_defaults(func=cmd_compute)
->>>>>>> 6814aad (Break io<->compute (compute command moves to helpers.compute) and book<->publish (book imports publish.provenance); import-graph test; docs/architektur.md)
