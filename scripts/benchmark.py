@@ -16,6 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STEPS = [
+    ("Demodaten", ["bench_demo.py"]),
     ("Berechnung (compute)", ["bench_compute.py"]),
     ("Seiten (papermill)", ["bench_pages.py"]),
     ("Buch (Jupyter Book)", ["bench_book.py"]),

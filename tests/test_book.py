@@ -305,7 +305,7 @@ def test_map_kreis_aggregate_and_land_and_type(fake_mart):
     k = maps.karte_bund(_vals(jc), jc, "K2", kreis_aggregate={"11000": 4.25})
     rows = {r["kreis_ags"]: r for ds in k.chart.to_dict()["datasets"].values() for r in ds if "kreis_ags" in r}
     assert rows["11000"]["wert"] == 4.25 and rows["11000"]["geteilt"] is False
-    assert "4,3 %" in rows["11000"]["label"] or "4,2 %" in rows["11000"]["label"]
+    assert "4,3\u00a0%" in rows["11000"]["label"]          # 4.25 half-up (one formatter)
 
     land = maps.karte_land(_vals(jc), jc, "01", "Schleswig-Holstein").chart.to_dict()
     rows = {r["kreis_ags"] for ds in land["datasets"].values() for r in ds if "kreis_ags" in r}
@@ -323,7 +323,7 @@ def test_map_kreis_aggregate_and_land_and_type(fake_mart):
 
 
 def test_german_number_text():
-    assert maps.zahl(1234.56) == "1.234,6 %"
+    assert maps.zahl(1234.56) == "1.234,6\u00a0%"
     assert maps.zahl(float("nan")) == "kein Wert"
     assert maps.zahl(-0.25, einheit="", stellen=2) == "-0,25"
 
@@ -419,13 +419,13 @@ def test_map_with_figure_chosen_by_the_reader(fake_mart):
     assert all(r["w"] == round(r["w"], 2) for r in werte if "w" in r)
     text = json.dumps(spec, ensure_ascii=False)
     assert maps.ATTRIBUTION in text and '"coordinates"' not in text
-    # colour classes per figure; darker = better: highest K2 and lowest K3 get the darkest class
+    # colour classes per figure; neutral (reading rules): darker = higher, for K3 (lower is better) too
     def kreis(code, jid):
         ags = maps._split_ags(jc.loc[jc["jobcenter_id"] == jid, "kreis_ags"].iloc[0])[0]
         return next(r for r in werte if r["k"] == code and r["a"] == ags)
     single = [j for j, a in zip(jc["jobcenter_id"], jc["kreis_ags"]) if not str(a).startswith("11")]
-    assert kreis("K2", single[-1])["f"] == maps.KLASSEN and kreis("K3", single[-1])["f"] < maps.KLASSEN
-    assert kreis("K3", single[0])["f"] == maps.KLASSEN
+    assert kreis("K2", single[-1])["f"] == maps.KLASSEN and kreis("K3", single[-1])["f"] == maps.KLASSEN
+    assert kreis("K3", single[0])["f"] < maps.KLASSEN
     # undefined value: no w, no colour class (grey, "–" in the tooltip)
     leer = kreis("K1E3", ids[0]) if not str(jc["kreis_ags"].iloc[0]).startswith("11") else None
     if leer is not None:

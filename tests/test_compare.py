@@ -26,7 +26,8 @@ MINI = {IDS[0]: 1, IDS[1]: 2, IDS[2]: 3, IDS[3]: 4, IDS[4]: 1}
 @pytest.fixture(scope="module")
 def cmp(tmp_path_factory):
     series = {i: {"elb": [1000] * T, "integrationen": [INTEG[i]] * T, "lzb": [1000] * 12 + [LZB_END[i]],
-                  "eintritte_minijob": [MINI[i]] * T} for i in IDS}
+                  "eintritte_minijob": [MINI[i]] * T, "lzb_zugang": [10 * (n + 1)] * T}
+              for n, i in enumerate(IDS)}
     series[IDS[2]]["integrationen"] = ["30"] * 6 + [""] + ["30"] * 6   # undefined K2 for 01003
     res = compute_from(tmp_path_factory.mktemp("cmp"), JC, grunddaten_table(series, T))
     df = comparison(res, JC)
@@ -70,6 +71,10 @@ def test_direction_aware_reading(cmp):
     assert cmp.loc[(IDS[3], "K3")].lesart == "schlechter"
     # context figure: no judgement, ranked by size (highest = 1)
     assert cmp.loc[(IDS[3], "K2E1")].lesart == "kontext"
+    # K3E3 (Zugangsrate LZB, lower reads better) is an Ergänzungsgröße: not rated, ranked by height
+    k3e3 = [cmp.loc[(i, "K3E3")] for i in IDS[:4]]
+    assert [r.lesart for r in k3e3] == ["kontext"] * 4
+    assert [r.rang for r in k3e3] == [4, 3, 2, 1]            # rates 1 %, 2 %, 3 %, 4 % of lzb 1000
     assert cmp.loc[(IDS[3], "K2E1")].rang == 1
 
 

@@ -106,10 +106,6 @@ def test_rejects_too_few_months():
         demo.generate(monate=47)
 
 
-def test_generation_time(frames):
-    assert frames[2] < 5.0
-
-
 # --- contract shape ----------------------------------------------------------------------
 
 def test_jobcenter_table(frames):

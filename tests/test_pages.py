@@ -54,32 +54,36 @@ def test_units_months_ranks():
 # --------------------------------------------------------------------------- text
 
 
-def _befund(code, wert, score, lesart="", score_vj=None):
+def _befund(code, wert, score, lesart="", score_vj=None, wert_vj=None):
     return text.Befund(code=code, wert=wert, score=score, detail=f"d{code}", score_vj=score_vj,
-                       wert_vj=wert, detail_vj="vj", lesart=lesart)
+                       wert_vj=wert if wert_vj is None else wert_vj, detail_vj="vj", lesart=lesart)
 
 
 def test_summary_names_best_and_worst():
     befunde = [_befund("K2", 30.0, 0.9, "besser"), _befund("K3", -1.0, -0.8, "schlechter"),
                _befund("K1E4", 3.0, 0.2, "besser"), _befund("K3E2", 9.0, -0.1, "schlechter"),
                _befund("K1E3", 3.4, None, "kontext")]
-    s = text.zusammenfassung("das Jobcenter X", "der Median", "2026-08", befunde, [], anzahl=1)
+    s = text.zusammenfassung("Jobcenter X", "der Median", "2026-08", befunde, [], anzahl=1)
     joined = " ".join(s)
-    assert "bei 2 von 4 wertenden Kennzahlen günstiger und bei 2 ungünstiger" in s[0]
+    # only K1-K3 are rated: the Ergänzungsgrößen K1E4 and K3E2 do not count (reading rules)
+    assert s[0] == "Jobcenter X, August 2026: bei 1 von 2 Kennzahlen günstiger als der Median, bei 1 ungünstiger."
     best = next(x for x in s if x.startswith("Am günstigsten"))
     worst = next(x for x in s if x.startswith("Am ungünstigsten"))
     assert "K2 " in best and "K1E4" not in best
     assert "K3 " in worst and "K3E2" not in worst
-    assert "K1E3" in joined and "Kontextgrößen" in joined
+    assert "K1E3" in joined and "Ergänzungsgrößen K1E4, K3E2, K1E3 werden nicht gewertet" in joined
     assert "Alle Werte dieser Seite" in joined
 
 
 def test_summary_notable_changes_and_undefined():
-    befunde = [_befund("K2", 30.0, 0.9, "besser", score_vj=-0.5), _befund("K3", -1.0, -0.1, "schlechter", score_vj=0.0)]
+    befunde = [_befund("K2", 30.0, 0.9, "besser", score_vj=-0.5, wert_vj=29.0),
+               _befund("K3", -1.0, -0.1, "schlechter", score_vj=0.0, wert_vj=-3.0)]
     fehlend = [("K2E4 Frauen, Bund", text.grund_text("gesperrt", True))]
-    s = " ".join(text.zusammenfassung("das Jobcenter X", "der Median", "2026-08", befunde, fehlend))
-    assert "Deutliche Verschiebungen gegenüber August 2025" in s and "K2 (Integrationsquote) hat sich im Vergleich verbessert" in s
-    assert "K3 (" not in s.split("Deutliche Verschiebungen")[1].split(".")[0]
+    s = " ".join(text.zusammenfassung("Jobcenter X", "der Median", "2026-08", befunde, fehlend))
+    assert "Deutliche Veränderungen gegenüber August 2025: K2 (Integrationsquote): 29,0" in s
+    assert "(im Vergleich verbessert; vj → dK2)" in s
+    # K3 moved 2 points but its position only by 0.1: not "deutlich"
+    assert "K3 (" not in s.split("Deutliche Veränderungen")[1].split(".")[0]
     assert "Nicht ausgewiesen (1 Wert): K2E4 Frauen, Bund" in s and "gesperrt" in s
 
 
@@ -141,8 +145,10 @@ def test_table_has_all_codes_and_genders(seite):
     assert set(zip(z["code"], z["geschlecht"])) == {(c, g) for c in CODES for g in GESCHLECHTER}
     assert html.count("Insgesamt</td>") == len(CODES)
     assert html.count("Frauen</td>") == len(CODES) and html.count("Männer</td>") == len(CODES)
-    for marker in ("besser", "schlechter"):
-        assert f'class="lesart-{marker}"' in html and f">{marker}</span>" in html
+    # only K1-K3 are rated (7 cells: K1 only insgesamt), every Ergänzungsgröße is neutral
+    rated = sum(html.count(f'class="lesart-{m}"') for m in ("besser", "schlechter", "gleich"))
+    assert 1 <= rated <= 7
+    assert html.count('class="lesart-kontext"') >= 1
 
 
 def test_table_shows_no_number_for_undefined_values(m, seite):

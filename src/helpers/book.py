@@ -203,7 +203,7 @@ def runtime_overrides(meta: dict) -> dict:
     announcement = (
         f'<p class="hb-demo-banner" role="note">{html.escape(hinweis, quote=False)}</p>' if hinweis else ""
     )
-    from helpers.publish import footer_html
+    from helpers.publish.provenance import footer_html
 
     return {
         "handbuch_werte": {
@@ -217,7 +217,7 @@ def runtime_overrides(meta: dict) -> dict:
 
 def edition_page(root: Path, meta: dict) -> str | None:
     """The monthly run's "Über diese Ausgabe" page, if it belongs to the data being built."""
-    from helpers.publish import footer_html
+    from helpers.publish.provenance import footer_html
 
     doc = page_doc(root, "book/generated/ueber-diese-ausgabe")
     return doc if doc and footer_html(root=root, meta=meta) else None

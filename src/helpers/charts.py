@@ -29,13 +29,16 @@ FARBEN = {
     "zkT": "#c75b00",
 }
 STRICHE = {"haupt": [1, 0], "median": [6, 3], "bund": [2, 2], "land": [1, 3]}
-STELLEN = 2          # decimals kept in chart data
+STELLEN = 1          # decimals kept in chart data = decimals shown in tooltips and tables
 BREITE = 210         # one small multiple
 HOEHE = 120
 
 
 def _r(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype(float).round(STELLEN)
+    """Chart values rounded half-up (decimal, from the full-precision value) to the decimal the
+    tooltips show, so a tooltip's ",.1f" gives the same string as the page table (fmt.prozent)."""
+    v = pd.to_numeric(s, errors="coerce").astype(float)
+    return v.map(lambda x: x if fmt.fehlt(x) else float(fmt.runden(x, STELLEN)))
 
 
 def _header_expr(codes) -> str:

@@ -12,34 +12,29 @@ import errno
 import importlib
 import sys
 
-COMMAND_MODULES = [
-    "helpers.io",        # compute
-    "helpers.mart",      # mart
-    "helpers.demo",      # demo
-    "helpers.pipeline",  # run
-    "helpers.book",      # toc
-    "helpers.explorer",  # ring
-    "helpers.publish",   # monthly, publish
-]
+# command -> the module that registers it; only that module is imported when the command runs
+COMMANDS = {
+    "compute": "helpers.compute",
+    "mart": "helpers.mart",
+    "demo": "helpers.demo",
+    "run": "helpers.pipeline",
+    "toc": "helpers.book",
+    "build": "helpers.book",
+    "monthly": "helpers.publish",
+}
+COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a known ``command`` only its module is imported (else all, for the help)."""
     parser = argparse.ArgumentParser(
         prog="python -m helpers",
         description="Kennzahlen-Handbuch SGB II: Berechnung, Seiten und Buch.",
     )
     sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
     sub.required = True
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a module not written yet
-            if exc.name == name:
-                continue
-            raise
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(sub)
+    for name in [COMMANDS[command]] if command in COMMANDS else COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -57,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     if debug:
         argv.remove("--debug")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -48,8 +48,10 @@ def comparison(results: pd.DataFrame, jc: pd.DataFrame) -> pd.DataFrame:
     df = df.merge(bund, on=KEYS, how="left")
 
     richtung = _richtung(df["kennzahl"])
-    # Rank by "goodness": lower-is-better figures are ranked on the negated value.
-    score = np.where(richtung == -1, -df["wert"].to_numpy(), df["wert"].to_numpy())
+    # Reading rules: only K1-K3 are rated; Ergänzungsgrößen are ranked by height (highest = 1).
+    wertend = np.isin(df["kennzahl"].astype(str).to_numpy(), [c for c, k in KENNZAHLEN.items() if k.wertend])
+    # Rank by "goodness": lower-is-better Kennzahlen are ranked on the negated value.
+    score = np.where(wertend & (richtung == -1), -df["wert"].to_numpy(), df["wert"].to_numpy())
     df["_score"] = score
     df["rang"] = (df.groupby(["vergleichstyp", *KEYS], sort=False, observed=True)["_score"]
                   .rank(method="min", ascending=False).astype("Int64"))
@@ -59,11 +61,12 @@ def comparison(results: pd.DataFrame, jc: pd.DataFrame) -> pd.DataFrame:
     diff = df["wert"].to_numpy() - df["vt_median"].to_numpy()
     defined = ~np.isnan(diff)
     lesart = np.full(len(df), "", dtype=object)
-    lesart[defined & (richtung == 0)] = "kontext"
+    # Reading rules: only K1-K3 are rated against the Vergleichstyp; Ergänzungsgrößen stay neutral.
+    lesart[defined & ~wertend] = "kontext"
     signed = diff * richtung
-    lesart[defined & (richtung != 0) & (signed > 0)] = "besser"
-    lesart[defined & (richtung != 0) & (signed < 0)] = "schlechter"
-    lesart[defined & (richtung != 0) & (signed == 0)] = "gleich"
+    lesart[defined & wertend & (signed > 0)] = "besser"
+    lesart[defined & wertend & (signed < 0)] = "schlechter"
+    lesart[defined & wertend & (signed == 0)] = "gleich"
     df["lesart"] = lesart
 
     cols = ["jobcenter_id", "vergleichstyp", "land", "traegerart", "monat", "geschlecht", "kennzahl",

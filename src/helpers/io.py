@@ -1,4 +1,4 @@
-"""Reading and validating the two input tables of the data contract, and the `compute` command.
+"""Reading and validating the two input tables of the data contract (the `compute` command: helpers.compute).
 
 Validation is declared as pandera schemas over the raw cells (read as text, so ids keep their
 leading zeros and "*" survives). Every failure is turned into a `Problem` that names the file,
@@ -7,10 +7,8 @@ the line (as a person sees it: header = line 1 in CSV and XLSX), the column and 
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,39 +365,3 @@ def load_inputs(jobcenter_file, grunddaten_file):
     jc = load_jobcenter(jobcenter_file)
     gd = load_grunddaten(grunddaten_file, jc["jobcenter_id"])
     return jc, gd
-
-
-def cmd_compute(args: argparse.Namespace) -> int:
-    from helpers.compute import compute
-
-    out = Path(args.out).resolve()
-    for given in (args.jobcenter, args.grunddaten):
-        if Path(given).resolve() == out:
-            print(f"Abbruch: --out {args.out} ist zugleich eine Eingabedatei; bitte eine andere "
-                  "Ausgabedatei angeben.", file=sys.stderr)
-            return 2
-    try:
-        if getattr(args, "gebietsaenderungen", None):
-            from helpers.gebiete import load_inputs as load_mit_gebieten
-            jc, gd, _stand = load_mit_gebieten(args.jobcenter, args.grunddaten, args.gebietsaenderungen)
-        else:
-            jc, gd = load_inputs(args.jobcenter, args.grunddaten)
-    except InputError as exc:
-        print(exc.render(), file=sys.stderr)
-        print("Abbruch: es wurde nichts geschrieben.", file=sys.stderr)
-        return 2
-    results = compute(jc, gd)
-    write_kennzahlen_csv(results, args.out)
-    n = int(results["wert"].notna().sum())
-    print(f"{n} Werte berechnet → {args.out}")
-    return 0
-
-
-def register(sub) -> None:
-    p = sub.add_parser("compute", help="Kennzahlen berechnen und als CSV schreiben (Datenvertrag)")
-    p.add_argument("--jobcenter", required=True, type=Path, help="Jobcenter-Stammdaten (CSV, Parquet, XLSX)")
-    p.add_argument("--grunddaten", required=True, type=Path, help="Berechnungsgrundlagen (CSV, Parquet, XLSX)")
-    p.add_argument("--gebietsaenderungen", type=Path, default=None,
-                   help="optional: Gebietsänderungen (alt_id, neu_id, ab_monat) für fiktive Gebietsstände")
-    p.add_argument("--out", required=True, type=Path, help="Ergebnisdatei (CSV)")
-    p.set_defaults(func=cmd_compute)

@@ -64,6 +64,12 @@ GRUENDE_GRUPPE = {
 }
 
 
+# Reading rules (spec kennzahlen.md, "Reading directions"): a movement is "deutlich" only from
+# these thresholds on: percentage points for quotas, rates and shares, points for changes.
+SCHWELLE_PP = 0.5
+SCHWELLE_PUNKTE = 1.0
+
+
 @dataclass(frozen=True)
 class Kennzahl:
     code: str
@@ -81,15 +87,33 @@ class Kennzahl:
         return "E" not in self.code
 
     @property
+    def wertend(self) -> bool:
+        """True only for K1, K2, K3: read as günstiger / ungünstiger (Ergänzungsgrößen: neutral)."""
+        return self.ist_kennzahl and self.richtung != 0
+
+    @property
+    def schwelle(self) -> float:
+        """Smallest movement called "deutlich" (points for changes, Pp. otherwise)."""
+        return SCHWELLE_PUNKTE if self.art == "veraenderung" else SCHWELLE_PP
+
+    def deutlich(self, alt, neu) -> bool:
+        """True if the value moved by at least the threshold (undefined values: False)."""
+        try:
+            d = float(neu) - float(alt)
+        except (TypeError, ValueError):
+            return False
+        return d == d and abs(d) >= self.schwelle - 1e-9
+
+    @property
     def anker(self) -> str:
         """Label of its section in the Hilfe chapter (MyST target)."""
         return f"hilfe-{self.code.lower()}"
 
     @property
     def lesart(self) -> str:
-        return {1: "höher ist besser", -1: "niedriger ist besser", 0: "Kontextgröße (keine Wertung)"}[
-            self.richtung
-        ]
+        if not self.wertend:
+            return "Ergänzungsgröße (keine Wertung)" if not self.ist_kennzahl else "Kontextgröße (keine Wertung)"
+        return {1: "höher ist besser", -1: "niedriger ist besser"}[self.richtung]
 
 
 KENNZAHLEN: dict[str, Kennzahl] = {

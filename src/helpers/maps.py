@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from helpers import paths
+from helpers import fmt, paths
 
 ATTRIBUTION = "© GeoBasis-DE / BKG 2021 (Daten verändert)"
 BKG_URL = "https://www.bkg.bund.de"
@@ -137,8 +137,7 @@ def zahl(wert: float | None, einheit: str = " %", stellen: int = 1) -> str:
     """German number text: 1234.5 -> '1.234,5 %'; missing -> 'kein Wert'."""
     if wert is None or (isinstance(wert, float) and math.isnan(wert)):
         return "kein Wert"
-    text = f"{wert:,.{stellen}f}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return f"{text}{einheit}"
+    return fmt.zahl(wert, stellen, einheit)        # the one formatter (half-up decimal rounding)
 
 
 def _split_ags(value) -> list[str]:
@@ -387,7 +386,7 @@ def karte_vergleichstyp(jobcenter, vergleichstyp: str, titel, *, jc_werte=None, 
 # One map, figure chosen by the reader (vega-lite parameter bound to a select input)
 
 KLASSEN = 5                                                        # Fünftel
-FARBEN = ["#c6dbef", "#6baed6", "#4292c6", "#2171b5", "#08306b"]   # light -> dark (dark = günstiger)
+FARBEN = ["#c6dbef", "#6baed6", "#4292c6", "#2171b5", "#08306b"]   # light -> dark (dark = höher)
 PARAM = "kennzahl"
 AUSSERHALB = "#efefef"   # Kreise outside the page's Jobcenter (lighter than GREY = no value)
 
@@ -475,7 +474,9 @@ def kennzahl_daten(
     for code in codes:
         k = kennzahlen[code]
         sub = jc_werte[jc_werte["kennzahl"] == code][["jobcenter_id", "wert"]]
-        t, farbe = _klassen(sub["wert"], k.richtung)
+        # Reading rules: the map compares with all Jobcenter in the Bund, so it is neutral for
+        # every figure (dunkler = höher), never günstiger / ungünstiger.
+        t, farbe = _klassen(sub["wert"], 0)
         agg = (kreis_aggregate or {}).get(code)
         kw, _ = kreiswerte(sub, jobcenter, einheit=einheit, kreis_aggregate=agg)
         for r in kw.itertuples(index=False):
@@ -485,15 +486,15 @@ def kennzahl_daten(
                 row["l"] = r.jobcenter
             elif r.wert is not None and not pd.isna(r.wert):
                 row["w"] = round(float(r.wert), 2)
+                row["s"] = fmt.zahl(r.wert, 1)          # shown text: same rounding as the page tables
                 row["f"] = farbe[_klasse(row["w"], t)]
                 if r.kreis_ags in multi:
                     row["l"] = r.jobcenter
             werte.append(row)
-        richtung = {1: "höher ist besser, dunkler = günstiger", -1: "niedriger ist besser, dunkler = günstiger",
-                    0: "Kontextgröße, dunkler = höher (keine Wertung)"}[k.richtung]
+        richtung = f"dunkler = höher (ohne Wertung); {k.lesart}"
         legende.append({"k": code, "i": 0, "t": f"{code} {k.kurz} (Fünftel der Jobcenter)"})
         legende.append({"k": code, "i": 1, "t": richtung})
-        order = range(len(farbe) - 1, -1, -1) if k.richtung >= 0 else range(len(farbe))
+        order = range(len(farbe) - 1, -1, -1)
         for line, i in enumerate(order, start=2):
             legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit), "f": farbe[i]})
         legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert", "f": 0})
@@ -539,7 +540,7 @@ def karte_kennzahlen(
     info = alt.LookupData(data=alt.NamedData(name="kreise"), key="a", fields=["j", "n"])
     tooltip = [alt.Tooltip("geo.properties.name:N", title="Kreis"), alt.Tooltip("j:N", title="Jobcenter"),
                alt.Tooltip("t:N", title="Wert")]
-    text = (f"isValid(datum.w) ? format(datum.w, ',.1f') + '{einheit}' + (datum.n ? ' ' + datum.n : '')"
+    text = (f"isValid(datum.w) ? datum.s + '{einheit}' + (datum.n ? ' ' + datum.n : '')"
             f" : (datum.l ? datum.l : '–')")
 
     def auswahl(bedingung: str):
@@ -592,7 +593,7 @@ def karte_kennzahlen(
 
     beschreibung = (
         f"Karte: {titel}. Kreise eingefärbt nach der im Auswahlfeld gewählten Kennzahl (zu Beginn {start}), "
-        "in Fünfteln der Jobcenter; dunkler = günstiger, bei Kontextgrößen höher; grau: kein Wert"
+        "in Fünfteln der Jobcenter; dunkler = höher (ohne Wertung); grau: kein Wert"
         + ("; grau gestrichelt: Kreis mit mehreren Jobcentern" if any(r.get("g") for r in werte) else "")
         + f". Kartengrundlage {ATTRIBUTION}."
     )

@@ -223,17 +223,24 @@ def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None) 
         titel = f"{LESART_TEXT[lesart]} als {bezug} ({k.lesart})"
         return f'<span class="lesart-{lesart}" title="{_e(titel)}">{LESART_TEXT[lesart]}</span>'
     if lesart == "kontext":
-        lage = "" if ueber is None else (", über " if ueber else ", unter ") + ("Median" if "Median" in bezug else bezug.replace("der ", "dem ", 1))
-        return (f'<span class="lesart-kontext" title="Kontextgröße: keine Wertung">Kontext{_e(lage)}</span>')
+        # Neutral reading (Ergänzungsgröße, or a comparison with Land/Bund/Trägerart): über / unter only.
+        dativ = bezug.replace("der ", "dem ", 1)
+        lage = "ohne Wertung" if ueber is None else ("über " if ueber else "unter ") + dativ
+        grund = "Ergänzungsgröße" if not k.wertend else "Vergleich mit anders zusammengesetzter Gruppe"
+        return f'<span class="lesart-kontext" title="{_e(grund)}: keine Wertung">{_e(lage)}</span>'
     return '<span class="wert-fehlt">–</span>'
 
 
-def lesart(wert, bezug, code: str) -> str:
-    """besser | schlechter | gleich | kontext | "" (undefined) of wert against bezug."""
+def lesart(wert, bezug, code: str, wertend: bool = True) -> str:
+    """besser | schlechter | gleich | kontext | "" (undefined) of wert against bezug.
+
+    Reading rules: only K1-K3 and only against the Vergleichstyp or a Vergleichsring are rated;
+    wertend=False (Land, Bund, Trägerart, other types) and Ergänzungsgrößen give "kontext".
+    """
     if fmt.fehlt(wert) or fmt.fehlt(bezug):
         return ""
     r = KENNZAHLEN[code].richtung
-    if r == 0:
+    if not (wertend and KENNZAHLEN[code].wertend):
         return "kontext"
     d = (float(wert) - float(bezug)) * r
     return "besser" if d > 0 else "schlechter" if d < 0 else "gleich"
@@ -381,7 +388,7 @@ class JobcenterSeite:
         z = self.zeilen()
         bezug = f"der Median des Vergleichstyps {self.vt}"
         z["rang_html"] = [
-            (_e(fmt.rang(r, n)) + ('<br><small>nach Höhe</small>' if KENNZAHLEN[c].richtung == 0 else ""))
+            (_e(fmt.rang(r, n)) + ('<br><small>nach Höhe</small>' if not KENNZAHLEN[c].wertend else ""))
             if not fmt.fehlt(r) else '<span class="wert-fehlt">–</span>'
             for r, n, c in zip(z["rang"], z["rang_n"], z["code"])]
         z["lesart_html"] = [lesart_zelle(la if isinstance(la, str) else "", c, bezug,
@@ -436,7 +443,7 @@ class JobcenterSeite:
 
     def zusammenfassung(self) -> HTML:
         saetze = text.zusammenfassung(
-            f"das {self.name}", f"der Median seines Vergleichstyps {self.vt}", self.monat, self.befunde(),
+            text.subjekt_jobcenter(self.name), f"der Median des Vergleichstyps {self.vt}", self.monat, self.befunde(),
             self.fn.eintraege())
         g = GESCHLECHT_LABEL[self.geschlecht]
         return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen ({_e(g)}).</em></p>'
@@ -623,7 +630,7 @@ class _GruppenSeite:
     def _baue_tabelle(self) -> str:
         z = self.zeilen()
         z["n_html"] = [_e(fmt.ganzzahl(n)) if not fmt.fehlt(n) else "0" for n in z["n"]]
-        z["lesart"] = [lesart(w, b, c) for w, b, c in zip(z["wert"], z["bund"], z["code"])]
+        z["lesart"] = [lesart(w, b, c, wertend=False) for w, b, c in zip(z["wert"], z["bund"], z["code"])]
         z["lesart_html"] = [lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b)
                             for la, c, w, b in zip(z["lesart"], z["code"], z["wert"], z["bund"])]
         self._zeilen = z
@@ -656,11 +663,12 @@ class _GruppenSeite:
             out.append(text.Befund(
                 code=c, wert=w, score=text.abstand_score(w, bw, r, sp.get(c)),
                 detail=f"Bund {fmt.prozent(bw)}", score_vj=text.abstand_score(w_vj, b_vj, r, sp_vj.get(c)),
-                detail_vj=f"Bund {fmt.prozent(b_vj)}", wert_vj=w_vj, lesart=lesart(w, bw, c)))
+                detail_vj=f"Bund {fmt.prozent(b_vj)}", wert_vj=w_vj, bezug=bw))
         return out
 
     def zusammenfassung(self) -> HTML:
-        saetze = text.zusammenfassung(self.subjekt, "der Bund", self.monat, self.befunde(), self.fn.eintraege())
+        saetze = text.zusammenfassung(self.subjekt, "dem Bund", self.monat, self.befunde(), self.fn.eintraege(),
+                                      wertend=False)
         return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen '
                     f'({_e(GESCHLECHT_LABEL[self.geschlecht])}); der Abstand zum Bund wird an der Streuung aller '
                     f'Jobcenter gemessen.</em></p><ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
@@ -815,17 +823,16 @@ class _GruppenSeite:
                         inhalt = f'{_e(fmt.prozent(x["median"]))} <small>(n = {int(x["count"])})</small>'
                     cells.append(f'<td class="zahl">{inhalt}</td>')
                 if ge is not None and zk is not None:
-                    la = lesart(zk["median"], ge["median"], c)
+                    la = lesart(zk["median"], ge["median"], c, wertend=False)
                     beide[c][0] += 1
-                    beide[c][1] += la == "besser"
+                    beide[c][1] += zk["median"] > ge["median"]
                     cells.append(f"<td>{lesart_zelle(la, c, 'der Median der gE', zk['median'] > ge['median'])}</td>")
                 else:
                     cells.append('<td><span class="wert-fehlt">nicht vergleichbar</span></td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")
         satz = " ".join(
             f"{c}: In {beide[c][0]} Vergleichstypen gibt es Jobcenter beider Trägerarten; in {beide[c][1]} davon "
-            f"ist der Median der zkT günstiger." if KENNZAHLEN[c].richtung else
-            f"{c}: Kontextgröße, keine Wertung." for c in codes)
+            f"liegt der Median der zkT über dem der gE (ohne Wertung: wenige Jobcenter je Trägerart)." for c in codes)
         return HTML(
             "<p>Ein fairer Vergleich der Trägerformen vergleicht gemeinsame Einrichtungen (gE) und zugelassene "
             "kommunale Träger (zkT) nur innerhalb desselben Vergleichstyps, also unter ähnlichen Rahmenbedingungen. "
@@ -857,7 +864,7 @@ class _GruppenSeite:
         display(karte.chart)
         hinweis = (f'<p class="karte-quelle">Die Kennzahl der Karte wählen Sie im Auswahlfeld unter der Karte. '
                    "Die Farben teilen die Jobcenter der Karte je Kennzahl in fünf etwa gleich große Gruppen (Fünftel); "
-                   "dunkler = günstiger, bei Kontextgrößen = höher. Den genauen Wert zeigt der Tooltip; grau: kein "
+                   "dunkler = höher (ohne Wertung, denn verglichen wird mit allen Jobcentern). Den genauen Wert zeigt der Tooltip; grau: kein "
                    f"Wert. Kartengrundlage: {_e(maps.ATTRIBUTION)}.</p>")
         if len(karte.hinweise):
             hinweis += (f'<details class="karte-hinweis"><summary>Hinweise zur Karte ({len(karte.hinweise)})</summary>'
@@ -892,7 +899,7 @@ class TypSeite(_GruppenSeite):
         if not self.ids:
             raise KeyError(f"Vergleichstyp '{self.vt}' ist im Datenbestand nicht vorhanden.")
         self.name = f"Vergleichstyp {self.vt}"
-        self.subjekt = f"der Vergleichstyp {self.vt} insgesamt"
+        self.subjekt = f"Vergleichstyp {self.vt} insgesamt"
         self.e = m.ergebnisse(ebene="vergleichstyp", id=self.vt)
         self._init_daten()
 
@@ -932,7 +939,7 @@ class LandSeite(_GruppenSeite):
         jc = m.jobcenter
         self.ids = list(jc.loc[jc["land"] == self.land, "jobcenter_id"])
         self.name = LAENDER[self.land]
-        self.subjekt = f"das Land {self.name} insgesamt"
+        self.subjekt = f"{self.name} insgesamt"
         self.e = m.ergebnisse(ebene="land", id=self.land)
         self._init_daten()
 
@@ -965,7 +972,7 @@ class BundSeite(_GruppenSeite):
         self.kennung = BUND_ID
         self.ids = list(m.jobcenter["jobcenter_id"])
         self.name = "Bund"
-        self.subjekt = "der Bund"
+        self.subjekt = "Bund"
         self.e = m.ergebnisse(ebene="bund")
         self._init_daten()
 
@@ -1020,7 +1027,7 @@ class BundSeite(_GruppenSeite):
                 r = by.get((i, c))
                 w = None if r is None else r["wert"]
                 cells.append(f'<td class="zahl">{wert_zelle(w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
-                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c), c, 'der Bund', None if fmt.fehlt(w) else w > bund.get(c))}</td>")
+                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         titel = EBENE_LABEL[ebene] if ebene != "land" else "Länder"
         return HTML(f'<table class="kennzahlen-tabelle"><caption>{_e(titel)}: Kennzahlen im {_e(fmt.monat(self.monat))} '
@@ -1082,7 +1089,7 @@ class RingSeite(_GruppenSeite):
         self.name = str(name)
         self.kennung = "".join(ch if ch.isalnum() else "_" for ch in self.name.lower())
         self.beschreibung = str(beschreibung or "")
-        self.subjekt = f"der Vergleichsring {self.name} insgesamt"
+        self.subjekt = f"Vergleichsring {self.name} insgesamt"
         self.hervorheben = jobcenter_id(jobcenter_id_) if jobcenter_id_ not in (None, "") else None
         if self.hervorheben is not None and self.hervorheben not in ids:
             raise ValueError(f"Jobcenter '{self.hervorheben}' ist kein Mitglied des Vergleichsrings.")

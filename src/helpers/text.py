@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from helpers import fmt
-from helpers.kennzahlen import GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN
+from helpers.kennzahlen import GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, SCHWELLE_PP, SCHWELLE_PUNKTE
 
 GRUND_NUR_INSGESAMT = "nur_insgesamt"
 GRUND_KEIN_MITGLIED = "kein_mitglied"
@@ -59,10 +59,12 @@ class Befund:
     grund: str = ""                    # reason text if wert is undefined
     lesart: str = ""                   # besser|schlechter|gleich as shown in the table (else: sign of score)
     extra: dict = field(default_factory=dict)
+    bezug: float | None = None         # reference value (for the neutral über/unter reading)
 
     @property
     def wertend(self) -> bool:
-        return KENNZAHLEN[self.code].richtung != 0
+        """Only K1-K3 are rated (reading rules); Ergänzungsgrößen are read neutrally."""
+        return KENNZAHLEN[self.code].wertend
 
     @property
     def seite(self) -> str:
@@ -71,58 +73,99 @@ class Befund:
             return self.lesart
         return "besser" if self.score > 0 else "schlechter" if self.score < 0 else "gleich"
 
+    @property
+    def lage(self) -> str:
+        """über | unter | gleich: neutral position against the reference value ("" if undefined)."""
+        if fmt.fehlt(self.wert) or fmt.fehlt(self.bezug):
+            return ""
+        d = float(self.wert) - float(self.bezug)
+        return "über" if d > 0 else "unter" if d < 0 else "gleich"
+
 
 def _name(code: str) -> str:
     return f"{code} ({KENNZAHLEN[code].kurz})"
 
 
+def subjekt_jobcenter(name: str) -> str:
+    """The directory name used as it is, in a form that needs no article ("Jobcenter Flensburg")."""
+    return " ".join(str(name).split())
+
+
 def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
-                    fehlend: list[tuple[str, str]] | None = None, anzahl: int = 2) -> list[str]:
+                    fehlend: list[tuple[str, str]] | None = None, anzahl: int = 2,
+                    wertend: bool = True) -> list[str]:
     """Sentences summarising the main findings.
 
-    subjekt: who ("das Jobcenter Flensburg"); bezug: against what ("der Median des
-    Vergleichstyps IIId"); fehlend: (label, reason text) of every undefined value on the page.
+    subjekt: who, as a label without article (the directory name "Kreisagentur für
+    Beschäftigung Darmstadt-Dieburg", "Vergleichstyp IIId insgesamt"); the sentences use a
+    neutral form ("Name, Dezember 2025: ...") so no article or case is needed.
+    bezug: wertend: the reference with article, nominative ("der Median des Vergleichstyps IIId");
+    neutral: dative ("dem Bund"). wertend=False for comparisons with Land, Bund, Trägerart or other
+    types: only über / unter, never günstiger / ungünstiger (reading rules).
+    fehlend: (label, reason text) of every undefined value on the page.
     """
     saetze: list[str] = []
-    bewertet = [b for b in befunde if b.wertend and b.score is not None and not fmt.fehlt(b.score)]
-    besser = [b for b in bewertet if b.seite == "besser"]
-    schlechter = [b for b in bewertet if b.seite == "schlechter"]
-    gleich = len(bewertet) - len(besser) - len(schlechter)
-    if bewertet:
-        s = (f"Im {fmt.monat(monat)} steht {subjekt} bei {len(besser)} von {len(bewertet)} wertenden "
-             f"Kennzahlen günstiger und bei {len(schlechter)} ungünstiger da als {bezug}")
-        s += f"; bei {gleich} gleichauf." if gleich else "."
-        saetze.append(s)
+    kopf = f"{subjekt}, {fmt.monat(monat)}:"
+    kz = [b for b in befunde if b.wertend]
+    if wertend:
+        bewertet = [b for b in kz if b.score is not None and not fmt.fehlt(b.score)]
+        besser = [b for b in bewertet if b.seite == "besser"]
+        schlechter = [b for b in bewertet if b.seite == "schlechter"]
+        gleich = len(bewertet) - len(besser) - len(schlechter)
+        if bewertet:
+            s = (f"{kopf} bei {len(besser)} von {len(bewertet)} Kennzahlen günstiger als {bezug}, "
+                 f"bei {len(schlechter)} ungünstiger")
+            s += f", bei {gleich} gleichauf." if gleich else "."
+            saetze.append(s)
+        else:
+            saetze.append(f"{kopf} keine Kennzahl lässt sich mit {bezug} vergleichen.")
+        stark = sorted(besser, key=lambda b: -b.score)[:anzahl]
+        schwach = sorted(schlechter, key=lambda b: b.score)[:anzahl]
+        if stark:
+            saetze.append("Am günstigsten im Vergleich: " + "; ".join(
+                f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in stark) + ".")
+        if schwach:
+            saetze.append("Am ungünstigsten im Vergleich: " + "; ".join(
+                f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in schwach) + ".")
     else:
-        saetze.append(f"Im {fmt.monat(monat)} lässt sich {subjekt} bei keiner wertenden Kennzahl mit {bezug} "
-                      "vergleichen.")
-    stark = sorted(besser, key=lambda b: -b.score)[:anzahl]
-    schwach = sorted(schlechter, key=lambda b: b.score)[:anzahl]
-    if stark:
-        saetze.append("Am günstigsten im Vergleich: " + "; ".join(
-            f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in stark) + ".")
-    if schwach:
-        saetze.append("Am ungünstigsten im Vergleich: " + "; ".join(
-            f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in schwach) + ".")
+        bewertet = [b for b in kz if b.lage]
+        lagen = {x: [b for b in bewertet if b.lage == x] for x in ("über", "unter", "gleich")}
+        if bewertet:
+            teile = [f"{len(lagen[x])} über {bezug}" if x == "über" else f"{len(lagen[x])} unter {bezug}"
+                     if x == "unter" else f"{len(lagen[x])} gleich" for x in ("über", "unter", "gleich") if lagen[x]]
+            saetze.append(f"{kopf} von {len(bewertet)} Kennzahlen mit Wert liegen " + ", ".join(teile)
+                          + " (ohne Wertung: Unterschiede zu Land, Bund und Trägerart entstehen schon durch die "
+                            "Zusammensetzung).")
+            for x in ("über", "unter"):
+                if lagen[x]:
+                    saetze.append(f"{x.capitalize()} {bezug}: " + "; ".join(
+                        f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "")
+                        for b in lagen[x]) + ".")
+        else:
+            saetze.append(f"{kopf} keine Kennzahl lässt sich mit {bezug} vergleichen.")
     vj = fmt.monat(fmt.monat_plus(monat, -12))
-    bewegt = [b for b in bewertet if b.score_vj is not None and not fmt.fehlt(b.score_vj)
-              and abs(b.score - b.score_vj) >= SCHWELLE_AENDERUNG]
-    bewegt.sort(key=lambda b: -abs(b.score - b.score_vj))
+    # "deutlich": the value itself moved by at least the threshold (0,5 Pp. / 1 Punkt) and, when
+    # rated, the position against the reference moved by at least SCHWELLE_AENDERUNG.
+    bewegt = [b for b in kz if KENNZAHLEN[b.code].deutlich(b.wert_vj, b.wert)
+              and (not wertend or (b.score is not None and b.score_vj is not None and not fmt.fehlt(b.score)
+                                   and not fmt.fehlt(b.score_vj) and abs(b.score - b.score_vj) >= SCHWELLE_AENDERUNG))]
+    bewegt.sort(key=lambda b: -abs(float(b.wert) - float(b.wert_vj)))
     if bewegt:
         teile = []
         for b in bewegt[:3]:
-            richtung = "verbessert" if b.score > b.score_vj else "verschlechtert"
-            t = f"{_name(b.code)} hat sich im Vergleich {richtung}: {fmt.prozent(b.wert_vj)} → {fmt.prozent(b.wert)}"
-            if b.detail_vj and b.detail:
-                t += f" ({b.detail_vj} → {b.detail})"
+            t = f"{_name(b.code)}: {fmt.prozent(b.wert_vj)} → {fmt.prozent(b.wert)}"
+            if wertend:
+                t += " (im Vergleich " + ("verbessert" if b.score > b.score_vj else "verschlechtert")
+                t += f"; {b.detail_vj} → {b.detail})" if b.detail_vj and b.detail else ")"
             teile.append(t)
-        saetze.append(f"Deutliche Verschiebungen gegenüber {vj}: " + "; ".join(teile) + ".")
-    elif bewertet:
-        saetze.append(f"Gegenüber {vj} hat sich die Lage im Vergleich bei keiner wertenden Kennzahl deutlich "
-                      "verschoben.")
-    kontext = [b.code for b in befunde if not b.wertend]
-    if kontext:
-        saetze.append(f"Die Kontextgrößen {', '.join(kontext)} werden nicht als besser oder schlechter gewertet.")
+        saetze.append(f"Deutliche Veränderungen gegenüber {vj}: " + "; ".join(teile) + ".")
+    elif kz:
+        saetze.append(f"Gegenüber {vj} hat sich keine Kennzahl deutlich verändert (Schwelle: "
+                      f"{fmt.zahl(SCHWELLE_PP, 1)} Pp. bei Quoten, {fmt.zahl(SCHWELLE_PUNKTE, 0)} Punkt bei Veränderungen).")
+    ergaenzung = [b.code for b in befunde if not b.wertend]
+    if ergaenzung:
+        saetze.append(f"Die Ergänzungsgrößen {', '.join(ergaenzung)} werden nicht gewertet (nur über oder unter dem "
+                      "Vergleichswert).")
     fehlend = fehlend or []
     if fehlend:
         gruende = sorted({g for _, g in fehlend})
