@@ -257,7 +257,7 @@ def write_datenpaket(m, dest: Path) -> Path:
              "encoding": "utf-8", "profile": "tabular-data-resource",
              "dialect": {"delimiter": ",", "header": True}, "schema": schema},
             {"name": "kennzahlen-parquet", "path": "kennzahlen.parquet", "format": "parquet",
-             "mediatype": "application/vnd.apache.parquet",
+             "mediatype": "application/vnd.apache.parquet", "profile": "tabular-data-resource", "schema": schema,
              "description": "dieselbe Tabelle als Parquet (volle Genauigkeit, Typen erhalten)"},
         ],
     }

@@ -263,11 +263,11 @@ class Mart:
         return self._read("steuerung.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl,
                           geschlecht=geschlecht, monat=monat)
 
-    def berechnungsgrundlagen(self, ebene=None, id=None, geschlecht=None, monat=None, columns=None):
+    def berechnungsgrundlagen(self, ebene=None, id=None, kennzahl=None, geschlecht=None, monat=None, columns=None):
         """zaehler/nenner of the Kennzahlen (helpers.berechnungsgrundlagen.zaehler_nenner)."""
         if not (self.path / "berechnungsgrundlagen.parquet").exists():
             return pd.DataFrame(columns=["ebene", "id", "monat", "geschlecht", "kennzahl", "zaehler", "nenner"])
-        return self._read("berechnungsgrundlagen.parquet", columns, ebene=ebene, id=id, geschlecht=geschlecht,
+        return self._read("berechnungsgrundlagen.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl, geschlecht=geschlecht,
                           monat=monat)
 
     def ziele(self, jobcenter_id=None) -> pd.DataFrame:
