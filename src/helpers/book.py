@@ -36,7 +36,7 @@ from helpers.kennzahlen import LAENDER, TRAEGERART_LABEL
 STANDARD_SETS = ("bund", "land", "vergleichstyp", "jobcenter")
 PAGE_SUFFIXES = (".ipynb", ".md")
 HILFE_SECTIONS = (
-    "ziel1", "ziel2", "ziel3", "vergleichstypen", "datengrundlage", "methoden", "glossar", "quellen",
+    "ziel1", "ziel2", "ziel3", "zielsteuerung", "vergleichstypen", "datengrundlage", "methoden", "glossar", "quellen",
 )
 MONATE = (
     "Januar", "Februar", "März", "April", "Mai", "Juni",
@@ -589,8 +589,10 @@ REDIRECT = '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">' \
     '</head><body><p><a href="{target}">Zum Handbuch</a></p></body></html>\n'
 
 
-def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool = False) -> int:
-    """Build the site; returns the Sphinx status (0 = ok)."""
+def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool = False,
+          mart_dir: Path | None = None) -> int:
+    """Build the site; returns the Sphinx status (0 = ok). The pages' download files and the
+    edition's data package are written from the mart at mart_dir (default data/processed)."""
     from jupyter_book.sphinx import build_sphinx
 
     cfg_path = root / "_config.yml"
@@ -657,10 +659,21 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
         for line in bad[:20]:
             print("  " + line, file=sys.stderr)
         return 1
+    _write_downloads(root, site, mart_dir)
     if staged:
         _clear_site(out)
         shutil.copytree(site, out, dirs_exist_ok=True)
     return 0
+
+
+def _write_downloads(root: Path, site: Path, mart_dir: Path | None) -> None:
+    """Download files next to the pages and the data package (helpers.downloads); skipped for a
+    mart without the Steuerung tables (an older or hand-made test mart)."""
+    from helpers import downloads
+
+    mdir = Path(mart_dir) if mart_dir else paths.MART_DIR
+    if all((mdir / f).is_file() for f in ("meta.json", "steuerung.parquet", "berechnungsgrundlagen.parquet")):
+        downloads.write_site(site, mdir, root / "_build" / ".downloads")
 
 
 def _clear_site(path: Path) -> None:
@@ -696,7 +709,8 @@ def _cmd_build(args) -> int:
     t0 = time.perf_counter()
     try:
         meta = read_meta(Path(args.mart) if args.mart else None)
-        status = build(root, out, meta, fresh=args.neu, quiet=args.leise)
+        status = build(root, out, meta, fresh=args.neu, quiet=args.leise,
+                       mart_dir=Path(args.mart) if args.mart else None)
     except BuchFehler as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2

@@ -421,7 +421,9 @@ def cmd_compute(args: argparse.Namespace) -> int:
         print(exc.render(), file=sys.stderr)
         print("Abbruch: es wurde nichts geschrieben.", file=sys.stderr)
         return 2
-    results = compute(jc, gd)
+    from helpers import steuerung  # the Steuerungsgrößen build on this module
+
+    results = pd.concat([compute(jc, gd), steuerung.compute(jc, gd)], ignore_index=True)
     io.write_kennzahlen_csv(results, args.out)
     n = int(results["wert"].notna().sum())
     print(f"{n} Werte berechnet → {args.out}")

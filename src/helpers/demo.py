@@ -414,8 +414,14 @@ def write(out: Path, seed: int = DEFAULT_SEED, bis: str = DEFAULT_BIS,
     out.mkdir(parents=True, exist_ok=True)
     _write_atomic(out / "jobcenter.csv", to_csv_bytes(jobcenter))
     _write_atomic(out / "grunddaten.csv", to_csv_bytes(grunddaten))
+    # Synthetic Zielwerte (input `ziele`) for about a third of the Jobcenter, for every year whose
+    # previous December lies in the data (helpers.steuerung).
+    from helpers.steuerung import demo_ziele
+
+    jahre = range(int(grunddaten["monat"].min()[:4]) + 1, int(grunddaten["monat"].max()[:4]) + 1)
+    _write_atomic(out / "ziele.csv", to_csv_bytes(demo_ziele(jobcenter["jobcenter_id"], jahre, seed)))
     meta = {"demo": True, "erzeugt_von": "helpers.demo", "seed": seed, "hinweis": HINWEIS,
-            "vergleichstypen": "synthetisch"}
+            "vergleichstypen": "synthetisch", "ziele": "synthetisch"}
     _write_atomic(out / "demo.json",
                   (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return jobcenter, grunddaten

@@ -12,6 +12,10 @@ Files:
     vergleich.parquet    per Jobcenter: value beside type distribution, Land, Bund, rank, reading
     grundlagen.parquet   summed inputs per ebene, id, monat, geschlecht (+ status_<input>: 0 ok,
                          2 fehlt, 3 gesperrt) — the basis for user-defined groups
+    steuerung.parquet    Jahresfortschrittswerte (JFW_*, helpers.steuerung) per ebene, id, monat,
+                         geschlecht with grund, erfasst, mitglieder, zaehler, nenner
+    ziele.parquet        the optional input `ziele` (empty without it)
+    berechnungsgrundlagen.parquet  zaehler/nenner of the Kennzahlen per ebene, id, monat, geschlecht
 """
 
 from __future__ import annotations
@@ -76,8 +80,21 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=256_000)
 
 
-def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderungen_file: Path | None = None) -> dict:
-    """Validate inputs, compute everything and write the mart atomically. Returns meta."""
+def ziele_file_beside(grunddaten_file: Path) -> Path | None:
+    """The optional `ziele` table of a delivery: ziele.csv/.parquet/.xlsx beside grunddaten."""
+    for suffix in (".csv", ".parquet", ".xlsx"):
+        p = Path(grunddaten_file).parent / f"ziele{suffix}"
+        if p.is_file():
+            return p
+    return None
+
+
+def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderungen_file: Path | None = None,
+          ziele_file: Path | None = None) -> dict:
+    """Validate inputs, compute everything and write the mart atomically. Returns meta.
+
+    ziele_file: the optional input `ziele`; None = ziele.* beside the grunddaten file, if any."""
+    from helpers import steuerung
     from helpers.compare import comparison
     from helpers.compute import build_cube, cube_figures, group_inputs, results_frame
     from helpers.io import file_sha256, load_inputs
@@ -87,6 +104,11 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
         jc, gd, stand = load_mit_gebieten(jobcenter_file, grunddaten_file, gebietsaenderungen_file)
     else:
         (jc, gd), stand = load_inputs(jobcenter_file, grunddaten_file), None
+    ziele_file = Path(ziele_file) if ziele_file else ziele_file_beside(grunddaten_file)
+    ziele = (steuerung.load_ziele(ziele_file, jc["jobcenter_id"]) if ziele_file
+             else pd.DataFrame({c: pd.Series(dtype=t) for c, t in
+                                zip(steuerung.ZIELE_COLUMNS, ("str", "int64", "str", "float64"))}))
+    jfw = steuerung.compute(jc, gd)
     cube = build_cube(jc, gd)
     results = results_frame(cube, cube_figures(cube))
     vergleich = comparison(results, jc)
@@ -111,6 +133,9 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
                                                  "sha256": file_sha256(gebietsaenderungen_file)}
         meta["gebietsstand"] = {"hinweise": stand.hinweise,
                                 "aenderungen": stand.aenderungen.to_dict(orient="records")}
+    if ziele_file:
+        meta["quellen"]["ziele"] = {"datei": ziele_file.name, "sha256": file_sha256(ziele_file)}
+        meta["ziele_synthetisch"] = bool(demo_info.get("ziele") == "synthetisch")
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +146,11 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
         _write_parquet(results, tmp / "ergebnisse.parquet")
         _write_parquet(vergleich, tmp / "vergleich.parquet")
         _write_parquet(group_inputs(cube), tmp / "grundlagen.parquet")
+        _write_parquet(jfw, tmp / "steuerung.parquet")
+        from helpers.berechnungsgrundlagen import zaehler_nenner
+
+        _write_parquet(zaehler_nenner(cube), tmp / "berechnungsgrundlagen.parquet")
+        _write_parquet(ziele, tmp / "ziele.parquet")
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
         _swap_in(tmp, out)
@@ -168,7 +198,7 @@ def cmd_mart(args: argparse.Namespace) -> int:
     from helpers.io import InputError
 
     try:
-        meta = build(args.jobcenter, args.grunddaten, args.out, args.gebietsaenderungen)
+        meta = build(args.jobcenter, args.grunddaten, args.out, args.gebietsaenderungen, args.ziele)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         print("Abbruch: der Datenbestand wurde nicht verändert.", file=sys.stderr)
@@ -185,6 +215,8 @@ def register(sub) -> None:
     p.add_argument("--grunddaten", required=True, type=Path)
     p.add_argument("--gebietsaenderungen", type=Path, default=None,
                    help="optional: Gebietsänderungen (alt_id, neu_id, ab_monat)")
+    p.add_argument("--ziele", type=Path, default=None,
+                   help="Zielwerte (optional; ohne Angabe: ziele.* neben der Grunddaten-Datei, falls vorhanden)")
     p.add_argument("--out", type=Path, default=paths.MART_DIR)
     p.set_defaults(func=cmd_mart)
 
@@ -245,10 +277,38 @@ class Mart:
     def grundlagen(self, ebene=None, id=None, geschlecht=None, monat=None, columns=None):
         return self._read("grundlagen.parquet", columns, ebene=ebene, id=id, geschlecht=geschlecht, monat=monat)
 
+    def steuerung(self, ebene=None, id=None, kennzahl=None, geschlecht=None, monat=None, columns=None):
+        """Jahresfortschrittswerte (helpers.steuerung); empty for a mart written before them."""
+        if not (self.path / "steuerung.parquet").exists():
+            return pd.DataFrame(columns=["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund",
+                                         "erfasst", "mitglieder", "zaehler", "nenner"])
+        return self._read("steuerung.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl,
+                          geschlecht=geschlecht, monat=monat)
+
+    def berechnungsgrundlagen(self, ebene=None, id=None, kennzahl=None, geschlecht=None, monat=None, columns=None):
+        """zaehler/nenner of the Kennzahlen (helpers.berechnungsgrundlagen.zaehler_nenner)."""
+        if not (self.path / "berechnungsgrundlagen.parquet").exists():
+            return pd.DataFrame(columns=["ebene", "id", "monat", "geschlecht", "kennzahl", "zaehler", "nenner"])
+        return self._read("berechnungsgrundlagen.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl, geschlecht=geschlecht,
+                          monat=monat)
+
+    def ziele(self, jobcenter_id=None) -> pd.DataFrame:
+        """The Zielwerte (input `ziele`); empty without them."""
+        if "ziele" not in self._tables:
+            p = self.path / "ziele.parquet"
+            self._tables["ziele"] = (pd.read_parquet(p) if p.exists()
+                                     else pd.DataFrame(columns=["jobcenter_id", "jahr", "zielgroesse", "ziel"]))
+        z = self._tables["ziele"]
+        return z if jobcenter_id is None else z[z["jobcenter_id"] == str(jobcenter_id)].reset_index(drop=True)
+
     def preload(self) -> "Mart":
         """Load every table into memory now (a warm page kernel pays this once)."""
         for name in ("ergebnisse.parquet", "vergleich.parquet", "grundlagen.parquet"):
             self._table(name)
+        for name in ("steuerung.parquet", "berechnungsgrundlagen.parquet"):
+            if (self.path / name).exists():
+                self._table(name)
+        self.ziele()
         return self
 
     def gruppe(self, members: list[str], name: str = "Vergleichsring") -> pd.DataFrame:

@@ -1,0 +1,204 @@
+"""Berechnungsgrundlagen (§ 7 of the Verordnung): the absolute numbers behind every value.
+
+For each figure and month of a unit: Zähler and Nenner of the quotient, as the data contract
+defines them (a change: x[m] and x[m-12]; a 12-month quota: the 12-month sum of the flow and
+the average stock of the 12 previous months; a share: both sums; a Stichtag quota: both stocks;
+the averaged rates have none: they are the mean of twelve monthly quotients). The mart's
+``zaehler``/``nenner`` columns of ergebnisse are used where present; otherwise the mart's
+``berechnungsgrundlagen.parquet`` (``zaehler_nenner``: same cube and windows as ``compute``).
+
+``abschnitt(seite)`` renders the page table (German formats, EUR for money).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from helpers import fmt, text
+from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, MONEY_COLUMNS, codes_for
+from helpers.steuerung import STEUERUNG
+
+EINGANG = {
+    "llu": "Leistungen zum Lebensunterhalt", "kdu": "Leistungen für Unterkunft und Heizung",
+    "elb": "erwerbsfähige Leistungsberechtigte (Bestand)", "elb_zugang": "Zugänge eLb",
+    "elb_abgang": "Abgänge eLb", "integrationen": "Integrationen",
+    "integrationen_svb": "Integrationen in sozialversicherungspflichtige Beschäftigung",
+    "kontinuierlich": "davon kontinuierlich beschäftigt", "eintritte_minijob": "Eintritte in geringfügige Beschäftigung",
+    "eintritte_oefb": "Eintritte in öffentlich geförderte Beschäftigung", "ae": "alleinerziehende eLb (Bestand)",
+    "integrationen_ae": "Integrationen Alleinerziehender", "lzb": "Langzeitleistungsbeziehende (Bestand)",
+    "lzb_zugang": "Zugänge LZB", "lzb_abgang": "Abgänge LZB", "lzb_massnahme": "LZB in Maßnahmen",
+    "integrationen_lzb": "Integrationen von LZB",
+}
+RECHNUNG = {
+    "veraenderung": "(Zähler / Nenner − 1) × 100",
+    "quote12": "Zähler / Nenner × 100",
+    "anteil12": "Zähler / Nenner × 100",
+    "stichtag": "Zähler / Nenner × 100",
+    "rate12": "Mittel der zwölf Monatsquoten (Monatswerte der Eingangsgrößen in der XLSX-Datei)",
+}
+
+
+def bedeutung(code: str) -> tuple[str, str]:
+    """What Zähler and Nenner of a figure are (German)."""
+    if code in STEUERUNG:
+        return STEUERUNG[code].zaehler, STEUERUNG[code].nenner
+    k = KENNZAHLEN[code]
+    a, b = (k.inputs + (k.inputs[0],))[:2]
+    if k.art == "veraenderung":
+        return f"{EINGANG[a]} im Berichtsmonat", f"{EINGANG[a]} im Vorjahresmonat"
+    if k.art == "quote12":
+        return f"Summe {EINGANG[a]} der letzten 12 Monate", f"durchschnittlicher Bestand {EINGANG[b]} der 12 Vormonate"
+    if k.art == "anteil12":
+        return f"Summe {EINGANG[a]} (12 Monate)", f"Summe {EINGANG[b]} (12 Monate)"
+    if k.art == "stichtag":
+        return f"{EINGANG[a]} im Berichtsmonat", f"{EINGANG[b]} im Berichtsmonat"
+    return "", ""
+
+
+def ist_geld(code: str) -> bool:
+    return code in KENNZAHLEN and KENNZAHLEN[code].inputs[0] in MONEY_COLUMNS
+
+
+def zahl_text(code: str, x, rolle: str = "zaehler") -> str:
+    """A Zähler/Nenner in German format: EUR with cents, counts as integers, means with 2 decimals."""
+    if fmt.fehlt(x):
+        return fmt.STRICH
+    if ist_geld(code):
+        return fmt.zahl(x, 2, " EUR")
+    if code in ("JFW_K2_VJ", "JFW_K2_VJ_PP"):
+        return fmt.zahl(x, 4, " %")          # the two quotas of a change
+    if float(x) == round(float(x)):
+        return fmt.ganzzahl(round(float(x)))
+    return fmt.zahl(x, 2)
+
+
+# --------------------------------------------------------------------------- derivation
+
+def zaehler_nenner(cube) -> pd.DataFrame:
+    """zaehler/nenner of the Kennzahlen for every unit of a compute.Cube (same windows and
+    summed inputs as compute.formulas); long: ebene, id, monat, geschlecht, kennzahl, zaehler,
+    nenner. The averaged rates (art rate12) have none."""
+    from helpers.compute import Q, shift, window_sum
+
+    x = cube.inputs()
+    n_units, g, t = x["elb"].v.shape
+    parts = []
+    for code, k in KENNZAHLEN.items():
+        a, b = (k.inputs + (k.inputs[0],))[:2]
+        if k.art == "veraenderung":
+            z, n = x[a], shift(x[a], 12)
+        elif k.art == "quote12":
+            w = shift(window_sum(x[b]), 1)
+            z, n = window_sum(x[a]), Q(w.v / 12, w.s)
+        elif k.art == "anteil12":
+            z, n = window_sum(x[a]), window_sum(x[b])
+        elif k.art == "stichtag":
+            z, n = x[a], x[b]
+        else:
+            continue
+        genders = [0] if k.nur_insgesamt else list(range(g))
+        ng = len(genders)
+        parts.append(pd.DataFrame({
+            "ebene": np.repeat(cube.ebene, ng * t), "id": np.repeat(cube.ids, ng * t),
+            "monat": np.tile(np.array(cube.months, dtype=object), n_units * ng),
+            "geschlecht": np.tile(np.repeat(np.array(GESCHLECHTER, dtype=object)[genders], t), n_units),
+            "kennzahl": code,
+            "zaehler": z.v[:, genders, :].reshape(-1), "nenner": n.v[:, genders, :].reshape(-1)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def werte(m, ebene: str, uid: str) -> pd.DataFrame:
+    """All figures (Kennzahlen and JFW) of a unit, all months and genders, with zaehler, nenner,
+    erfasst and mitglieder (the full time series of the downloads)."""
+    e = m.ergebnisse(ebene=ebene, id=uid)
+    if "zaehler" not in e.columns:
+        zn = m.berechnungsgrundlagen(ebene=ebene, id=uid, columns=["monat", "geschlecht", "kennzahl",
+                                                                   "zaehler", "nenner"])
+        e = e.merge(zn, on=["monat", "geschlecht", "kennzahl"], how="left")
+        e.loc[e["wert"].isna(), ["zaehler", "nenner"]] = np.nan
+    if "erfasst" not in e.columns:
+        n = 1 if ebene == "jobcenter" else _mitglieder(m, ebene, uid)
+        e["mitglieder"] = n
+        e["erfasst"] = np.where(e["wert"].notna(), n, 0)
+    s = m.steuerung(ebene=ebene, id=uid)
+    cols = ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund", "erfasst", "mitglieder",
+            "zaehler", "nenner"]
+    df = pd.concat([e[cols], s[cols]], ignore_index=True) if len(s) else e[cols]
+    order = {c: i for i, c in enumerate(list(KENNZAHLEN) + list(STEUERUNG))}
+    gorder = {g: i for i, g in enumerate(GESCHLECHT_LABEL)}
+    return (df.assign(_k=df["kennzahl"].map(order), _g=df["geschlecht"].map(gorder))
+              .sort_values(["_k", "_g", "monat"], kind="stable").drop(columns=["_k", "_g"]).reset_index(drop=True))
+
+
+def _mitglieder(m, ebene: str, uid: str) -> int:
+    jc = m.jobcenter
+    col = {"vergleichstyp": "vergleichstyp", "land": "land", "traegerart": "traegerart"}.get(ebene)
+    return int(len(jc) if col is None else (jc[col] == uid).sum())
+
+
+# --------------------------------------------------------------------------- page table
+
+def _e(s) -> str:
+    return html.escape(str(s))
+
+
+def wert_text(code: str, wert) -> str:
+    if code in STEUERUNG:
+        from helpers.zielsteuerung import wert_text as jfw_text
+        return jfw_text(code, wert)
+    return fmt.prozent(wert)
+
+
+def tabelle(d: pd.DataFrame, monat: str, geschlecht: str, name: str, gruppe: bool) -> str:
+    """The Berechnungsgrundlagen table of one unit in one month (rows of ``werte``)."""
+    codes = [c for c in codes_for(geschlecht)] + list(STEUERUNG)
+    am = d[(d["monat"] == monat) & (d["geschlecht"] == geschlecht)].set_index("kennzahl")
+    rows = []
+    for code in codes:
+        if code not in am.index:
+            continue
+        r = am.loc[code]
+        bz, bn = bedeutung(code)
+        art = KENNZAHLEN[code].art if code in KENNZAHLEN else (
+            "veraenderung" if code.endswith("_VJ") else "differenz" if code.endswith("_PP") else "jfw")
+        rechnung = RECHNUNG.get(art, {"differenz": "Zähler − Nenner",
+                                      "jfw": "Zähler / Nenner × 100" if code == "JFW_K2" else
+                                      ("Zähler / Nenner" if code == "JFW_LZB" else "Zähler")}.get(art, ""))
+        if fmt.fehlt(r["wert"]):
+            grund = text.grund_text(r["grund"], gruppe) or ("zu wenige Jobcenter mit vollständigen Eingangswerten"
+                                                            if r["grund"] == "abdeckung" else "kein Wert")
+            wert = f'<span class="wert-fehlt">–</span> <small>({_e(grund)})</small>'
+        else:
+            wert = _e(wert_text(code, r["wert"]))
+        abdeckung = ""
+        if gruppe and not fmt.fehlt(r["erfasst"]) and r["erfasst"] < r["mitglieder"]:
+            abdeckung = f"<br><small>ohne {int(r['mitglieder'] - r['erfasst'])} von {int(r['mitglieder'])} Jobcentern</small>"
+        name_k = KENNZAHLEN[code].kurz if code in KENNZAHLEN else STEUERUNG[code].kurz
+        rows.append(
+            f'<tr data-kennzahl="{_e(code)}"><th scope="row">{_e(code)}<br><small>{_e(name_k)}</small></th>'
+            f'<td class="zahl" data-rolle="wert">{wert}{abdeckung}</td>'
+            f'<td class="zahl" data-rolle="zaehler">{_e(zahl_text(code, r["zaehler"]))}</td><td>{_e(bz)}</td>'
+            f'<td class="zahl" data-rolle="nenner">{_e(zahl_text(code, r["nenner"]))}</td><td>{_e(bn)}</td>'
+            f'<td>{_e(rechnung)}</td></tr>')
+    kopf = ('<tr><th scope="col">Kennzahl</th><th scope="col">Wert</th><th scope="col">Zähler</th>'
+            '<th scope="col">Zähler: Bedeutung</th><th scope="col">Nenner</th><th scope="col">Nenner: Bedeutung</th>'
+            '<th scope="col">Berechnung</th></tr>')
+    return (f'<div class="tabelle-scroll"><table class="kennzahlen-tabelle berechnungsgrundlagen">'
+            f'<caption>{_e(name)}: Berechnungsgrundlagen {_e(fmt.monat(monat))} ({_e(GESCHLECHT_LABEL[geschlecht])})'
+            f'</caption><thead>{kopf}</thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def abschnitt(seite) -> HTML:
+    """The page's Berechnungsgrundlagen table (the unit of a pages.*Seite object)."""
+    from helpers.zielsteuerung import einheit_der_seite
+
+    ebene, uid, name = einheit_der_seite(seite)
+    d = werte(seite.m, ebene, uid)
+    intro = ("<p>Jeder Wert dieser Seite lässt sich aus absoluten Zahlen nachrechnen (§ 7 der Verordnung): "
+             "Zähler und Nenner je Kennzahl im Berichtsmonat. Geldbeträge in Euro; Durchschnittsbestände mit "
+             "zwei Nachkommastellen. Alle Monate stehen in den Dateien unter „Zahlen herunterladen“.</p>")
+    return HTML(intro + tabelle(d, seite.monat, seite.geschlecht, name, ebene != "jobcenter"))

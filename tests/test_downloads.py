@@ -1,0 +1,180 @@
+"""Berechnungsgrundlagen, Zielsteuerung section, per-page downloads and the data package
+(issue 12), on the project's demo mart (`make mart`)."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from helpers import berechnungsgrundlagen as bg
+from helpers import downloads, fmt, pages, zielsteuerung
+from helpers.kennzahlen import KENNZAHLEN
+
+
+def _zahl(s: str) -> float:
+    """German number as shown ("13.353.112,75 EUR", "21.692,75", "16,5032 %", "-4,9 %") -> float."""
+    s = s.replace("EUR", "").replace("%", "").replace("Pp.", "").replace("\u00a0", "").strip()
+    return float(s.replace(".", "").replace(",", "."))
+
+
+def _nachgerechnet(code: str, z: float, n: float) -> float:
+    if code in KENNZAHLEN:
+        art = KENNZAHLEN[code].art
+        return (z / n - 1) * 100 if art == "veraenderung" else z / n * 100
+    return {"JFW_INT": lambda: z, "JFW_K2": lambda: z / n * 100, "JFW_K2_VJ": lambda: (z / n - 1) * 100,
+            "JFW_K2_VJ_PP": lambda: z - n, "JFW_LZB": lambda: z / n, "JFW_LZB_VJ": lambda: (z / n - 1) * 100}[code]()
+
+
+@pytest.fixture(scope="module")
+def m(demo_mart):
+    pages.setup()
+    return demo_mart
+
+
+def _sample_ids(m, n=4):
+    ids = sorted(m.jobcenter["jobcenter_id"])
+    with_goals = sorted(m.ziele()["jobcenter_id"].unique())
+    return sorted({ids[0], ids[len(ids) // 2], ids[-1], *(with_goals[:1])})[:n + 1]
+
+
+def _rows(html_text: str):
+    soup = BeautifulSoup(html_text, "html.parser")
+    for tr in soup.select("table.berechnungsgrundlagen tbody tr"):
+        cells = {td.get("data-rolle"): td.get_text(" ", strip=True) for td in tr.select("td[data-rolle]")}
+        yield tr["data-kennzahl"], cells, tr.select("td")[-1].get_text(strip=True)
+
+
+def test_berechnungsgrundlagen_reproduce_page_values(m):
+    """Every Zähler/Nenner shown reproduces the page's value to the shown precision."""
+    geprueft = 0
+    for jid in _sample_ids(m):
+        seite = pages.JobcenterSeite(m, jid)
+        haupt = seite.zeilen().set_index(["code", "geschlecht"])["wert"]
+        for code, cells, rechnung in _rows(bg.abschnitt(seite).data):
+            shown = cells["wert"].split(" (")[0]
+            if code in KENNZAHLEN:      # the main table of the page shows the same value
+                assert shown == fmt.prozent(haupt[(code, "insgesamt")]), (jid, code)
+            if shown == "–" or cells["zaehler"] == "–":
+                assert KENNZAHLEN.get(code) is None or KENNZAHLEN[code].art == "rate12" or shown == "–", (jid, code)
+                continue
+            z = _zahl(cells["zaehler"])
+            n = _zahl(cells["nenner"]) if cells["nenner"] != "–" else math.nan
+            value = _nachgerechnet(code, z, n)
+            assert zielsteuerung.wert_text(code, value) == shown if code.startswith("JFW") else \
+                fmt.prozent(value) == shown, (jid, code, cells, value)
+            geprueft += 1
+    assert geprueft >= 4 * 17     # 11 quotients with Zähler/Nenner + 6 JFW per page
+
+
+def test_berechnungsgrundlagen_group_page(m):
+    seite = pages.LandSeite(m, "01")
+    rows = list(_rows(bg.abschnitt(seite).data))
+    k2 = next(c for code, c, _ in rows if code == "K2")
+    e = m.ergebnisse(ebene="land", id="01", kennzahl="K2", monat=m.datenstand, geschlecht="insgesamt")
+    assert fmt.prozent(_zahl(k2["zaehler"]) / _zahl(k2["nenner"]) * 100) == fmt.prozent(e["wert"].iloc[0])
+    # the Zähler of the Land is the sum of its Jobcenter's 12-month integrations
+    ids = list(m.jobcenter.loc[m.jobcenter["land"] == "01", "jobcenter_id"])
+    jz = m.berechnungsgrundlagen(ebene="jobcenter", id=ids, kennzahl=None, monat=m.datenstand,
+                                 geschlecht="insgesamt")
+    assert _zahl(k2["zaehler"]) == jz.loc[jz["kennzahl"] == "K2", "zaehler"].sum()
+
+
+def test_zielsteuerung_section_jobcenter_with_goals(m, monkeypatch):
+    shown = []
+    monkeypatch.setattr(zielsteuerung, "display", shown.append)
+    jid = sorted(m.ziele()["jobcenter_id"].unique())[0]
+    zielsteuerung.abschnitt(pages.JobcenterSeite(m, jid))
+    html_text = shown[0].data
+    assert "Synthetische Zielwerte" in html_text                   # demo targets are declared
+    assert re.search(r"Zielwert (erreicht|nicht erreicht) \(Stand: Dezember \d{4}\)", html_text)
+    assert f"Zielwert noch offen (Stand: {fmt.monat(m.datenstand)})" in html_text
+    spec = shown[1].to_dict()
+    assert [c["title"] for c in spec["hconcat"]] == ["Integrationsquote (JFW)", "Durchschnittlicher LZB-Bestand (JFW)"]
+    # the Soll line of the chart is the Soll of the table
+    z = [x for x in zielsteuerung.zielerreichungen(m, jid, m.datenstand, [int(m.datenstand[:4])])
+         if x.zielgroesse == "K2"][0]
+    values = pd.DataFrame(spec["datasets"][next(iter(spec["datasets"]))])
+    assert z.soll == pytest.approx(values.loc[values["r"].str.startswith("Soll") & (values["k"] == "JFW_K2"), "v"].iloc[0], abs=0.005)
+
+
+def test_zielsteuerung_section_group_counts(m, monkeypatch):
+    shown = []
+    monkeypatch.setattr(zielsteuerung, "display", shown.append)
+    zielsteuerung.abschnitt(pages.BundSeite(m))
+    soup = BeautifulSoup(shown[0].data, "html.parser")
+    jahr = int(m.datenstand[:4]) - 1
+    row = [tr for tr in soup.select("table.zielsteuerung-uebersicht tbody tr")
+           if tr.select("td")[0].get_text() == str(jahr) and "Integrationsquote" in tr.th.get_text()][0]
+    counts = [int(td.get_text().replace(".", "")) for td in row.select("td")[1:]]
+    n_mit_ziel = m.ziele().query("jahr == @jahr and zielgroesse == 'K2'")["jobcenter_id"].nunique()
+    assert sum(counts) == n_mit_ziel and counts[2] == 0          # the previous year is decided
+
+
+def test_download_files_roundtrip(m, tmp_path):
+    jid = sorted(m.jobcenter["jobcenter_id"])[0]
+    name = m.jobcenter_info(jid)["name"]
+    df = downloads.zeitreihe(m, "jobcenter", jid, name)
+    raw = downloads.csv_bytes(df)
+    assert raw.startswith("\ufeff".encode("utf-8"))
+    head = raw.decode("utf-8-sig").splitlines()[0]
+    assert head.split(";")[:6] == ["Ebene", "Kennung", "Name", "Monat", "Geschlecht", "Kennzahl"]
+    back = downloads.lese_csv(raw)
+    assert back["Kennung"].iloc[0] == jid                          # leading zeros kept
+    # full time series: every month, every gender, the Kennzahlen and the JFW
+    assert back["Monat"].nunique() >= 48 and set(back["Geschlecht"]) == {"Insgesamt", "Frauen", "Männer"}
+    assert {"K2", "K3E4", "JFW_K2", "JFW_LZB_VJ"} <= set(back["Kennzahl"])
+    e = m.ergebnisse(ebene="jobcenter", id=jid, kennzahl="K2", geschlecht="frauen").set_index("monat")["wert"]
+    got = back[(back["Kennzahl"] == "K2") & (back["Geschlecht"] == "Frauen")].set_index("Monat")["Wert"]
+    pd.testing.assert_series_equal(got.dropna(), e.reindex(got.index).dropna(), check_names=False, rtol=1e-14)
+    # XLSX with the documented sheets, readable with openpyxl
+    import openpyxl
+
+    xlsx = downloads.xlsx_bytes(df, downloads.eingangsgroessen(m, "jobcenter", jid), name, m.meta)
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True)
+    assert wb.sheetnames == ["Zeitreihe", "Eingangsgrößen", "Erläuterungen"]
+    kopf = next(wb["Zeitreihe"].iter_rows(max_row=1, values_only=True))
+    assert kopf[:4] == ("Kennung", "Monat", "Geschlecht", "Kennzahl") and "Zähler" in kopf
+    erkl = {r[0]: r[1] for r in wb["Erläuterungen"].iter_rows(min_row=2, values_only=True)}
+    assert set(kopf) <= set(erkl) and "JFW_K2" in erkl
+
+
+@pytest.fixture(scope="module")
+def paket(m, tmp_path_factory):
+    return downloads.write_datenpaket(m, tmp_path_factory.mktemp("paket"))
+
+
+@pytest.mark.slow   # ~200 s on 2 loaded cores: frictionless reads both resources (4,5 Mio. rows)
+def test_data_package_validates(paket):
+    from frictionless import Package
+
+    report = Package(str(paket / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+    names = [r.name for r in Package(str(paket / "datapackage.json")).resources]
+    assert names == ["kennzahlen", "kennzahlen-parquet"]
+
+
+def test_data_package_roundtrip_equals_mart(m, paket):
+    csv = pd.read_csv(paket / "kennzahlen.csv", dtype={"id": str, "grund": str}, keep_default_na=False,
+                      na_values={"wert": [""], "zaehler": [""], "nenner": [""]})
+    pq = pd.read_parquet(paket / "kennzahlen.parquet")
+    assert len(csv) == len(pq)
+    np.testing.assert_array_equal(csv["wert"].to_numpy(), pq["wert"].to_numpy())      # CSV keeps full precision
+    key = ["ebene", "id", "monat", "geschlecht", "kennzahl"]
+    e = m.ergebnisse()
+    e = e[e["grund"] != "fenster"]
+    got = csv[csv["kennzahl"].isin(list(KENNZAHLEN))].merge(e, on=key, suffixes=("", "_mart"), how="outer",
+                                                           indicator=True)
+    assert (got["_merge"] == "both").all()
+    np.testing.assert_array_equal(got["wert"].to_numpy(), got["wert_mart"].to_numpy())
+    s = m.steuerung()
+    s = s[s["grund"] != "fenster"]
+    got = csv[csv["kennzahl"].str.startswith("JFW")].merge(s, on=key, suffixes=("", "_mart"))
+    assert len(got) == len(s)
+    np.testing.assert_array_equal(got["wert"].to_numpy(), got["wert_mart"].to_numpy())
+    np.testing.assert_array_equal(got["zaehler"].to_numpy(), got["zaehler_mart"].to_numpy())
