@@ -28,13 +28,17 @@
     p.textContent = (start ? "… " : "") + t + (end ? " …" : "");
     return p;
   }
-  if (typeof Search !== "undefined" && Search.makeSearchSummary) {
+  function wrapSummary() {
+    if (typeof Search === "undefined" || !Search.makeSearchSummary || Search.makeSearchSummary.hb) return;
     var summary = Search.makeSearchSummary;
     Search.makeSearchSummary = function () {
       var p = summary.apply(Search, arguments);
       return p ? wholeWords(p) : p;
     };
+    Search.makeSearchSummary.hb = true;
   }
+  wrapSummary();
+  document.addEventListener("DOMContentLoaded", wrapSummary);
   // The number of results is announced: the summary paragraph is a live region from the start.
   new MutationObserver(function () {
     var status = document.querySelector("#search-results p.search-summary");
