@@ -46,7 +46,6 @@ import pytest  # noqa: E402
 
 from helpers import paths  # noqa: E402
 
-AXE = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js" if hasattr(paths, "ROOT") else None
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHARTS_DONE = """() => {
   const all = document.querySelectorAll('.vega-chart');
@@ -61,8 +60,7 @@ ENGLISH = ["Link to this heading", "Toggle primary sidebar", "Toggle secondary s
 
 
 def _axe_path():
-    root = getattr(paths, "ROOT", None) or __import__("pathlib").Path(__file__).resolve().parents[1]
-    p = root / "node_modules" / "axe-core" / "axe.min.js"
+    p = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
     assert p.is_file(), "axe-core fehlt: `make setup` (npm ci) ausführen"
     return p
 
