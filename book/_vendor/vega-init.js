@@ -37,6 +37,24 @@
     if (window.console) console.error(err);
   }
 
+  // Maps with a figure picker: the picker goes before the chart (reached by keyboard before the
+  // map's shapes), and a live region announces the chosen figure; the text alternative follows.
+  function pickerFirst(target, svg, text) {
+    var bindings = target.querySelector(".vega-bindings");
+    var select = bindings && bindings.querySelector("select");
+    if (!select) return;
+    target.insertBefore(bindings, target.firstChild);
+    var live = document.createElement("p");
+    live.className = "hb-visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    target.insertBefore(live, bindings.nextSibling);
+    select.addEventListener("change", function () {
+      var label = select.options[select.selectedIndex].text;
+      live.textContent = "Karte zeigt jetzt " + label + ".";
+      if (svg && text) svg.setAttribute("aria-label", text + " Gewählt: " + label + ".");
+    });
+  }
+
   function embedAll(payloads) {
     var locale = window.HANDBUCH_VEGA_LOCALE || {};
     if (locale.format) vega.formatLocale(locale.format);
@@ -61,6 +79,7 @@
           svg.setAttribute("role", "img");
           svg.setAttribute("aria-label", text);
         }
+        pickerFirst(target, svg, text);
       }).catch(function (err) { fail(target, err); });
     });
   }

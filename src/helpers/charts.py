@@ -108,7 +108,8 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
                                                  labelLimit=BREITE + 20)),
                columns=spalten_anzahl)
         .resolve_scale(y="independent")
-        .properties(title=alt.Title(titel, subtitle=untertitel, anchor="start"), description=beschreibung)
+        .properties(title=alt.Title(titel, subtitle=untertitel, anchor="start"), description=beschreibung,
+                    usermeta={"tabelle": tabelle_zeitreihen(daten, {f: reihen[f] for f in felder})})
     )
 
 
@@ -146,7 +147,8 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
                            header=alt.Header(labelExpr=_header_expr(codes), labelAngle=0, labelAlign="left",
                                              labelLimit=230, labelFontSize=11)))
         .resolve_scale(x="independent")
-        .properties(title=alt.Title(titel, subtitle=[untertitel], anchor="start"), description=beschreibung)
+        .properties(title=alt.Title(titel, subtitle=[untertitel], anchor="start"), description=beschreibung,
+                    usermeta={"tabelle": tabelle_position(daten, hervorheben, haupt_label)})
         .configure_facet(spacing=6)
     )
 
@@ -190,8 +192,38 @@ def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, be
         .resolve_scale(x="independent")
         .properties(title=alt.Title(titel, subtitle=["Linie: Minimum bis Maximum; Balken: mittlere Hälfte "
                                                      "(1. bis 3. Quartil); Strich: Median"], anchor="start"),
-                    description=beschreibung)
+                    description=beschreibung, usermeta={"tabelle": tabelle_verteilung(stats, gruppe_titel)})
     )
+
+
+def tabelle_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str]) -> dict:
+    """Values of a time-series chart as table rows (Kennzahl, Monat, one column per series)."""
+    felder = [f for f in reihen if f in daten.columns]
+    zeilen = [[f"{r['k']} {fmt.monat(r['m'])}"] + [fmt.prozent(r[f]) for f in felder]
+              for r in daten.to_dict("records")]
+    return {"spalten": ["Kennzahl, Monat"] + [reihen[f] for f in felder], "zeilen": zeilen}
+
+
+def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str) -> dict:
+    """A position chart as table rows per figure: members, minimum, median, maximum and the
+    highlighted member's value (the page's own table lists the values themselves)."""
+    zeilen = []
+    for k, g in daten.groupby("k", sort=False):
+        z = [k, fmt.ganzzahl(len(g)), fmt.prozent(g["v"].min()), fmt.prozent(g["v"].median()), fmt.prozent(g["v"].max())]
+        if hervorheben is not None:
+            h = g.loc[g["i"] == str(hervorheben), "v"]
+            z.append(fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH)
+        zeilen.append(z)
+    spalten = ["Kennzahl", "Anzahl Werte", "Minimum", "Median", "Maximum"]
+    return {"spalten": spalten + ([haupt_label or "Hervorgehoben"] if hervorheben is not None else []), "zeilen": zeilen}
+
+
+def tabelle_verteilung(stats: pd.DataFrame, gruppe_titel: str) -> dict:
+    """Box-plot statistics as table rows."""
+    zeilen = [[f"{r['k']} {r['g']}", fmt.ganzzahl(r["n"])] + [fmt.prozent(r[c]) for c in ("mn", "q1", "md", "q3", "mx")]
+              for r in stats.to_dict("records")]
+    return {"spalten": [f"Kennzahl, {gruppe_titel}", "Anzahl Jobcenter", "Minimum", "1. Quartil", "Median",
+                        "3. Quartil", "Maximum"], "zeilen": zeilen}
 
 
 def beschreibung_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str], band: str | None) -> str:

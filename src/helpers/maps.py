@@ -603,7 +603,27 @@ def karte_kennzahlen(
         .properties(datasets={"werte": werte, "kreise": kreise, "legende": legende})
         .resolve_scale(color="independent", fill="independent")
         .project(type="mercator")
-        .properties(width=width, height=height, title=titel, description=beschreibung)
+        .properties(width=width, height=height, title=titel, description=beschreibung,
+                    usermeta={"tabelle": _tabelle(werte, kreise, codes, kennzahlen, einheit)})
         .configure_view(stroke=None)
     )
     return Karte(chart, hinweise)
+
+
+def _tabelle(werte: list[dict], kreise: list[dict], codes: list[str], kennzahlen: dict, einheit: str) -> dict:
+    """The map's values as a table: one row per Kreis, one column per figure (helpers.fmt)."""
+    from helpers import fmt
+
+    namen = _kreis_namen()
+    wert = {(r["a"], r["k"]): r for r in werte}
+
+    def zelle(r):
+        if r is None:
+            return fmt.STRICH
+        if "w" in r:
+            return fmt.zahl(r["w"], einheit=einheit)
+        return r.get("l") or fmt.STRICH
+
+    zeilen = [[f"{namen.get(k['a'], k['a'])} ({k['j']})"] + [zelle(wert.get((k["a"], c))) for c in codes]
+              for k in kreise]
+    return {"spalten": ["Kreis (Jobcenter)"] + [f"{c} {kennzahlen[c].kurz}" for c in codes], "zeilen": zeilen}

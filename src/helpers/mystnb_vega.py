@@ -27,8 +27,29 @@ RENDERER_NAME = "vl6json"
 PLAIN_TEXT = "<Altair-Diagramm>"
 
 
+def tabelle_html(tabelle: dict[str, Any]) -> str:
+    """"Daten als Tabelle" disclosure from ``usermeta.tabelle`` ({"spalten": [...], "zeilen":
+    [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped."""
+    e = lambda v: html.escape(str(v), quote=True)  # noqa: E731
+    kopf = "".join(f'<th scope="col">{e(c)}</th>' for c in tabelle["spalten"])
+    zeilen = "".join(
+        "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td class="zahl">{e(c)}</td>')
+                         for i, c in enumerate(z)) + "</tr>"
+        for z in tabelle["zeilen"])
+    titel = f"<caption>{e(tabelle['titel'])}</caption>" if tabelle.get("titel") else ""
+    return (f'<details class="hb-daten"><summary>Daten als Tabelle</summary><div class="hb-tabelle-scroll">'
+            f'<table class="kennzahlen-tabelle hb-daten-tabelle">{titel}<thead><tr>{kopf}</tr></thead>'
+            f'<tbody>{zeilen}</tbody></table></div></details>')
+
+
 def spec_to_html(spec: dict[str, Any], div_id: str) -> str:
-    """The deterministic HTML for one chart: container, text alternative, JSON payload."""
+    """The deterministic HTML for one chart: container, text alternative, JSON payload and,
+    when the chart carries ``usermeta.tabelle``, its values as a table (taken out of the payload)."""
+    tabelle = ""
+    meta = spec.get("usermeta")
+    if isinstance(meta, dict) and isinstance(meta.get("tabelle"), dict):
+        spec = dict(spec, usermeta={k: v for k, v in meta.items() if k != "tabelle"})
+        tabelle = tabelle_html(meta["tabelle"])
     # "<" only occurs inside JSON strings, where \u003c is the same character: no "</script>"
     # or "<!--" can end or confuse the script element.
     payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
@@ -41,7 +62,7 @@ def spec_to_html(spec: dict[str, Any], div_id: str) -> str:
         )
     else:
         container = f'<div class="vega-chart" id="{div_id}"></div>'
-    return f'{container}<script type="{PAYLOAD_TYPE}" data-target="{div_id}">{payload}</script>'
+    return f'{container}<script type="{PAYLOAD_TYPE}" data-target="{div_id}">{payload}</script>{tabelle}'
 
 
 class VegaLiteMimeRenderer:

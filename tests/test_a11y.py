@@ -1,0 +1,230 @@
+"""Accessibility and print (issue 13): chart data as tables (unit tests) and, against the built
+site, axe-core, the keyboard walk on the Bund page, print to A4, 390 px and the German theme."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers import charts, mystnb_vega
+
+
+def test_chart_table_is_taken_out_of_the_payload_and_escaped():
+    spec = {"description": "Text", "usermeta": {"tabelle": {"spalten": ["A<b>", "Wert"],
+                                                           "zeilen": [["Bad <Ort> & Co", "1,5 %"]]}}}
+    out = mystnb_vega.spec_to_html(spec, "vl-c1-o0")
+    payload = out.split('data-target="vl-c1-o0">')[1].split("</script>")[0]
+    assert "tabelle" not in payload and "Bad" not in payload
+    assert "<summary>Daten als Tabelle</summary>" in out
+    assert "<th scope=\"row\">Bad &lt;Ort&gt; &amp; Co</th>" in out and "A&lt;b&gt;" in out
+    assert "<td class=\"zahl\">1,5 %</td>" in out
+
+
+def test_time_series_table_uses_the_project_formatter():
+    daten = pd.DataFrame({"k": ["K2", "K2"], "m": ["2024-01", "2024-02"], "w": [12.345, float("nan")],
+                          "md": [10.0, 9.96]})
+    t = charts.tabelle_zeitreihen(daten, {"w": "Jobcenter", "md": "Median"})
+    assert t["spalten"] == ["Kennzahl, Monat", "Jobcenter", "Median"]
+    assert t["zeilen"] == [["K2 Januar 2024", "12,3\u00a0%", "10,0\u00a0%"],
+                           ["K2 Februar 2024", "–", "10,0\u00a0%"]]
+
+
+def test_position_table_summarises_each_figure():
+    daten = pd.DataFrame({"k": ["K2"] * 3, "i": ["1", "2", "3"], "v": [1.0, 4.0, 10.0]})
+    t = charts.tabelle_position(daten, "3", "Flensburg")
+    assert t["spalten"][-1] == "Flensburg"
+    assert t["zeilen"] == [["K2", "3", "1,0\u00a0%", "4,0\u00a0%", "10,0\u00a0%", "10,0\u00a0%"]]
+
+
+# --------------------------------------------------------------------------------------------
+# Built site in headless Chromium (needs `make book`; skips without it, fails in CI)
+
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+import pytest  # noqa: E402
+
+from helpers import paths  # noqa: E402
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+CHARTS_DONE = """() => {
+  const all = document.querySelectorAll('.vega-chart');
+  const done = document.querySelectorAll('.vega-chart.vega-fertig, .vega-chart.vega-fehler');
+  return all.length === done.length;
+}"""
+# English strings of Sphinx / pydata-sphinx-theme / sphinx-book-theme that must not remain.
+ENGLISH = ["Link to this heading", "Toggle primary sidebar", "Toggle secondary sidebar", "Skip to main content",
+           "Back to top", "Search Ctrl+K", "Search the docs", "Light/Dark", "Color mode", "Main", "By ",
+           "Contents", "previous page", "next page", "On this page", "Print to PDF", "Download this page",
+           "Search Results", "Fullscreen mode", "Section Navigation", "Site navigation"]
+
+
+def _axe_path():
+    p = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    assert p.is_file(), "axe-core fehlt: `make setup` (npm ci) ausführen"
+    return p
+
+
+def _pages(site_dir):
+    """One built page per page kind (those that exist in this build)."""
+    kinds = {"start": "book/intro.html", "hilfe": next((p for p in sorted(site_dir.glob("book/hilfe/*.html"))), None),
+             "suche": "search.html?q=Flensburg"}
+    for kind in ("jobcenter", "vergleichstyp", "land", "bund", "vergleichsring", "eigene"):
+        hit = sorted(site_dir.glob(f"book/seiten/{kind}*/*.html"))
+        if hit:
+            kinds[kind] = hit[0]
+    edition = sorted(site_dir.glob("book/ausgabe*.html")) + sorted(site_dir.glob("book/**/ausgabe*.html"))
+    if edition:
+        kinds["ausgabe"] = edition[0]
+    out = {}
+    for k, v in kinds.items():
+        if v is None:
+            continue
+        out[k] = v if isinstance(v, str) else v.relative_to(site_dir).as_posix()
+    return out
+
+
+def _open(page, url):
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_function(CHARTS_DONE, timeout=60000)
+
+
+@pytest.mark.browser
+def test_axe_no_violations_on_every_page_kind(browser_page, site_url, site_dir):
+    pages = _pages(site_dir)
+    assert {"start", "jobcenter", "bund", "suche"} <= set(pages), pages
+    axe = _axe_path().read_text(encoding="utf-8")
+    page = browser_page.page
+    found = {}
+    for kind, rel in pages.items():
+        _open(page, f"{site_url}/{rel}")
+        if kind == "suche":
+            page.wait_for_function("() => document.querySelector('#search-results p.search-summary')?.innerText",
+                                   timeout=30000)
+        page.add_script_tag(content=axe)
+        res = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        bad = [(v["id"], len(v["nodes"]), v["nodes"][0]["target"]) for v in res["violations"]]
+        if bad:
+            found[kind] = bad
+    assert found == {}, found
+
+
+@pytest.mark.browser
+def test_keyboard_walk_on_the_bund_page(browser_page, site_url, site_dir):
+    if not (site_dir / "book/seiten/bund/DE.html").is_file():
+        pytest.skip("Bund-Seite nicht gebaut")
+    page = browser_page.page
+    _open(page, f"{site_url}/book/seiten/bund/DE.html")
+    karte = page.locator(".vega-chart", has_text="GeoBasis-DE").first
+    select = karte.locator("select")
+    # the picker sits before the map's drawing
+    assert select.evaluate("s => !!(s.compareDocumentPosition(s.closest('.vega-chart').querySelector('svg')) & 4)")
+    # keyboard only: skip link to the content, then Tab until the picker has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    presses = 0
+    while presses < 40 and not select.evaluate("s => s === document.activeElement"):
+        page.keyboard.press("Tab")
+        presses += 1
+    assert select.evaluate("s => s === document.activeElement"), "Auswahlfeld nicht per Tab erreichbar"
+    assert presses <= 15, f"{presses} Tab-Drücke bis zum Auswahlfeld"
+    page.keyboard.press("ArrowDown")   # next figure (Chromium changes a focused select with arrows)
+    gewaehlt = select.evaluate("s => s.options[s.selectedIndex].text")
+    assert not gewaehlt.startswith("K2 ")
+    live = karte.locator("[aria-live]")
+    page.wait_for_function("el => el.textContent.length > 0", arg=live.element_handle(), timeout=5000)
+    assert gewaehlt in live.inner_text()
+    assert gewaehlt in karte.locator("svg").first.get_attribute("aria-label")
+    # the data table holds every figure of the picker
+    details = page.locator("details.hb-daten").filter(has=page.locator("th", has_text=gewaehlt)).first
+    assert details.count() == 1
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert details.locator("tbody tr").count() >= 20
+
+
+@pytest.mark.browser
+def test_no_mouse_only_instruction_and_every_chart_has_a_table(site_dir):
+    for f in sorted(site_dir.glob("book/**/*.html")):
+        text = f.read_text(encoding="utf-8")
+        assert not re.search(r"mit der Maus|Maus über|hover", text, re.IGNORECASE), f
+        n = text.count('class="vega-chart"')
+        assert text.count('<summary>Daten als Tabelle</summary>') >= n, f"{f}: Diagramm ohne Datentabelle"
+
+
+@pytest.mark.browser
+def test_no_english_theme_string_on_any_page(site_dir):
+    from html.parser import HTMLParser
+
+    class Texts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.out, self.skip = [], 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style"):
+                self.skip += 1
+            for k, v in attrs:
+                if k in ("aria-label", "title", "alt", "placeholder", "data-tooltip") and v:
+                    self.out.append(v)
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style"):
+                self.skip -= 1
+
+        def handle_data(self, data):
+            if not self.skip and data.strip():
+                self.out.append(data.strip())
+
+    problems = {}
+    for f in sorted(site_dir.rglob("*.html")):
+        p = Texts()
+        p.feed(f.read_text(encoding="utf-8"))
+        hits = sorted({e for e in ENGLISH for t in p.out if t == e.strip() or (len(e) > 5 and e in t)})
+        if hits:
+            problems[f.relative_to(site_dir).as_posix()] = hits
+    assert problems == {}, dict(list(problems.items())[:5])
+
+
+@pytest.mark.browser
+def test_jobcenter_page_prints_on_at_most_4_a4_pages(browser_page, site_url, site_dir, tmp_path):
+    if not shutil.which("pdftotext"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "poppler-utils"], check=False)
+    rel = _pages(site_dir)["jobcenter"]
+    page = browser_page.page
+    _open(page, f"{site_url}/{rel}")
+    heads = page.locator(".kennzahlen-tabelle").first.locator("th[scope=col], thead th").all_inner_texts()
+    page.emulate_media(media="print")
+    pdf = tmp_path / "steckbrief.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    seiten = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert seiten <= 4, f"{seiten} Seiten"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", " ", text)
+    for h in heads:
+        assert re.sub(r"\s+", " ", h).strip() in flat, f"Spalte {h!r} fehlt im Druck"
+    erste = re.sub(r"\s+", " ", text.split("\f")[0])
+    assert "Datenstand" in erste
+
+
+@pytest.mark.browser
+def test_390px_charts_readable_and_nothing_covers_content(browser, site_url, site_dir, tmp_path):
+    rel = _pages(site_dir)["jobcenter"]
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    try:
+        _open(page, f"{site_url}/{rel}")
+        sizes = page.eval_on_selector_all(
+            ".vega-chart svg text", "els => els.filter(e => e.textContent.trim()).map(e => {"
+            " const r = e.getBoundingClientRect(); const fs = parseFloat(getComputedStyle(e).fontSize);"
+            " const m = e.getScreenCTM(); return fs * (m ? Math.hypot(m.a, m.b) : 1); })")
+        assert sizes and min(sizes) >= 11, f"kleinste Schrift {min(sizes):.1f} px"
+        widths = page.eval_on_selector_all(".vega-chart svg", "els => els.map(e => e.getBoundingClientRect().right)")
+        assert max(widths) <= 390
+        page.screenshot(path=str(tmp_path / "390.png"), full_page=True)
+        back = page.locator("#pst-back-to-top")
+        assert back.count() == 0 or not back.is_visible()
+    finally:
+        ctx.close()
