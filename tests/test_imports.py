@@ -56,6 +56,7 @@ def test_no_import_circle():
 def test_graph_sees_the_modules():
     g = _graph()
     assert "helpers.io" in g["helpers.compute"] and "helpers.compute" not in g["helpers.io"]
+    assert "helpers.compute" in g["helpers.steuerung"] and "helpers.steuerung" not in g["helpers.compute"]
     assert "helpers.book" in g["helpers.publish.monthly"]
     assert "helpers.publish.provenance" in g["helpers.book"] and "helpers.publish" not in g["helpers.book"]
 

@@ -14,7 +14,7 @@ import sys
 
 # command -> the module that registers it; only that module is imported when the command runs
 COMMANDS = {
-    "compute": "helpers.compute",
+    "compute": "helpers.berechnung",
     "mart": "helpers.mart",
     "demo": "helpers.demo",
     "run": "helpers.pipeline",
