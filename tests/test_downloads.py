@@ -80,8 +80,7 @@ def test_berechnungsgrundlagen_group_page(m):
     assert fmt.prozent(_zahl(k2["zaehler"]) / _zahl(k2["nenner"]) * 100) == fmt.prozent(e["wert"].iloc[0])
     # the Zähler of the Land is the sum of its Jobcenter's 12-month integrations
     ids = list(m.jobcenter.loc[m.jobcenter["land"] == "01", "jobcenter_id"])
-    jz = m.berechnungsgrundlagen(ebene="jobcenter", id=ids, kennzahl=None, monat=m.datenstand,
-                                 geschlecht="insgesamt")
+    jz = m.ergebnisse(ebene="jobcenter", id=ids, monat=m.datenstand, geschlecht="insgesamt")
     assert _zahl(k2["zaehler"]) == jz.loc[jz["kennzahl"] == "K2", "zaehler"].sum()
 
 

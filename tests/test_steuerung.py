@@ -115,7 +115,7 @@ def test_group_coverage_same_members_in_both_years(tmp_path):
         # The absolute JFW_INT needs every member: at m all count (1980), at m-12 one is missing.
         assert _row(res, "JFW_INT", id=gid, ebene=ebene)["wert"] == 1980.0
         r = _row(res, "JFW_INT", M_VJ, id=gid, ebene=ebene)
-        assert math.isnan(r["wert"]) and r["grund"] == "abdeckung" and r["erfasst"] == 9
+        assert math.isnan(r["wert"]) and r["grund"] == "zu_wenige" and r["erfasst"] == 9
         # JFW_LZB is complete for all ten: 10 × 540.
         assert _row(res, "JFW_LZB", id=gid, ebene=ebene)["wert"] == pytest.approx(5400.0)
 
@@ -123,7 +123,7 @@ def test_group_coverage_same_members_in_both_years(tmp_path):
 def test_group_below_ninety_percent_is_undefined(tmp_path):
     res = _gruppe(tmp_path, gesperrt_bei=[8, 9])
     r = _row(res, "JFW_K2_VJ", id="Ia", ebene="vergleichstyp")
-    assert math.isnan(r["wert"]) and r["grund"] == "abdeckung" and (r["erfasst"], r["mitglieder"]) == (8, 10)
+    assert math.isnan(r["wert"]) and r["grund"] == "zu_wenige" and (r["erfasst"], r["mitglieder"]) == (8, 10)
     assert math.isnan(r["zaehler"])
     # the quota at m itself is still complete
     assert _row(res, "JFW_K2", id="Ia", ebene="vergleichstyp")["erfasst"] == 10

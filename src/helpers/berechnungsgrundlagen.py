@@ -4,8 +4,7 @@ For each figure and month of a unit: Zähler and Nenner of the quotient, as the 
 defines them (a change: x[m] and x[m-12]; a 12-month quota: the 12-month sum of the flow and
 the average stock of the 12 previous months; a share: both sums; a Stichtag quota: both stocks;
 the averaged rates have none: they are the mean of twelve monthly quotients). The mart's
-``zaehler``/``nenner`` columns of ergebnisse are used where present; otherwise the mart's
-``berechnungsgrundlagen.parquet`` (``zaehler_nenner``: same cube and windows as ``compute``).
+``zaehler``/``nenner``/``erfasst``/``mitglieder`` columns of the mart's ergebnisse (compute) are used.
 
 ``abschnitt(seite)`` renders the page table (German formats, EUR for money).
 """
@@ -14,12 +13,11 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
 from helpers import fmt, text
-from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, MONEY_COLUMNS, codes_for
+from helpers.kennzahlen import GESCHLECHT_LABEL, KENNZAHLEN, MONEY_COLUMNS, codes_for
 from helpers.steuerung import STEUERUNG
 
 EINGANG = {
@@ -78,52 +76,10 @@ def zahl_text(code: str, x, rolle: str = "zaehler") -> str:
 
 # --------------------------------------------------------------------------- derivation
 
-def zaehler_nenner(cube) -> pd.DataFrame:
-    """zaehler/nenner of the Kennzahlen for every unit of a compute.Cube (same windows and
-    summed inputs as compute.formulas); long: ebene, id, monat, geschlecht, kennzahl, zaehler,
-    nenner. The averaged rates (art rate12) have none."""
-    from helpers.compute import Q, shift, window_sum
-
-    x = cube.inputs()
-    n_units, g, t = x["elb"].v.shape
-    parts = []
-    for code, k in KENNZAHLEN.items():
-        a, b = (k.inputs + (k.inputs[0],))[:2]
-        if k.art == "veraenderung":
-            z, n = x[a], shift(x[a], 12)
-        elif k.art == "quote12":
-            w = shift(window_sum(x[b]), 1)
-            z, n = window_sum(x[a]), Q(w.v / 12, w.s)
-        elif k.art == "anteil12":
-            z, n = window_sum(x[a]), window_sum(x[b])
-        elif k.art == "stichtag":
-            z, n = x[a], x[b]
-        else:
-            continue
-        genders = [0] if k.nur_insgesamt else list(range(g))
-        ng = len(genders)
-        parts.append(pd.DataFrame({
-            "ebene": np.repeat(cube.ebene, ng * t), "id": np.repeat(cube.ids, ng * t),
-            "monat": np.tile(np.array(cube.months, dtype=object), n_units * ng),
-            "geschlecht": np.tile(np.repeat(np.array(GESCHLECHTER, dtype=object)[genders], t), n_units),
-            "kennzahl": code,
-            "zaehler": z.v[:, genders, :].reshape(-1), "nenner": n.v[:, genders, :].reshape(-1)}))
-    return pd.concat(parts, ignore_index=True)
-
-
 def werte(m, ebene: str, uid: str) -> pd.DataFrame:
     """All figures (Kennzahlen and JFW) of a unit, all months and genders, with zaehler, nenner,
     erfasst and mitglieder (the full time series of the downloads)."""
     e = m.ergebnisse(ebene=ebene, id=uid)
-    if "zaehler" not in e.columns:
-        zn = m.berechnungsgrundlagen(ebene=ebene, id=uid, columns=["monat", "geschlecht", "kennzahl",
-                                                                   "zaehler", "nenner"])
-        e = e.merge(zn, on=["monat", "geschlecht", "kennzahl"], how="left")
-        e.loc[e["wert"].isna(), ["zaehler", "nenner"]] = np.nan
-    if "erfasst" not in e.columns:
-        n = 1 if ebene == "jobcenter" else _mitglieder(m, ebene, uid)
-        e["mitglieder"] = n
-        e["erfasst"] = np.where(e["wert"].notna(), n, 0)
     s = m.steuerung(ebene=ebene, id=uid)
     cols = ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund", "erfasst", "mitglieder",
             "zaehler", "nenner"]
@@ -132,12 +88,6 @@ def werte(m, ebene: str, uid: str) -> pd.DataFrame:
     gorder = {g: i for i, g in enumerate(GESCHLECHT_LABEL)}
     return (df.assign(_k=df["kennzahl"].map(order), _g=df["geschlecht"].map(gorder))
               .sort_values(["_k", "_g", "monat"], kind="stable").drop(columns=["_k", "_g"]).reset_index(drop=True))
-
-
-def _mitglieder(m, ebene: str, uid: str) -> int:
-    jc = m.jobcenter
-    col = {"vergleichstyp": "vergleichstyp", "land": "land", "traegerart": "traegerart"}.get(ebene)
-    return int(len(jc) if col is None else (jc[col] == uid).sum())
 
 
 # --------------------------------------------------------------------------- page table
@@ -170,7 +120,7 @@ def tabelle(d: pd.DataFrame, monat: str, geschlecht: str, name: str, gruppe: boo
                                       ("Zähler / Nenner" if code == "JFW_LZB" else "Zähler")}.get(art, ""))
         if fmt.fehlt(r["wert"]):
             grund = text.grund_text(r["grund"], gruppe) or ("zu wenige Jobcenter mit vollständigen Eingangswerten"
-                                                            if r["grund"] == "abdeckung" else "kein Wert")
+                                                            if r["grund"] == "zu_wenige" else "kein Wert")
             wert = f'<span class="wert-fehlt">–</span> <small>({_e(grund)})</small>'
         else:
             wert = _e(wert_text(code, r["wert"]))

@@ -672,7 +672,7 @@ def _write_downloads(root: Path, site: Path, mart_dir: Path | None) -> None:
     from helpers import downloads
 
     mdir = Path(mart_dir) if mart_dir else paths.MART_DIR
-    if all((mdir / f).is_file() for f in ("meta.json", "steuerung.parquet", "berechnungsgrundlagen.parquet")):
+    if all((mdir / f).is_file() for f in ("meta.json", "steuerung.parquet")):
         downloads.write_site(site, mdir, root / "_build" / ".downloads")
 
 

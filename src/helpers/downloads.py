@@ -200,7 +200,7 @@ PAKET_FELDER = [   # name, frictionless type, description
     ("geschlecht", "string", "insgesamt, frauen oder maenner"),
     ("kennzahl", "string", "K1 … K3E4 oder JFW_*"),
     ("wert", "number", "Wert (Prozent, Prozentpunkte, Anzahl oder Durchschnittsbestand); leer = nicht definiert"),
-    ("grund", "string", "Grund, wenn kein Wert: fenster, gesperrt, fehlt, nenner_null, abdeckung"),
+    ("grund", "string", "Grund, wenn kein Wert: fenster, gesperrt, fehlt, nenner_null, zu_wenige"),
     ("erfasst", "integer", "Zahl der Jobcenter, deren Eingangswerte eingehen"),
     ("mitglieder", "integer", "Zahl der Jobcenter der Einheit"),
     ("zaehler", "number", "Zähler des Quotienten"),
@@ -211,18 +211,6 @@ PAKET_FELDER = [   # name, frictionless type, description
 def paket_tabelle(m) -> pd.DataFrame:
     """All levels, months, genders and figures (Kennzahlen and JFW) in one long table."""
     e = m._table_plain("ergebnisse.parquet")
-    if "zaehler" not in e.columns:
-        zn = m._table_plain("berechnungsgrundlagen.parquet")
-        e = e.merge(zn, on=["ebene", "id", "monat", "geschlecht", "kennzahl"], how="left")
-        e.loc[e["wert"].isna(), ["zaehler", "nenner"]] = np.nan
-    if "erfasst" not in e.columns:
-        jc = m.jobcenter
-        size = {("jobcenter", j): 1 for j in jc["jobcenter_id"]}
-        for eb, col in (("vergleichstyp", "vergleichstyp"), ("land", "land"), ("traegerart", "traegerart")):
-            size.update({(eb, k): int(v) for k, v in jc[col].value_counts().items()})
-        size[("bund", "DE")] = len(jc)
-        e["mitglieder"] = [size.get((a, b), 0) for a, b in zip(e["ebene"], e["id"])]
-        e["erfasst"] = np.where(e["wert"].notna(), e["mitglieder"], 0)
     s = m.steuerung()
     cols = [f[0] for f in PAKET_FELDER]
     df = pd.concat([e[cols], s[cols]], ignore_index=True)
@@ -269,8 +257,7 @@ def write_datenpaket(m, dest: Path) -> Path:
 
 def _key(mart_dir: Path) -> str:
     h = hashlib.sha256(VERSION.encode())
-    for name in ("meta.json", "ergebnisse.parquet", "steuerung.parquet", "grundlagen.parquet", "jobcenter.parquet",
-                 "berechnungsgrundlagen.parquet"):
+    for name in ("meta.json", "ergebnisse.parquet", "steuerung.parquet", "grundlagen.parquet", "jobcenter.parquet"):
         p = mart_dir / name
         if p.exists():
             h.update(name.encode() + p.read_bytes())      # the mart files are byte-stable

@@ -15,7 +15,6 @@ Files:
     steuerung.parquet    Jahresfortschrittswerte (JFW_*, helpers.steuerung) per ebene, id, monat,
                          geschlecht with grund, erfasst, mitglieder, zaehler, nenner
     ziele.parquet        the optional input `ziele` (empty without it)
-    berechnungsgrundlagen.parquet  zaehler/nenner of the Kennzahlen per ebene, id, monat, geschlecht
 """
 
 from __future__ import annotations
@@ -147,9 +146,6 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
         _write_parquet(vergleich, tmp / "vergleich.parquet")
         _write_parquet(group_inputs(cube), tmp / "grundlagen.parquet")
         _write_parquet(jfw, tmp / "steuerung.parquet")
-        from helpers.berechnungsgrundlagen import zaehler_nenner
-
-        _write_parquet(zaehler_nenner(cube), tmp / "berechnungsgrundlagen.parquet")
         _write_parquet(ziele, tmp / "ziele.parquet")
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
@@ -285,13 +281,6 @@ class Mart:
         return self._read("steuerung.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl,
                           geschlecht=geschlecht, monat=monat)
 
-    def berechnungsgrundlagen(self, ebene=None, id=None, kennzahl=None, geschlecht=None, monat=None, columns=None):
-        """zaehler/nenner of the Kennzahlen (helpers.berechnungsgrundlagen.zaehler_nenner)."""
-        if not (self.path / "berechnungsgrundlagen.parquet").exists():
-            return pd.DataFrame(columns=["ebene", "id", "monat", "geschlecht", "kennzahl", "zaehler", "nenner"])
-        return self._read("berechnungsgrundlagen.parquet", columns, ebene=ebene, id=id, kennzahl=kennzahl, geschlecht=geschlecht,
-                          monat=monat)
-
     def ziele(self, jobcenter_id=None) -> pd.DataFrame:
         """The Zielwerte (input `ziele`); empty without them."""
         if "ziele" not in self._tables:
@@ -305,7 +294,7 @@ class Mart:
         """Load every table into memory now (a warm page kernel pays this once)."""
         for name in ("ergebnisse.parquet", "vergleich.parquet", "grundlagen.parquet"):
             self._table(name)
-        for name in ("steuerung.parquet", "berechnungsgrundlagen.parquet"):
+        for name in ("steuerung.parquet",):
             if (self.path / name).exists():
                 self._table(name)
         self.ziele()

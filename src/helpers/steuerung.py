@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.compute import FENSTER, NENNER_NULL, OK, Q, divide, shift, window_sum
+from helpers.compute import FENSTER, OK, ZU_WENIGE, Q, divide, shift, window_sum
 from helpers.kennzahlen import GESCHLECHTER
 
-ABDECKUNG = 5          # status: too few members count (group value undefined)
-ABDECKUNG_GRUND = "abdeckung"
+ABDECKUNG = ZU_WENIGE      # status: too few members count (group value undefined), as in compute
+ABDECKUNG_GRUND = "zu_wenige"
 ANTEIL_MINDESTENS = 0.9
 
 
