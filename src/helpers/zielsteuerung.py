@@ -190,7 +190,11 @@ def jahresvergleich(daten: pd.DataFrame, jahr: int, titel: str, beschreibung: st
                 tooltip=[alt.Tooltip("r:N", title="Reihe"), alt.Tooltip("mo:Q", title="Monat"),
                          alt.Tooltip("v:Q", format=",.2f", title="Wert")],
             ).properties(width=260, height=150, title=STEUERUNG[code].kurz))
-    return alt.hconcat(*charts).properties(title=alt.Title(titel, anchor="start"), description=beschreibung)
+    tabelle = {"spalten": ["Größe", "Reihe", "Monat", "Wert"],
+               "zeilen": [[STEUERUNG[r["k"]].kurz, r["r"], fmt.MONATE[int(r["mo"]) - 1], wert_text(r["k"], r["v"])]
+                          for r in daten.to_dict("records")]}
+    return alt.hconcat(*charts).properties(title=alt.Title(titel, anchor="start"), description=beschreibung,
+                                           usermeta={"tabelle": tabelle})
 
 
 def beschreibung(daten: pd.DataFrame, jahr: int) -> str:
