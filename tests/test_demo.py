@@ -65,14 +65,14 @@ def test_cli_same_seed_identical_bytes_other_seed_differs(tmp_path):
     assert cli.main(["demo", "--out", str(a), "--seed", "11"]) == 0
     assert cli.main(["demo", "--out", str(b), "--seed", "11"]) == 0
     assert cli.main(["demo", "--out", str(c), "--seed", "12"]) == 0
-    for name in ("jobcenter.csv", "grunddaten.csv", "demo.json"):
+    for name in ("jobcenter.csv", "grunddaten.csv", "ziele.csv", "demo.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert (a / "grunddaten.csv").read_bytes() != (c / "grunddaten.csv").read_bytes()
-    assert sorted(p.name for p in a.iterdir()) == ["demo.json", "grunddaten.csv", "jobcenter.csv"]
+    assert sorted(p.name for p in a.iterdir()) == ["demo.json", "grunddaten.csv", "jobcenter.csv", "ziele.csv"]
     meta = json.loads((a / "demo.json").read_text(encoding="utf-8"))
     assert meta == {"demo": True, "erzeugt_von": "helpers.demo", "seed": 11,
                     "hinweis": "Synthetische Demodaten – keine amtlichen Zahlen",
-                    "vergleichstypen": "synthetisch"}
+                    "vergleichstypen": "synthetisch", "ziele": "synthetisch"}
 
 
 def test_written_csv_keeps_ids_and_reads_back(tmp_path, frames):
