@@ -77,16 +77,19 @@ def _kompakt(daten: pd.DataFrame, felder: list[str]) -> tuple[list[dict], str]:
     if werte.empty:
         return [], ""
     achse = [str(p) for p in pd.period_range(werte["m"].min(), daten["m"].max(), freq="M")]
+    keys = list(dict.fromkeys(zip(daten["k"], daten["g"])))
+    w = (daten.set_index(["k", "g", "m"])[felder].astype(float).unstack("m")
+         .reindex(index=pd.MultiIndex.from_tuples(keys), columns=pd.MultiIndex.from_product([felder, achse])))
+    arr = w.to_numpy().reshape(len(keys), len(felder), len(achse))
     rows = []
-    for (k, g), grp in daten.groupby(["k", "g"], sort=False):
-        grp = grp.set_index("m").reindex(achse)[felder]
-        da = np.flatnonzero(grp.notna().any(axis=1).to_numpy())
+    for (k, g), a in zip(keys, arr):
+        da = np.flatnonzero(~np.isnan(a).all(axis=0))
         if not len(da):
             continue
-        grp = grp.iloc[da[0]:da[-1] + 1]        # "o": months before the first value (not sent)
+        a = a[:, da[0]:da[-1] + 1]                 # "o": months before the first value (not sent)
         row = {"k": k, "g": g, "o": int(da[0])}
-        for f in felder:
-            row[f] = [None if fmt.fehlt(v) else float(v) for v in grp[f]]
+        for f, v in zip(felder, a):
+            row[f] = [None if x != x else x for x in v.tolist()]
         rows.append(row)
     return rows, achse[0]
 
@@ -150,7 +153,7 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
         .facet(facet=alt.Facet("k:N", sort=codes, title=None,
                                header=alt.Header(labelExpr=_header_expr(codes), labelFontWeight="bold",
                                                  labelLimit=BREITE + 20)),
-               columns=spalten_anzahl, data=alt.InlineData(values=werte))
+               columns=spalten_anzahl, data=pd.DataFrame(werte))   # a frame: altair does not deep-copy it
     )
     if len(gewaehlt) > 1:
         wahl = alt.param(name=PARAM_GESCHLECHT, value=g0, bind=alt.binding_radio(
