@@ -853,16 +853,9 @@ class _GruppenSeite:
             f'</thead><tbody>{"".join(rows)}</tbody></table><p>{_e(satz)}</p>')
 
     def karte(self, code: str = "K2"):
-        """Map of the Kreise of the members; the reader picks the figure (start: code) in a select input.
+        """Map of the Kreise of the members; the reader picks the figure (start: code) in a select input."""
+        from helpers import maps
 
-        None without helpers.maps.
-        """
-        try:
-            from helpers import maps
-        except ImportError:
-            return None
-        if not hasattr(maps, "karte_kennzahlen"):
-            return None
         codes = codes_for(self.geschlecht)
         werte = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)
                         & self.mv["kennzahl"].isin(codes)][["jobcenter_id", "kennzahl", "wert"]]

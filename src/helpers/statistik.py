@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from helpers import fmt
 from helpers.kennzahlen import KENNZAHLEN
 
 VERTEILUNG = ("median", "q1", "q3", "min", "max", "n")
@@ -82,14 +83,15 @@ def einordnung(wert: float, andere: np.ndarray, richtung: int) -> tuple[float, f
     return anteil, float((s - med) / spread) if spread == spread else math.nan
 
 
-def klassengrenzen(werte, klassen: int) -> list[float]:
-    """Thresholds of ``klassen`` equal-count classes of the defined values (rounded to 2
-    decimals, no empty lowest class)."""
+def klassengrenzen(werte, klassen: int, stellen: int = 1) -> list[float]:
+    """Thresholds of ``klassen`` equal-count classes of the defined values, rounded half-up to
+    the decimals a reader sees (``stellen``): a legend "unter 3,7" then never holds a value
+    shown as "3,7". Classify the shown (rounded) value against them; no empty lowest class."""
     v = pd.to_numeric(pd.Series(werte), errors="coerce").dropna()
     if v.empty:
         return []
-    t = sorted({round(float(x), 2) for x in quantile(v, [i / klassen for i in range(1, klassen)])})
-    return [x for x in t if x > v.min()]
+    t = sorted({float(fmt.runden(x, stellen)) for x in quantile(v, [i / klassen for i in range(1, klassen)])})
+    return [x for x in t if x > float(fmt.runden(v.min(), stellen))]
 
 
 # --------------------------------------------------------------------------- neighbours
