@@ -109,3 +109,29 @@ def test_scan_finds_each_kind(code, art):
                                   'x = "im Dezember"'])
 def test_scan_leaves_other_code_alone(code):
     assert not any(_funde(code).values())
+
+
+# --------------------------------------------------------------------------- figure metadata
+
+
+def test_hilfe_overview_table_comes_from_the_figure_metadata():
+    """The Hilfe overview holds only a placeholder; the build fills it from KENNZAHLEN (one row per
+    figure with name, short name, Ziel, unit, reading and Hilfe anchor)."""
+    from types import SimpleNamespace
+
+    from helpers import buchwerte, paths
+    from helpers.kennzahlen import KENNZAHLEN
+
+    quelle = (paths.ROOT / "book" / "hilfe" / "index.md").read_text(encoding="utf-8")
+    assert quelle.count(buchwerte.TABELLE) == 1
+    assert not [k.code for k in KENNZAHLEN.values() if k.name in quelle], "Name einer Kennzahl doppelt geschrieben"
+    source = [quelle]
+    buchwerte._replace(SimpleNamespace(config=SimpleNamespace(handbuch_werte={})), buchwerte.HILFE, source)
+    zeilen = [z for z in source[0].splitlines() if z.startswith("| {ref}`")]
+    assert len(zeilen) == len(KENNZAHLEN)
+    for z, k in zip(zeilen, KENNZAHLEN.values()):
+        zellen = [c.strip() for c in z.strip("|").split("|")]
+        assert zellen[0] == f"{{ref}}`{k.code} <{k.anker}>`"
+        assert [c.replace("\\", "") for c in zellen[1:]] == [k.name, k.kurz, str(k.ziel), k.einheit, k.lesart]
+    # reading rules: only K1-K3 carry a direction in the table
+    assert sum("ist besser" in z for z in zeilen) == 3

@@ -5,19 +5,38 @@ MyST substitutions render every page through Jinja (no sandbox), so a delivery s
 ``substitution`` is therefore off; instead this extension replaces the two fixed placeholders
 ``{{ datenstand }}`` and ``{{ demo_hinweis }}`` in the hand-written start page only, with values
 from the build command (escaped as literal Markdown text). Nothing is evaluated.
+
+The Hilfe overview's ``{{ kennzahlen_tabelle }}`` is the table of the 15 figures drawn from
+``helpers.kennzahlen`` (code, name, short name, Ziel, unit, reading, Hilfe anchor), so nothing
+about a figure is written twice.
 """
 
 from __future__ import annotations
 
 import html
 
+from helpers.kennzahlen import KENNZAHLEN
 from helpers.mdsafe import md_text
 
 DOCS = ("book/intro",)
 KEYS = ("datenstand", "demo_hinweis")
+HILFE = "book/hilfe/index"
+TABELLE = "{{ kennzahlen_tabelle }}"
+
+
+def kennzahlen_tabelle() -> str:
+    """The Markdown table of the 15 figures (Hilfe overview) from ``KENNZAHLEN``."""
+    zeilen = ["| Code | Name | Kurzname | Ziel | Einheit | Lesart |", "|---|---|---|---|---|---|"]
+    for k in KENNZAHLEN.values():
+        zeilen.append(f"| {{ref}}`{k.code} <{k.anker}>` | {md_text(k.name)} | {md_text(k.kurz)} | {k.ziel} "
+                      f"| {md_text(k.einheit)} | {md_text(k.lesart)} |")
+    return "\n".join(zeilen)
 
 
 def _replace(app, docname: str, source: list[str]) -> None:
+    if docname == HILFE:
+        source[0] = source[0].replace(TABELLE, kennzahlen_tabelle())
+        return
     if docname not in DOCS:
         return
     werte = app.config.handbuch_werte or {}
