@@ -56,12 +56,19 @@ def median(werte) -> float:
     return float(quantile(werte, 0.5))
 
 
+def rang_allein(df: pd.DataFrame, by: list[str], wert: str = "wert", kennzahl: str = "kennzahl") -> pd.Series:
+    """The rank of ``rang`` without the count (Int64)."""
+    richtung = {c: ausrichtung(c) for c in KENNZAHLEN}
+    score = df[wert].to_numpy(dtype=float) * df[kennzahl].astype(str).map(richtung).to_numpy(dtype=float)
+    return (df[by].assign(_s=score).groupby(by, sort=False, observed=True)["_s"]
+            .rank(method="min", ascending=False).astype("Int64"))
+
+
 def rang(df: pd.DataFrame, by: list[str], wert: str = "wert", kennzahl: str = "kennzahl") -> tuple[pd.Series, pd.Series]:
     """(rank, number of ranked values) per row within the groups of ``by`` (which must
     include the figure column), both Int64; see the module doc for the order."""
-    score = df[wert].astype(float) * df[kennzahl].map(ausrichtung).astype(float)
-    g = score.groupby([df[c] for c in by], sort=False, observed=True)
-    return (g.rank(method="min", ascending=False).astype("Int64"), g.transform("count").astype("Int64"))
+    anzahl = df[by].assign(_w=df[wert]).groupby(by, sort=False, observed=True)["_w"].transform("count")
+    return rang_allein(df, by, wert, kennzahl), anzahl.astype("Int64")
 
 
 def rang_einer_reihe(werte: pd.Series, code: str) -> pd.Series:
