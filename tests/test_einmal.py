@@ -135,3 +135,26 @@ def test_hilfe_overview_table_comes_from_the_figure_metadata():
         assert [c.replace("\\", "") for c in zellen[1:]] == [k.name, k.kurz, str(k.ziel), k.einheit, k.lesart]
     # reading rules: only K1-K3 carry a direction in the table
     assert sum("ist besser" in z for z in zeilen) == 3
+
+
+def test_hilfe_sections_take_the_figure_names_from_the_metadata():
+    """Each figure's Hilfe section (ziel1-3) has its anchor and a heading placeholder, filled
+    from KENNZAHLEN at build time; no figure name is written in those files' headings."""
+    from types import SimpleNamespace
+
+    from helpers import buchwerte, paths
+    from helpers.kennzahlen import KENNZAHLEN
+
+    app = SimpleNamespace(config=SimpleNamespace(handbuch_werte={}))
+    gefunden = {}
+    for doc in buchwerte.ZIELE:
+        quelle = (paths.ROOT / f"{doc}.md").read_text(encoding="utf-8")
+        source = [quelle]
+        buchwerte._replace(app, doc, source)
+        assert "{{" not in source[0]
+        for k in KENNZAHLEN.values():
+            if f"({k.anker})=\n## {{{{ kennzahl_titel {k.code} }}}}\n" in quelle:
+                gefunden[k.code] = doc
+                assert f"({k.anker})=\n## {k.code} – {k.name}\n" in source[0].replace("\\", "")
+        assert not re.search(r"^## K\d", quelle, flags=re.M), f"{doc}: Überschrift mit festem Namen"
+    assert {c: int(d[-1]) for c, d in gefunden.items()} == {c: k.ziel for c, k in KENNZAHLEN.items()}
