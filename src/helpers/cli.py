@@ -22,6 +22,7 @@ COMMANDS = {
     "build": "helpers.book",
     "downloads": "helpers.downloads",
     "monthly": "helpers.publish",
+    "ausgaben": "helpers.publish.store",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 
