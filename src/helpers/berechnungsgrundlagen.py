@@ -121,7 +121,7 @@ def tabelle(d: pd.DataFrame, monat: str, geschlecht: str, name: str, gruppe: boo
         if fmt.fehlt(r["wert"]):
             grund = text.grund_text(r["grund"], gruppe) or ("zu wenige Jobcenter mit vollständigen Eingangswerten"
                                                             if r["grund"] == "zu_wenige" else "kein Wert")
-            wert = f'<span class="wert-fehlt">–</span> <small>({_e(grund)})</small>'
+            wert = f'{text.zeichen_html(r["grund"], grund)} <small>({_e(grund)})</small>'
         else:
             wert = _e(wert_text(code, r["wert"]))
         abdeckung = ""

@@ -216,14 +216,13 @@ class Fussnoten:
 
 def zeichen_html(grund: str, fn: Fussnoten | None = None) -> str:
     """The sign of an undefined value (Zeichenerklärung) with its reason as tooltip."""
-    z = text.zeichen(grund)
     if fn is not None:
-        fn.zeichen.add(z)
-    return f'<span class="wert-fehlt" title="{_e(grund)}">{_e(z)}</span>'
+        fn.zeichen.add(text.zeichen(grund))
+    return text.zeichen_html(grund)
 
 
 def wert_zelle(wert, grund: str, label: str, fn: Fussnoten) -> str:
-    """Percent value, or "–" with its reason (tooltip + footnote) when undefined."""
+    """Percent value, or its sign with its reason (tooltip + footnote) when undefined."""
     if fmt.fehlt(wert):
         return fn.zelle(grund, label)
     return _e(fmt.prozent(wert))

@@ -14,6 +14,7 @@ when the score moved by at least ``SCHWELLE_AENDERUNG`` since the same month a y
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 from helpers import fmt
@@ -22,6 +23,7 @@ from helpers.kennzahlen import GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, SCHWELLE_PP,
 GRUND_NUR_INSGESAMT = "nur_insgesamt"
 GRUND_KEIN_MITGLIED = "kein_mitglied"
 GRUND_NICHT_IM_RING = "nicht_im_ring"
+GRUND_NICHT_FESTGELEGT = "nicht_festgelegt"   # e.g. no change in Pp. for a count
 GRUENDE_SEITE = {
     GRUND_NICHT_IM_RING: "nicht Mitglied des Vergleichsrings",
     GRUND_NUR_INSGESAMT: "nur für insgesamt festgelegt: die Geldleistungen liegen nicht nach Geschlecht vor",
@@ -34,7 +36,7 @@ SCHWELLE_AENDERUNG = 0.5
 ZEICHEN = {"gesperrt": fmt.UNBEKANNT, "fehlt": fmt.UNBEKANNT, "zu_wenige": fmt.UNBEKANNT,
            GRUND_KEIN_MITGLIED: fmt.UNBEKANNT, "fenster": fmt.NICHT_SINNVOLL,
            "nenner_null": fmt.NICHT_SINNVOLL, GRUND_NUR_INSGESAMT: fmt.NICHT_SINNVOLL,
-           GRUND_NICHT_IM_RING: fmt.NICHT_SINNVOLL}
+           GRUND_NICHT_IM_RING: fmt.NICHT_SINNVOLL, GRUND_NICHT_FESTGELEGT: fmt.NICHT_SINNVOLL}
 
 
 def grund_text(grund: str | None, gruppe: bool = False) -> str:
@@ -63,6 +65,14 @@ def zeichen(grund: str | None) -> str:
 
 
 _ZEICHEN_TEXT = {grund_text(code, gruppe): z for code, z in ZEICHEN.items() for gruppe in (False, True)}
+
+
+def zeichen_html(grund: str | None, titel: str | None = None) -> str:
+    """The one HTML form of a value without a number: its sign (``zeichen``) with the reason as
+    tooltip (``titel``, default: the reason itself). Used by every table of the site."""
+    t = grund if titel is None else titel
+    return (f'<span class="wert-fehlt" title="{html.escape(t or "")}">'
+            f'{html.escape(zeichen(grund))}</span>')
 
 
 @dataclass

@@ -64,8 +64,9 @@ def wert_text(code: str, wert) -> str:
 
 def _zelle(code: str, row, gruppe: bool) -> str:
     if row is None or fmt.fehlt(row["wert"]):
-        grund = grund_text("" if row is None else row["grund"], gruppe)
-        return f'<span class="wert-fehlt" title="{_e(grund)}">–</span> <small>({_e(grund)})</small>'
+        code_g = "" if row is None else row["grund"]
+        grund = grund_text(code_g, gruppe)
+        return f'{text.zeichen_html(code_g, grund)} <small>({_e(grund)})</small>'
     return _e(wert_text(code, row["wert"]))
 
 
@@ -91,7 +92,7 @@ def jfw_tabelle(s: pd.DataFrame, monat: str, geschlecht: str, gruppe: bool, name
                  f'<td class="zahl">{_zelle(code, vor, gruppe)}</td>']
         for c in (ver, pp):
             cells.append(f'<td class="zahl">{_zelle(c, idx.get((c, monat)), gruppe)}</td>' if c else
-                         '<td class="zahl"><span class="wert-fehlt" title="nicht festgelegt">–</span></td>')
+                         f'<td class="zahl">{text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, "nicht festgelegt")}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
         for r in (jetzt, idx.get((ver, monat)) if ver else None):
             if gruppe and r is not None and not fmt.fehlt(r["wert"]) and r["erfasst"] < r["mitglieder"]:
