@@ -43,7 +43,7 @@ book: pages toc ## Das ganze Handbuch bauen (Demodaten, falls keine anderen ange
 	$(PY) -m helpers build
 
 test: book ## Alle Tests (Einheit, Notebooks, Pipeline, Browser)
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null)
 	$(PY) -m pytest
 
 test-fast: mart ## Nur die schnellen Tests (ohne Buch und Browser; baut den Datenbestand)
