@@ -54,20 +54,50 @@ def test_merger_sums_two_predecessors(tmp_path):
 def test_missing_predecessor_month_is_not_delivered_not_an_error(tmp_path):
     res, _ = _compute(*_delivery(tmp_path, drop=[(P2, "2024-06")]))
     # the window of 2025-01 contains 2024-06, where P2 has no row: the sum is not available
-    assert value(res, "K2", "2025-01", S) == (pytest.approx(float("nan"), nan_ok=True), "fehlt")
+    assert value(res, "K2", "2025-01", S) == (pytest.approx(float("nan"), nan_ok=True), "nicht_geliefert")
     # 2025-06 onwards the window starts 2024-06 (stock) / 2024-07 (flows): still affected, 2025-07 not
     assert value(res, "K2", "2025-07", S)[1] == ""
+
+
+def _late(tmp_path):
+    """P1 delivered from 2024-01, P2 only from 2024-04 (no change record)."""
+    gd = grunddaten_table({P1: {"elb": [1000] * N, "integrationen": [10] * N},
+                           P2: {"elb": [3000] * N, "integrationen": [30] * N}}, N)
+    gd = gd[(gd["jobcenter_id"] == P1) | (gd["monat"] >= "2024-04")]
+    return write(tmp_path, jobcenter_table([(P1, "01", "gE", "Ia"), (P2, "01", "gE", "Ia")]), gd)
 
 
 def test_jobcenter_appearing_later_without_change_record_warns(tmp_path, capsys):
     from helpers.gebiete import load_inputs
 
-    gd = grunddaten_table({P1: {}, P2: {}}, N)
-    gd = gd[(gd["jobcenter_id"] == P1) | (gd["monat"] >= "2024-04")]
-    jp, gp = write(tmp_path, jobcenter_table([(P1, "01", "gE", "Ia"), (P2, "01", "gE", "Ia")]), gd)
-    load_inputs(jp, gp)
+    load_inputs(*_late(tmp_path))
     err = capsys.readouterr().err
     assert f"Jobcenter {P2} erscheint erst ab 2024-04" in err and P1 + " erscheint" not in err
+
+
+@pytest.mark.parametrize("command", ["compute", "mart"])
+def test_late_jobcenter_warns_in_compute_and_mart_and_its_early_months_are_not_delivered(tmp_path, command):
+    jp, gp = _late(tmp_path)
+    out = tmp_path / ("out.csv" if command == "compute" else "mart")
+    proc = subprocess.run([sys.executable, "-m", "helpers", command, "--jobcenter", str(jp), "--grunddaten", str(gp),
+                           "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (f"Warnung: Jobcenter {P2} erscheint erst ab 2024-04 und hat keinen Eintrag in gebietsaenderungen"
+            in proc.stderr)
+    if command == "compute":   # the contract's output has no reason column: empty wert, erfasst 0
+        res = pd.read_csv(out, dtype={"id": str}).assign(grund="")
+        res.loc[res.wert.isna(), "grund"] = "undefiniert"
+        gone, too_few = "undefiniert", "undefiniert"
+    else:
+        res = pd.read_parquet(out / "ergebnisse.parquet")
+        gone, too_few = "nicht_geliefert", "zu_wenige"
+    # P2's K2 at 2025-03 needs 2024-03 (not delivered); 2025-04 needs 2024-04..2025-04: 360 / 3000 = 12 %
+    assert value(res, "K2", "2025-03", P2)[1] == gone
+    assert value(res, "K2", "2025-04", P2) == (pytest.approx(12.0), "")
+    # the Bund at 2025-03: 1 of 2 members counts (50 % < 90 %)
+    assert value(res, "K2", "2025-03", "DE", "bund")[1] == too_few
+    bund = res[(res.ebene == "bund") & (res.kennzahl == "K2") & (res.monat == "2025-03")].iloc[0]
+    assert (bund.erfasst, bund.mitglieder) == (1, 2)
 
 
 @pytest.mark.parametrize("lines,col,line", [

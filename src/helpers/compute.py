@@ -3,7 +3,10 @@
 Every quantity travels as a pair (value, status). The status says why a value is undefined;
 when quantities are combined the highest status wins, so the most telling reason is reported:
 
-    ZU_WENIGE (5, groups only) > FENSTER (4) > GESPERRT (3) > FEHLT (2) > NENNER_NULL (1) > OK (0)
+    ZU_WENIGE (6, groups only) > FENSTER (5) > NICHT_GELIEFERT (4) > GESPERRT (3) > FEHLT (2)
+    > NENNER_NULL (1) > OK (0)
+
+NICHT_GELIEFERT marks months for which the delivery has no row of a Jobcenter (data contract).
 
 A value is NaN exactly when its status is not OK. Groups (Vergleichstyp, Land, Trägerart,
 Land × Trägerart, Bund, user groups) are formed from the summed inputs of their members under the
@@ -20,12 +23,12 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from helpers.io import FEHLT, GESPERRT, OK, Grunddaten
+from helpers.io import FEHLT, GESPERRT, NICHT_GELIEFERT, OK, Grunddaten
 from helpers.kennzahlen import GESCHLECHTER, KENNZAHLEN, VALUE_COLUMNS
 
-NENNER_NULL, FENSTER, ZU_WENIGE = 1, 4, 5
-STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "gesperrt", FENSTER: "fenster",
-                ZU_WENIGE: "zu_wenige"}
+NENNER_NULL, FENSTER, ZU_WENIGE = 1, 5, 6
+STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "gesperrt",
+                NICHT_GELIEFERT: "nicht_geliefert", FENSTER: "fenster", ZU_WENIGE: "zu_wenige"}
 GRUND_BY_STATUS = np.array([STATUS_GRUND[i] for i in range(len(STATUS_GRUND))], dtype=object)
 WINDOW = 12
 K2E3_WARTEZEIT = 6   # months until an integration's six-month follow-up is complete
@@ -220,7 +223,7 @@ def group_figures(x: dict[str, Q], membership: np.ndarray) -> dict[str, Figure]:
 
 @dataclass
 class Cube:
-    """Inputs on a full grid: entities × geschlecht × months (absent rows are FEHLT)."""
+    """Inputs on a full grid: entities × geschlecht × months (absent rows are NICHT_GELIEFERT)."""
 
     ebene: np.ndarray     # per entity row
     ids: np.ndarray       # per entity row
@@ -247,7 +250,7 @@ def jobcenter_cube(jc: pd.DataFrame, gd: Grunddaten) -> tuple[np.ndarray, np.nda
     t = pd.Categorical(gd.keys["monat"], categories=months).codes
     shape = (len(VALUE_COLUMNS), len(ids), len(GESCHLECHTER), len(months))
     v = np.full(shape, np.nan)
-    s = np.full(shape, FEHLT, dtype=np.int8)
+    s = np.full(shape, NICHT_GELIEFERT, dtype=np.int8)
     v[:, e, g, t] = gd.values[list(VALUE_COLUMNS)].to_numpy().T
     s[:, e, g, t] = gd.status[list(VALUE_COLUMNS)].to_numpy().T
     return v, s, months
@@ -382,7 +385,7 @@ def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene
     t = pd.Categorical(jcg["monat"], categories=months).codes
     shape = (len(VALUE_COLUMNS), len(ids), len(GESCHLECHTER), len(months))
     v = np.full(shape, np.nan)
-    s = np.full(shape, FEHLT, dtype=np.int8)
+    s = np.full(shape, NICHT_GELIEFERT, dtype=np.int8)
     v[:, e, g, t] = jcg[list(VALUE_COLUMNS)].to_numpy().T
     s[:, e, g, t] = jcg[[f"status_{c}" for c in VALUE_COLUMNS]].to_numpy().T
     members = []

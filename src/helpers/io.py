@@ -28,7 +28,9 @@ from helpers.kennzahlen import (
 MAX_PROBLEMS = 25
 
 # Status of an input cell (see compute: higher codes win when statuses are combined).
-OK, FEHLT, GESPERRT = 0, 2, 3
+# NICHT_GELIEFERT: the delivery has no row for the Jobcenter, month and gender (data contract:
+# "nicht geliefert" for those months, not an input error).
+OK, FEHLT, GESPERRT, NICHT_GELIEFERT = 0, 2, 3, 4
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _ID_RE = r"^\d{5}(-[0-9A-Za-z]{1,8})?$"

@@ -190,18 +190,21 @@ class Fussnoten:
         grund = grund or "kein Wert"
         n = self.nummer.setdefault(grund, len(self.nummer) + 1)
         self.betroffen.setdefault(grund, []).append(label)
-        return (f'<span class="wert-fehlt" title="{_e(grund)}">–</span>'
+        return (f'<span class="wert-fehlt" title="{_e(grund)}">{_e(text.zeichen(grund))}</span>'
                 f'<sup><a href="#{self.prefix}-{n}" title="{_e(grund)}">{n}</a></sup>')
 
     def eintraege(self) -> list[tuple[str, str]]:
         return [(lab, g) for g, labs in self.betroffen.items() for lab in labs]
 
-    def html(self, titel: str = "Nicht ausgewiesene Werte (–)") -> str:
+    def html(self, titel: str | None = None) -> str:
         if not self.nummer:
             return '<p class="anmerkungen">Alle Werte der Tabelle sind ausgewiesen.</p>'
+        zeichen = list(dict.fromkeys(text.zeichen(g) for g in self.nummer))
+        titel = titel or f"Nicht ausgewiesene Werte ({' und '.join(sorted(zeichen, key=lambda z: z != fmt.STRICH))})"
         items = "".join(
-            f'<li id="{self.prefix}-{n}" value="{n}"><strong>{_e(g[0].upper() + g[1:])}.</strong> '
-            f"Betrifft: {_e(', '.join(self.betroffen[g]))}.</li>"
+            f'<li id="{self.prefix}-{n}" value="{n}"><strong>'
+            + (f"„{_e(text.zeichen(g))}“ " if text.zeichen(g) != fmt.STRICH else "")
+            + f"{_e(g[0].upper() + g[1:])}.</strong> Betrifft: {_e(', '.join(self.betroffen[g]))}.</li>"
             for g, n in self.nummer.items())
         return f'<div class="anmerkungen"><p><strong>{_e(titel)}</strong></p><ol>{items}</ol></div>'
 

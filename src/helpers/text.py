@@ -27,6 +27,16 @@ GRUENDE_SEITE = {
 }
 SCHWELLE_AENDERUNG = 0.5
 
+# Sign of an undefined value (Zeichenerklärung der amtlichen Statistik): "." = Zahlenwert
+# unbekannt, for months the delivery does not contain; "–" for every other reason.
+ZEICHEN_NICHT_GELIEFERT = "."
+_TEXTE_NICHT_GELIEFERT = {GRUENDE["nicht_geliefert"], GRUENDE_GRUPPE["nicht_geliefert"]}
+
+
+def zeichen(grund_text_: str | None) -> str:
+    """The sign shown instead of a value for the German reason text ``grund_text_``."""
+    return ZEICHEN_NICHT_GELIEFERT if grund_text_ in _TEXTE_NICHT_GELIEFERT else fmt.STRICH
+
 
 def grund_text(grund: str | None, gruppe: bool = False) -> str:
     """German explanation of an undefined value's reason code ("" if the value is defined).
