@@ -171,6 +171,13 @@ def test_missing_cell_is_fehlt_and_missing_row_is_nicht_geliefert(tmp_path):
     gd3 = gd2.copy()
     gd3.loc[gd3.monat == "2024-03", "integrationen"] = ""
     assert value(compute_from(tmp_path, ONE, gd3), "K2", M)[1] == "nicht_geliefert"
+    # a delivered month without its frauen row: that value is not available, the month was delivered
+    gd4 = grunddaten_table({ID_A: {"elb": lin(1000, 10), "integrationen": const(10)}}, T,
+                           genders=("insgesamt", "frauen", "maenner"))
+    gd4 = gd4[~((gd4.monat == "2024-07") & (gd4.geschlecht == "frauen"))]
+    res4 = compute_from(tmp_path, ONE, gd4)
+    assert value(res4, "K2", M, geschlecht="frauen")[1] == "fehlt"
+    assert value(res4, "K2", M, geschlecht="maenner") == (pytest.approx(120 / 1055 * 100), "")
 
 
 def test_member_not_delivered_for_some_months_is_left_out_of_the_group(tmp_path):
@@ -403,3 +410,12 @@ def test_compute_output_columns_and_coverage_in_contract_order(tmp_path):
     rate = res[(res.ebene == "jobcenter") & (res.kennzahl == "K1E3") & (res.monat == M)
                & (res.geschlecht == "insgesamt") & (res.id == TEN[0])]
     assert rate["zaehler"].isna().all() and rate["nenner"].isna().all()   # averaged rate: no single quotient
+    # group counts are printed as integers in every row (Kennzahlen and JFW): "9", never "9.0"
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert set(raw["kennzahl"].str[:3]) >= {"K1E", "K2", "JFW"}
+    for col in ("erfasst", "mitglieder"):
+        assert raw[col].str.fullmatch(r"\d+").all(), raw.loc[~raw[col].str.fullmatch(r"\d+"), col].unique()
+    assert (raw["mitglieder"] == "10").any() and (raw["erfasst"] == "9").any()
+    # whole-number parts too ("5400", not "5400.0")
+    assert raw.loc[(raw.ebene == "bund") & (raw.kennzahl == "K2") & (raw.monat == M)
+                   & (raw.geschlecht == "insgesamt"), ["zaehler", "nenner"]].iloc[0].tolist() == ["5400", "9000"]

@@ -96,7 +96,7 @@ def _mart(jp, gp, out):
 
     build(jp, gp, out)
     return {f: (out / f).read_bytes() for f in ("jobcenter.parquet", "ergebnisse.parquet", "vergleich.parquet",
-                                                  "grundlagen.parquet")}
+                                                  "grundlagen.parquet", "steuerung.parquet", "ziele.parquet")}
 
 
 @pytest.mark.parametrize("variant", ["german_cp1252", "german_utf8_bom", "xlsx_title_rows"])

@@ -223,7 +223,7 @@ def group_figures(x: dict[str, Q], membership: np.ndarray) -> dict[str, Figure]:
 
 @dataclass
 class Cube:
-    """Inputs on a full grid: entities × geschlecht × months (absent rows are NICHT_GELIEFERT)."""
+    """Inputs on a full grid: entities × geschlecht × months (months without rows: NICHT_GELIEFERT)."""
 
     ebene: np.ndarray     # per entity row
     ids: np.ndarray       # per entity row
@@ -250,9 +250,14 @@ def jobcenter_cube(jc: pd.DataFrame, gd: Grunddaten) -> tuple[np.ndarray, np.nda
     t = pd.Categorical(gd.keys["monat"], categories=months).codes
     shape = (len(VALUE_COLUMNS), len(ids), len(GESCHLECHTER), len(months))
     v = np.full(shape, np.nan)
-    s = np.full(shape, NICHT_GELIEFERT, dtype=np.int8)
+    s = np.full(shape, FEHLT, dtype=np.int8)
     v[:, e, g, t] = gd.values[list(VALUE_COLUMNS)].to_numpy().T
     s[:, e, g, t] = gd.status[list(VALUE_COLUMNS)].to_numpy().T
+    # a month without any row of the Jobcenter is "nicht geliefert"; a missing gender row of a
+    # delivered month is a value not available ("fehlt")
+    geliefert = np.zeros((len(ids), len(months)), dtype=bool)
+    geliefert[e, t] = True
+    s[:, ~geliefert[:, None, :].repeat(len(GESCHLECHTER), axis=1)] = NICHT_GELIEFERT
     return v, s, months
 
 

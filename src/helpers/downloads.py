@@ -200,7 +200,7 @@ PAKET_FELDER = [   # name, frictionless type, description
     ("geschlecht", "string", "insgesamt, frauen oder maenner"),
     ("kennzahl", "string", "K1 … K3E4 oder JFW_*"),
     ("wert", "number", "Wert (Prozent, Prozentpunkte, Anzahl oder Durchschnittsbestand); leer = nicht definiert"),
-    ("grund", "string", "Grund, wenn kein Wert: fenster, gesperrt, fehlt, nenner_null, zu_wenige"),
+    ("grund", "string", "Grund, wenn kein Wert: fenster, nicht_geliefert, gesperrt, fehlt, nenner_null, zu_wenige"),
     ("erfasst", "integer", "Zahl der Jobcenter, deren Eingangswerte eingehen"),
     ("mitglieder", "integer", "Zahl der Jobcenter der Einheit"),
     ("zaehler", "number", "Zähler des Quotienten"),
