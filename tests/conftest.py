@@ -21,6 +21,10 @@ import pytest
 
 from helpers import paths
 
+# Charts shown in notebooks are checked against the Vega-Lite schema in tests (pages run by the
+# tests' page runs inherit this); production page runs skip that check (helpers.mystnb_vega).
+os.environ.setdefault("HANDBUCH_DIAGRAMME_PRUEFEN", "1")
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

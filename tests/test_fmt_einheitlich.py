@@ -21,6 +21,6 @@ def test_chart_values_carry_the_shown_rounding():
     v = charts._r(pd.Series([57.4459, 2.25, 0.05, -0.05, None]))
     assert v.iloc[:4].tolist() == [57.4, 2.3, 0.1, -0.1]
     assert math.isnan(v.iloc[4])
-    # the tooltip's ",.1f" of these values is the table string
-    for x, s in zip(v.iloc[:4], ["57,4", "2,3", "0,1", "-0,1"]):
-        assert f"{x:.1f}".replace(".", ",") == s
+    # the tooltip's ",.1f" (d3, German locale with U+2212 minus) of these values is the table string
+    for x, s in zip(v.iloc[:4], ["57,4", "2,3", "0,1", "\u22120,1"]):
+        assert f"{x:.1f}".replace(".", ",").replace("-", fmt.D3_FORMAT_LOCALE["minus"]) == s == fmt.zahl(x)

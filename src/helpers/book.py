@@ -27,6 +27,8 @@ from typing import Any
 import yaml
 
 from helpers import paths
+from helpers import fmt
+from helpers.fmt import MONATE
 from helpers.mdsafe import md_text
 from helpers.kennzahlen import LAENDER, TRAEGERART_LABEL
 
@@ -37,10 +39,6 @@ STANDARD_SETS = ("bund", "land", "vergleichstyp", "jobcenter")
 PAGE_SUFFIXES = (".ipynb", ".md")
 HILFE_SECTIONS = (
     "ziel1", "ziel2", "ziel3", "zielsteuerung", "vergleichstypen", "datengrundlage", "methoden", "glossar", "quellen",
-)
-MONATE = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
 )
 DEMO_TEXT = (
     "Demodaten: Alle Zahlen in diesem Handbuch sind synthetisch erzeugt und keine amtlichen Werte."
@@ -55,7 +53,6 @@ VENDOR_LIBS = {
     "vega-lite.min.js": "vega-lite/build/vega-lite.min.js",
     "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
 }
-LOCALES = {"format": "d3-format/locale/de-DE.json", "time": "d3-time-format/locale/de-DE.json"}
 
 # Keys the committed _config.yml must have (dotted path -> expected type).
 REQUIRED_CONFIG = {
@@ -545,10 +542,10 @@ def prepare_assets(dest: Path, root: Path) -> Path:
         out = dest / target
         if not out.exists() or out.stat().st_size != source.stat().st_size or out.stat().st_mtime < source.stat().st_mtime:
             shutil.copy2(source, out)
-    locale = {key: json.loads((node / p).read_text(encoding="utf-8")) for key, p in LOCALES.items()}
+    locale = {"format": fmt.D3_FORMAT_LOCALE, "time": fmt.D3_TIME_LOCALE}
     _write_if_changed(
         dest / "vega-locale-de.js",
-        "/* German number and date formats (d3 de-DE locales from node_modules). */\n"
+        "/* German number and date formats (helpers.fmt: the same as the page tables). */\n"
         f"window.HANDBUCH_VEGA_LOCALE = {json.dumps(locale, ensure_ascii=False, sort_keys=True)};\n",
     )
     from helpers import maps
@@ -716,9 +713,9 @@ def _cmd_build(args) -> int:
         return 2
     dauer = time.perf_counter() - t0
     if status:
-        print(f"Buch-Build fehlgeschlagen nach {dauer:.1f} s (Warnungen gelten als Fehler; siehe oben).", file=sys.stderr)
+        print(f"Buch-Build fehlgeschlagen nach {fmt.sekunden(dauer)} (Warnungen gelten als Fehler; siehe oben).", file=sys.stderr)
         return 1
-    print(f"Buch gebaut in {dauer:.1f} s: {out / 'index.html'}")
+    print(f"Buch gebaut in {fmt.sekunden(dauer)}: {out / 'index.html'}")
     return 0
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from helpers import charts, fmt, text
+from helpers import charts, fmt, statistik, text
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
                                 TRAEGERART_LABEL, ZIELE, codes_for)
 
@@ -325,27 +325,20 @@ def _werte_mit_grund(grid: pd.DataFrame, werte: pd.DataFrame, feld: str, gruppe:
     return out
 
 
-def verteilung_je_monat(df: pd.DataFrame) -> pd.DataFrame:
-    """Median, quartiles (pandas' linear interpolation, as in compare.py) and count of defined
-    member values per monat × geschlecht × kennzahl. df: vergleich rows of the members."""
-    d = df.dropna(subset=["wert"])
-    g = d.groupby(["monat", "geschlecht", "kennzahl"], observed=True)["wert"]
-    out = pd.DataFrame({"md": g.median(), "q1": g.quantile(0.25), "q3": g.quantile(0.75), "n": g.count(),
-                        "mn": g.min(), "mx": g.max()}).reset_index()
-    return out
+_KURZ = {"median": "md", "min": "mn", "max": "mx"}
+
+
+def verteilung_je_monat(df: pd.DataFrame, by=("monat", "geschlecht", "kennzahl")) -> pd.DataFrame:
+    """Median, quartiles, min, max and count of the defined member values (``statistik``) per
+    monat × geschlecht × kennzahl (columns md, q1, q3, mn, mx, n). df: vergleich rows of the members."""
+    return statistik.verteilung(df.dropna(subset=["wert"]), list(by)).rename(columns=_KURZ)
 
 
 def rang_in_gruppe(df: pd.DataFrame) -> pd.DataFrame:
-    """Direction-aware rank (1 = best; context figures: 1 = highest) within df per monat ×
-    geschlecht × kennzahl; adds rang_g and rang_g_n."""
+    """Rank within df per monat × geschlecht × kennzahl (``statistik.rang``); adds rang_g and rang_g_n."""
     d = df.copy()
-    r = d["kennzahl"].map({c: k.richtung for c, k in KENNZAHLEN.items()}).astype(float)
-    score = np.where(r == -1, -d["wert"], d["wert"])
-    d["_s"] = score
-    grp = d.groupby(["monat", "geschlecht", "kennzahl"], observed=True)["_s"]
-    d["rang_g"] = grp.rank(method="min", ascending=False).astype("Int64")
-    d["rang_g_n"] = grp.transform("count").astype("Int64")
-    return d.drop(columns="_s")
+    d["rang_g"], d["rang_g_n"] = statistik.rang(d, ["monat", "geschlecht", "kennzahl"])
+    return d
 
 
 # --------------------------------------------------------------------------- Jobcenter page
@@ -651,8 +644,8 @@ class _GruppenSeite:
     def _spreizung(self, monat) -> dict[str, float]:
         """IQR of all Jobcenter per figure (unit of the aggregate's distance to the Bund)."""
         alle = self.m.vergleich(monat=monat, geschlecht=self.geschlecht, columns=["kennzahl", "wert"])
-        g = alle.groupby("kennzahl")["wert"]
-        return (g.quantile(0.75) - g.quantile(0.25)).to_dict()
+        v = statistik.verteilung(alle, ["kennzahl"]).set_index("kennzahl")
+        return (v["q3"] - v["q1"]).to_dict()
 
     def befunde(self) -> list[text.Befund]:
         out = []
@@ -1062,9 +1055,7 @@ class BundSeite(_GruppenSeite):
     def verteilung(self):
         """Box plots per Vergleichstyp (statistics precomputed: small chart data)."""
         mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)].dropna(subset=["wert"])
-        g = mv.groupby(["kennzahl", "vergleichstyp"], observed=True)["wert"]
-        s = pd.DataFrame({"mn": g.min(), "q1": g.quantile(0.25), "md": g.median(), "q3": g.quantile(0.75),
-                          "mx": g.max(), "n": g.count()}).reset_index()
+        s = verteilung_je_monat(mv, ("kennzahl", "vergleichstyp"))
         s = s.rename(columns={"kennzahl": "k", "vergleichstyp": "g"})
         s["_k"] = s["k"].map(CODES.index)
         s["_g"] = s["g"].map(_typ_sort)
