@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
 from helpers.io import FEHLT, GESPERRT, NICHT_GELIEFERT, OK, Grunddaten
@@ -321,34 +322,50 @@ RESULT_COLUMNS = ("ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "gru
                   "erfasst", "mitglieder", "zaehler", "nenner")
 
 
+def text_column(values, idx: np.ndarray) -> pd.Series:
+    """The text column ``values[idx]``, gathered in Arrow: no Python string object per row
+    (building a million-row text column from an object array costs more than the figures)."""
+    return pd.Series(pa.array([str(v) for v in values], type=pa.string()).take(pa.array(idx, type=pa.int32())),
+                     dtype="str")
+
+
 def results_frame(cube: Cube, figures: dict) -> pd.DataFrame:
     """Long table: ebene, id, monat, geschlecht, kennzahl, wert, grund, erfasst, mitglieder, zaehler, nenner.
 
     ``figures`` maps codes to ``Figure`` (or to a bare ``Q``: then a Jobcenter-style coverage)."""
     n, g, t = len(cube.ids), len(GESCHLECHTER), len(cube.months)
-    parts_ = []
-    for code, f in figures.items():
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("e", "m", "g", "k", "wert", "status", "erfasst",
+                                                          "mitglieder", "zaehler", "nenner")}
+    for ci, (code, f) in enumerate(figures.items()):
         if isinstance(f, Q):
             nan = np.full_like(f.v, np.nan)
             f = Figure(f, (f.s == OK).astype(np.int32), np.ones(n, dtype=np.int32), nan, nan)
         genders = [0] if KENNZAHLEN[code].nur_insgesamt else list(range(g))
         ng = len(genders)
-        parts_.append(pd.DataFrame({
-            "ebene": np.repeat(cube.ebene, ng * t),
-            "id": np.repeat(cube.ids, ng * t),
-            "monat": np.tile(np.array(cube.months, dtype=object), n * ng),
-            "geschlecht": np.tile(np.repeat(np.array(GESCHLECHTER, dtype=object)[genders], t), n),
-            "kennzahl": code,
-            "wert": f.q.v[:, genders, :].reshape(-1),
-            "status": f.q.s[:, genders, :].reshape(-1),
-            "erfasst": f.erfasst[:, genders, :].reshape(-1).astype(np.int32),
-            "mitglieder": np.repeat(f.mitglieder.astype(np.int32), ng * t),
-            "zaehler": f.zaehler[:, genders, :].reshape(-1),
-            "nenner": f.nenner[:, genders, :].reshape(-1),
-        }))
-    df = pd.concat(parts_, ignore_index=True)
-    df.insert(6, "grund", GRUND_BY_STATUS[df.pop("status").to_numpy()])
-    return df
+        cols["e"].append(np.repeat(np.arange(n, dtype=np.int32), ng * t))
+        cols["m"].append(np.tile(np.arange(t, dtype=np.int32), n * ng))
+        cols["g"].append(np.tile(np.repeat(np.array(genders, dtype=np.int32), t), n))
+        cols["k"].append(np.full(n * ng * t, ci, dtype=np.int32))
+        cols["wert"].append(f.q.v[:, genders, :].reshape(-1))
+        cols["status"].append(f.q.s[:, genders, :].reshape(-1))
+        cols["erfasst"].append(f.erfasst[:, genders, :].reshape(-1).astype(np.int32))
+        cols["mitglieder"].append(np.repeat(f.mitglieder.astype(np.int32), ng * t))
+        cols["zaehler"].append(f.zaehler[:, genders, :].reshape(-1))
+        cols["nenner"].append(f.nenner[:, genders, :].reshape(-1))
+    c = {k: np.concatenate(v) if v else np.array([], dtype=np.int32) for k, v in cols.items()}
+    return pd.DataFrame({
+        "ebene": text_column(cube.ebene, c["e"]),
+        "id": text_column(cube.ids, c["e"]),
+        "monat": text_column(cube.months, c["m"]),
+        "geschlecht": text_column(GESCHLECHTER, c["g"]),
+        "kennzahl": text_column(list(figures), c["k"]),
+        "wert": c["wert"].astype(np.float64),
+        "grund": text_column(GRUND_BY_STATUS, c["status"].astype(np.int32)),
+        "erfasst": c["erfasst"].astype(np.int32),
+        "mitglieder": c["mitglieder"].astype(np.int32),
+        "zaehler": c["zaehler"].astype(np.float64),
+        "nenner": c["nenner"].astype(np.float64),
+    })
 
 
 def compute(jc: pd.DataFrame, gd: Grunddaten, extra_groups=()) -> pd.DataFrame:
