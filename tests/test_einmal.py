@@ -109,3 +109,52 @@ def test_scan_finds_each_kind(code, art):
                                   'x = "im Dezember"'])
 def test_scan_leaves_other_code_alone(code):
     assert not any(_funde(code).values())
+
+
+# --------------------------------------------------------------------------- figure metadata
+
+
+def test_hilfe_overview_table_comes_from_the_figure_metadata():
+    """The Hilfe overview holds only a placeholder; the build fills it from KENNZAHLEN (one row per
+    figure with name, short name, Ziel, unit, reading and Hilfe anchor)."""
+    from types import SimpleNamespace
+
+    from helpers import buchwerte, paths
+    from helpers.kennzahlen import KENNZAHLEN
+
+    quelle = (paths.ROOT / "book" / "hilfe" / "index.md").read_text(encoding="utf-8")
+    assert quelle.count(buchwerte.TABELLE) == 1
+    assert not [k.code for k in KENNZAHLEN.values() if k.name in quelle], "Name einer Kennzahl doppelt geschrieben"
+    source = [quelle]
+    buchwerte._replace(SimpleNamespace(config=SimpleNamespace(handbuch_werte={})), buchwerte.HILFE, source)
+    zeilen = [z for z in source[0].splitlines() if z.startswith("| {ref}`")]
+    assert len(zeilen) == len(KENNZAHLEN)
+    for z, k in zip(zeilen, KENNZAHLEN.values()):
+        zellen = [c.strip() for c in z.strip("|").split("|")]
+        assert zellen[0] == f"{{ref}}`{k.code} <{k.anker}>`"
+        assert [c.replace("\\", "") for c in zellen[1:]] == [k.name, k.kurz, str(k.ziel), k.einheit, k.lesart]
+    # reading rules: only K1-K3 carry a direction in the table
+    assert sum("ist besser" in z for z in zeilen) == 3
+
+
+def test_hilfe_sections_take_the_figure_names_from_the_metadata():
+    """Each figure's Hilfe section (ziel1-3) has its anchor and a heading placeholder, filled
+    from KENNZAHLEN at build time; no figure name is written in those files' headings."""
+    from types import SimpleNamespace
+
+    from helpers import buchwerte, paths
+    from helpers.kennzahlen import KENNZAHLEN
+
+    app = SimpleNamespace(config=SimpleNamespace(handbuch_werte={}))
+    gefunden = {}
+    for doc in buchwerte.ZIELE:
+        quelle = (paths.ROOT / f"{doc}.md").read_text(encoding="utf-8")
+        source = [quelle]
+        buchwerte._replace(app, doc, source)
+        assert "{{" not in source[0]
+        for k in KENNZAHLEN.values():
+            if f"({k.anker})=\n## {{{{ kennzahl_titel {k.code} }}}}\n" in quelle:
+                gefunden[k.code] = doc
+                assert f"({k.anker})=\n## {k.code} – {k.name}\n" in source[0].replace("\\", "")
+        assert not re.search(r"^## K\d", quelle, flags=re.M), f"{doc}: Überschrift mit festem Namen"
+    assert {c: int(d[-1]) for c, d in gefunden.items()} == {c: k.ziel for c, k in KENNZAHLEN.items()}

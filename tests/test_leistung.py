@@ -51,3 +51,37 @@ def test_other_renderers_keep_altairs_display(shell):
         assert "application/json" in bundle
     finally:
         mystnb_vega.enable_renderer("vl6json")
+
+
+def _vergleich():
+    import importlib.util
+
+    from helpers import paths
+
+    spec = importlib.util.spec_from_file_location("vergleich", paths.ROOT / "scripts" / "vergleich_hauptinhalt.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _page(main: str, nav: str = "<nav>a</nav>") -> str:
+    return f"<html><head><script src='x.js?v=1'></script></head><body>{nav}<main id='m'>{main}</main></body></html>"
+
+
+def test_main_content_comparison_ignores_navigation_and_stamps_only(tmp_path, capsys):
+    v = _vergleich()
+    before, after = tmp_path / "vorher", tmp_path / "nachher"
+    for d, nav, stamp in ((before, "<nav>lang</nav>", "2026-09-03T05:17:00+02:00"),
+                          (after, "<nav>kurz</nav>", "2026-10-03T05:18:12+02:00")):
+        (d / "book" / "seiten").mkdir(parents=True)
+        (d / "book" / "seiten" / "a.html").write_text(_page(f"<p>K1 12,3 %</p><p>gebaut {stamp}</p>", nav))
+        (d / "book" / "intro.html").write_text(_page("<h1>Start</h1>"))
+    assert v.run([str(before), str(after)]) == 0
+    # one changed figure in the main content is found, with where it differs
+    (after / "book" / "seiten" / "a.html").write_text(_page("<p>K1 12,4 %</p><p>gebaut 2026-10-03T05:18:12+02:00</p>"))
+    assert v.run([str(before), str(after)]) == 1
+    out = capsys.readouterr().out
+    assert "book/seiten/a.html: Hauptinhalt verschieden" in out and "12,3" in out and "12,4" in out
+    (after / "book" / "intro.html").unlink()
+    assert v.run([str(before), str(after)]) == 1
+    assert "book/intro.html: fehlt im neuen Build" in capsys.readouterr().out

@@ -586,12 +586,20 @@ REDIRECT = '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">' \
     '</head><body><p><a href="{target}">Zum Handbuch</a></p></body></html>\n'
 
 
+ZEITEN: dict[str, float] = {}   # seconds of the last build's parts (Sphinx, download files)
+
+
 def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool = False,
-          mart_dir: Path | None = None) -> int:
+          mart_dir: Path | None = None, jobs: int | None = None) -> int:
     """Build the site; returns the Sphinx status (0 = ok). The pages' download files and the
-    edition's data package are written from the mart at mart_dir (default data/processed)."""
+    edition's data package are written from the mart at mart_dir (default data/processed).
+    ``jobs``: Sphinx processes (default $HANDBUCH_BUCH_JOBS, else 1: sphinx_multitoc_numbering,
+    which Jupyter Book always loads, does not declare itself parallel-safe, so Sphinx falls back
+    to serial reading with a warning, which fails the build)."""
     from jupyter_book.sphinx import build_sphinx
 
+    if jobs is None:
+        jobs = int(os.environ.get("HANDBUCH_BUCH_JOBS") or 1)
     cfg_path = root / "_config.yml"
     cfg = load_config(cfg_path)
     toc_path = root / "_toc.yml"
@@ -636,12 +644,13 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
             shutil.rmtree(work / "doctrees")
     work.mkdir(parents=True, exist_ok=True)
 
+    t_sphinx = time.perf_counter()
     result = build_sphinx(
         root, site,
         use_external_toc=True, noconfig=True, path_config=str(cfg_path),
         confoverrides=overrides, doctreedir=str(work / "doctrees"),
         builder="html", warningiserror=True, keep_going=True,
-        freshenv=fresh, force_all=fresh, quiet=quiet,
+        freshenv=fresh, force_all=fresh, quiet=quiet, jobs=jobs,
     )
     if isinstance(result, Exception):
         return 1
@@ -656,16 +665,20 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
         for line in bad[:20]:
             print("  " + line, file=sys.stderr)
         return 1
-    _write_downloads(root, site, mart_dir)
+    ZEITEN["sphinx"] = time.perf_counter() - t_sphinx
     if staged:
         _clear_site(out)
         shutil.copytree(site, out, dirs_exist_ok=True)
+    t_downloads = time.perf_counter()
+    _write_downloads(root, out, mart_dir)     # once, into the final site (not into the work copy)
+    ZEITEN["downloads"] = time.perf_counter() - t_downloads
     return 0
 
 
 def _write_downloads(root: Path, site: Path, mart_dir: Path | None) -> None:
-    """Download files next to the pages and the data package (helpers.downloads); skipped for a
-    mart without the Steuerung tables (an older or hand-made test mart)."""
+    """The downloads folder (helpers.downloads: per unit CSV/XLSX, the data package), generated once
+    per mart content and linked into the site; skipped for a mart without the Steuerung tables (an
+    older or hand-made test mart)."""
     from helpers import downloads
 
     mdir = Path(mart_dir) if mart_dir else paths.MART_DIR
@@ -707,7 +720,7 @@ def _cmd_build(args) -> int:
     try:
         meta = read_meta(Path(args.mart) if args.mart else None)
         status = build(root, out, meta, fresh=args.neu, quiet=args.leise,
-                       mart_dir=Path(args.mart) if args.mart else None)
+                       mart_dir=Path(args.mart) if args.mart else None, jobs=args.jobs)
     except BuchFehler as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
@@ -715,7 +728,9 @@ def _cmd_build(args) -> int:
     if status:
         print(f"Buch-Build fehlgeschlagen nach {fmt.sekunden(dauer)} (Warnungen gelten als Fehler; siehe oben).", file=sys.stderr)
         return 1
-    print(f"Buch gebaut in {fmt.sekunden(dauer)}: {out / 'index.html'}")
+    teile = (f" (Sphinx {fmt.sekunden(ZEITEN['sphinx'])}, Downloads {fmt.sekunden(ZEITEN['downloads'])})"
+             if ZEITEN else "")
+    print(f"Buch gebaut in {fmt.sekunden(dauer)}{teile}: {out / 'index.html'}")
     return 0
 
 
@@ -729,4 +744,6 @@ def register(subparsers) -> None:
     p.add_argument("--mart", help="Ordner des Datenbestands (Standard: data/processed)")
     p.add_argument("--neu", action="store_true", help="Alles neu bauen (ohne Zwischenstände)")
     p.add_argument("--leise", action="store_true", help="Weniger Ausgaben")
+    p.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="parallele Sphinx-Prozesse (Standard: $HANDBUCH_BUCH_JOBS, sonst 1)")
     p.set_defaults(func=_cmd_build)

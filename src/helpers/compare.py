@@ -44,7 +44,8 @@ def comparison(results: pd.DataFrame, jc: pd.DataFrame) -> pd.DataFrame:
     richtung = _richtung(df["kennzahl"])
     # Reading rules: only K1-K3 are rated; Ergänzungsgrößen are ranked by height (highest = 1).
     wertend = np.isin(df["kennzahl"].astype(str).to_numpy(), [c for c, k in KENNZAHLEN.items() if k.wertend])
-    df["rang"], df["rang_n"] = statistik.rang(df, ["vergleichstyp", *KEYS])
+    df["rang"] = statistik.rang_allein(df, ["vergleichstyp", *KEYS])
+    df["rang_n"] = df["vt_n"].astype("Int64")       # the type's defined values = the ranked ones
 
     diff = df["wert"].to_numpy() - df["vt_median"].to_numpy()
     defined = ~np.isnan(diff)

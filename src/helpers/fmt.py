@@ -15,6 +15,16 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 STRICH = "–"
+
+# Zeichenerklärung of the Statistik der BA / Destatis: the sign of a table cell without a number.
+NICHTS = STRICH          # nichts vorhanden
+UNBEKANNT = "."          # Zahlenwert unbekannt oder geheim zu halten
+NICHT_SINNVOLL = "x"     # Tabellenfach gesperrt, weil Aussage nicht sinnvoll
+ZEICHENERKLAERUNG = {
+    NICHTS: "nichts vorhanden",
+    UNBEKANNT: "Zahlenwert unbekannt oder geheim zu halten",
+    NICHT_SINNVOLL: "Tabellenfach gesperrt, weil Aussage nicht sinnvoll (Wert nicht gebildet)",
+}
 MONATE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
           "Oktober", "November", "Dezember")
 MONATE_KURZ = ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez.")

@@ -485,7 +485,7 @@ def kennzahl_daten(
             elif r.wert is not None and not pd.isna(r.wert):
                 row["w"] = round(float(r.wert), 2)
                 row["s"] = fmt.zahl(r.wert, 1)          # shown text: same rounding as the page tables
-                row["f"] = farbe[_klasse(row["w"], t)]
+                row["f"] = farbe[_klasse(float(fmt.runden(r.wert, 1)), t)]   # the class of the shown value
                 if r.kreis_ags in multi:
                     row["l"] = r.jobcenter
             werte.append(row)

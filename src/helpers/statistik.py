@@ -18,6 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from helpers import fmt
 from helpers.kennzahlen import KENNZAHLEN
 
 VERTEILUNG = ("median", "q1", "q3", "min", "max", "n")
@@ -55,12 +56,19 @@ def median(werte) -> float:
     return float(quantile(werte, 0.5))
 
 
+def rang_allein(df: pd.DataFrame, by: list[str], wert: str = "wert", kennzahl: str = "kennzahl") -> pd.Series:
+    """The rank of ``rang`` without the count (Int64)."""
+    richtung = {c: ausrichtung(c) for c in KENNZAHLEN}
+    score = df[wert].to_numpy(dtype=float) * df[kennzahl].astype(str).map(richtung).to_numpy(dtype=float)
+    return (df[by].assign(_s=score).groupby(by, sort=False, observed=True)["_s"]
+            .rank(method="min", ascending=False).astype("Int64"))
+
+
 def rang(df: pd.DataFrame, by: list[str], wert: str = "wert", kennzahl: str = "kennzahl") -> tuple[pd.Series, pd.Series]:
     """(rank, number of ranked values) per row within the groups of ``by`` (which must
     include the figure column), both Int64; see the module doc for the order."""
-    score = df[wert].astype(float) * df[kennzahl].map(ausrichtung).astype(float)
-    g = score.groupby([df[c] for c in by], sort=False, observed=True)
-    return (g.rank(method="min", ascending=False).astype("Int64"), g.transform("count").astype("Int64"))
+    anzahl = df[by].assign(_w=df[wert]).groupby(by, sort=False, observed=True)["_w"].transform("count")
+    return rang_allein(df, by, wert, kennzahl), anzahl.astype("Int64")
 
 
 def rang_einer_reihe(werte: pd.Series, code: str) -> pd.Series:
@@ -82,14 +90,15 @@ def einordnung(wert: float, andere: np.ndarray, richtung: int) -> tuple[float, f
     return anteil, float((s - med) / spread) if spread == spread else math.nan
 
 
-def klassengrenzen(werte, klassen: int) -> list[float]:
-    """Thresholds of ``klassen`` equal-count classes of the defined values (rounded to 2
-    decimals, no empty lowest class)."""
+def klassengrenzen(werte, klassen: int, stellen: int = 1) -> list[float]:
+    """Thresholds of ``klassen`` equal-count classes of the defined values, rounded half-up to
+    the decimals a reader sees (``stellen``): a legend "unter 3,7" then never holds a value
+    shown as "3,7". Classify the shown (rounded) value against them; no empty lowest class."""
     v = pd.to_numeric(pd.Series(werte), errors="coerce").dropna()
     if v.empty:
         return []
-    t = sorted({round(float(x), 2) for x in quantile(v, [i / klassen for i in range(1, klassen)])})
-    return [x for x in t if x > v.min()]
+    t = sorted({float(fmt.runden(x, stellen)) for x in quantile(v, [i / klassen for i in range(1, klassen)])})
+    return [x for x in t if x > float(fmt.runden(v.min(), stellen))]
 
 
 # --------------------------------------------------------------------------- neighbours
