@@ -149,13 +149,76 @@ def test_snapshot_never_overwrites_and_numbers_corrections(tmp_path):
     again = delivery.snapshot(_delivery(tmp_path / "d2"), raw, "2026-08", eingang="2026-09-04")
     assert not again.new and again.edition == Edition("2026-08")
     assert tree_hashes(raw) == before
+    delivery.mark_published(first, "site/ausgaben/2026-08")
     k1 = delivery.snapshot(_delivery(tmp_path / "d3", "a,b\n1,3\n"), raw, "2026-08", eingang="2026-09-05")
     assert k1.new and k1.edition == Edition("2026-08", 1) and k1.folder == raw / "2026-08" / "korrektur-1"
     assert (raw / "2026-08" / "grunddaten.csv").read_text() == "a,b\n1,2\n"   # original untouched
+    delivery.mark_published(k1, "site/ausgaben/2026-08-k1")
     k2 = delivery.snapshot(_delivery(tmp_path / "d4", "a,b\n1,4\n"), raw, "2026-08", eingang="2026-09-06")
     assert k2.edition == Edition("2026-08", 2)
     same_as_k1 = delivery.snapshot(_delivery(tmp_path / "d5", "a,b\n1,3\n"), raw, "2026-08", eingang="x")
     assert not same_as_k1.new and same_as_k1.edition == Edition("2026-08", 1)
+
+
+def test_a_correction_number_is_taken_only_by_a_published_edition(tmp_path):
+    raw = tmp_path / "raw"
+    first = delivery.snapshot(_delivery(tmp_path / "d1"), raw, "2026-08", eingang="2026-09-03")
+    delivery.mark_published(first, "site/ausgaben/2026-08")
+    published_files = tree_hashes(raw)
+    failed = delivery.snapshot(_delivery(tmp_path / "d2", "a,b\n1,3\n"), raw, "2026-08", eingang="2026-09-04")
+    assert failed.new and failed.edition == Edition("2026-08", 1)
+    # that run failed before publishing; the next, different delivery gets the same number
+    retry = delivery.snapshot(_delivery(tmp_path / "d3", "a,b\n1,4\n"), raw, "2026-08", eingang="2026-09-05")
+    assert retry.new and retry.edition == Edition("2026-08", 1) and retry.folder == failed.folder
+    assert (retry.folder / "grunddaten.csv").read_text() == "a,b\n1,4\n"
+    assert sorted(p.name for p in (raw / "2026-08").iterdir() if p.is_dir()) == ["korrektur-1"]
+    assert not [p for p in raw.rglob(".tmp-*")]
+    for rel, digest in published_files.items():              # the published snapshot is untouched
+        assert tree_hashes(raw)[rel] == digest
+    # a number the site lists as published is taken even without the mark (killed after the switch)
+    k2 = delivery.snapshot(_delivery(tmp_path / "d4", "a,b\n1,5\n"), raw, "2026-08", eingang="x",
+                           published={0, 1})
+    assert k2.edition == Edition("2026-08", 2)
+    # an unpublished first delivery of a month does not make the next one a correction
+    m9 = delivery.snapshot(_delivery(tmp_path / "d5"), raw, "2026-09", eingang="x")
+    m9b = delivery.snapshot(_delivery(tmp_path / "d6", "a,b\n9,9\n"), raw, "2026-09", eingang="x")
+    assert m9.edition == m9b.edition == Edition("2026-09") and m9b.folder == raw / "2026-09"
+    assert (raw / "2026-09" / "grunddaten.csv").read_text() == "a,b\n9,9\n"
+
+
+def test_a_failed_monthly_run_does_not_use_up_a_correction_number(tmp_path):
+    """Real steps ablegen and veroeffentlichen: a correction whose build fails, then another
+    correction that is published – it is 2026-08-k1, not -k2."""
+    from helpers.publish import monthly as _m
+
+    root, s = tmp_path / "checkout", tmp_path / "site"
+    root.mkdir()
+
+    def pruefen(run):
+        run.delivery = delivery.find(run.data)
+        run.meta = {"datenstand": "2026-08"}
+
+    def bauen(run):
+        run.work.mkdir(parents=True, exist_ok=True)
+        fake_edition(run.work, "ausgabe")
+        run.built = run.work / "ausgabe"
+
+    def bauen_kaputt(run):
+        raise StepFailed("Der Buch-Build ist fehlgeschlagen (Status 1).")
+
+    def steps(build):
+        return [("pruefen", "P", pruefen), ("ablegen", "A", _m.step_ablegen), ("bauen", "B", build),
+                ("veroeffentlichen", "V", _m.step_veroeffentlichen)]
+
+    for name, grund, build, code in [("d1", "a,b\n1,2\n", bauen, 0), ("d2", "a,b\n1,3\n", bauen_kaputt, 1),
+                                     ("d3", "a,b\n1,4\n", bauen, 0)]:
+        _delivery(tmp_path / name, grund)
+        assert _m.monthly(Run(root=root, data=tmp_path / name, site=s), steps=steps(build)) == code
+    assert site.editions(s) == [Edition("2026-08"), Edition("2026-08", 1)]
+    assert (root / "data/raw/2026-08/korrektur-1/grunddaten.csv").read_text() == "a,b\n1,4\n"
+    assert json.loads((root / "data/raw/2026-08/korrektur-1" / delivery.PUBLISHED).read_text())["ausgabe"] \
+        == "2026-08-k1"
+    assert not (root / "data/raw/2026-08/korrektur-2").exists()
 
 
 def test_find_delivery_files(tmp_path):

@@ -343,3 +343,66 @@ def test_leftovers_of_a_killed_mart_write_are_removed_at_the_next_start(tmp_path
     other.mkdir()
     assert mart.clean_leftovers(out) == [left]
     assert not left.exists() and running.exists() and other.exists()
+
+
+@pytest.mark.parametrize("exc", [
+    OSError(28, os.strerror(28), "/daten/kennzahlen.csv"),                      # ENOSPC from Python
+    OSError("Error writing bytes to file. Detail: [errno 28] No space left on device"),   # pyarrow
+    OSError(30, os.strerror(30), "/daten/raw/2026-08"),                          # EROFS
+    PermissionError(13, os.strerror(13), "/daten/raw"),                           # EACCES
+    OSError(122, os.strerror(122)),                                              # EDQUOT
+    OSError(67, os.strerror(67)),                                                # ENOLINK: not in the table
+])
+def test_disk_full_and_read_only_end_in_one_german_abbruch_line(tmp_path, monkeypatch, capsys, exc):
+    """The write of the result fails like a full or read-only disk would: one German line, exit 1,
+    no English strerror, no traceback."""
+    from helpers import cli, io
+
+    jc = jobcenter_table([("01001", "01", "gE", "Ia")])
+    gd = grunddaten_table({"01001": {"elb": [900] * 14}}, 14)
+    jp, gp = write(tmp_path, jc, gd)
+    out = tmp_path / "aus" / "kennzahlen.csv"
+
+    def failing_write(path, write):
+        raise exc
+
+    monkeypatch.setattr(io, "atomic_write", failing_write)
+    code = cli.main(["compute", "--jobcenter", str(jp), "--grunddaten", str(gp), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("Abbruch: ") and sum(x.startswith("Abbruch") for x in err.splitlines()) == 1
+    english = os.strerror(exc.errno or 28)
+    assert english not in err and "No space" not in err and "Traceback" not in err
+    if getattr(exc, "filename", None):
+        assert exc.filename in line
+
+
+def test_read_only_raw_folder_in_a_monthly_run_is_one_german_line(tmp_path, monkeypatch, capsys):
+    """data/raw cannot be written (read-only mount): the monthly run ends with a German Abbruch line."""
+    import errno as _errno
+
+    from helpers import cli
+    from helpers.publish import delivery as _delivery
+    from helpers.publish import monthly as _m
+
+    lf = tmp_path / "lieferung"
+    lf.mkdir()
+    (lf / "jobcenter.csv").write_text("jobcenter_id,name\n01001,X\n")
+    (lf / "grunddaten.csv").write_text("a,b\n1,2\n")
+
+    def pruefen(run):
+        run.delivery = _delivery.find(run.data)
+        run.meta = {"datenstand": "2026-08"}
+
+    def read_only_copy(src, dst, *a, **k):
+        raise OSError(_errno.EROFS, os.strerror(_errno.EROFS), str(dst))
+
+    monkeypatch.setattr(_delivery.shutil, "copy2", read_only_copy)
+    monkeypatch.setattr(_m, "STEPS", [("pruefen", "Prüfen", pruefen), *[s for s in _m.STEPS if s[0] == "ablegen"]])
+    monkeypatch.setattr(paths, "ROOT", tmp_path / "checkout")
+    code = cli.main(["monthly", "--data", str(lf), "--site", str(tmp_path / "site")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("Abbruch: der Datenträger ist schreibgeschützt")
+    assert "Read-only" not in err and "Traceback" not in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import re
 import sys
 
 # command -> the module that registers it; only that module is imported when the command runs
@@ -38,13 +39,46 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# errno -> German reason (the English strerror never reaches the user)
+_ERRNO_DE = {
+    errno.ENOSPC: "kein Platz mehr auf dem Datenträger",
+    errno.EDQUOT: "Speicherkontingent (Quota) erschöpft",
+    errno.EROFS: "der Datenträger ist schreibgeschützt (nur lesbar eingebunden)",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "Vorgang nicht erlaubt",
+    errno.ENOENT: "Datei oder Ordner nicht gefunden",
+    errno.EEXIST: "Datei oder Ordner existiert bereits",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Ordner",
+    errno.EISDIR: "ist ein Ordner, keine Datei",
+    errno.ENOTEMPTY: "der Ordner ist nicht leer",
+    errno.EXDEV: "Verschieben über Datenträgergrenzen nicht möglich",
+    errno.EMFILE: "zu viele offene Dateien",
+    errno.ENFILE: "zu viele offene Dateien im System",
+    errno.ENAMETOOLONG: "Dateiname zu lang",
+    errno.EIO: "Ein-/Ausgabefehler des Datenträgers",
+    errno.ENOMEM: "zu wenig Arbeitsspeicher",
+    errno.EBUSY: "Datei oder Gerät ist belegt",
+    errno.ETXTBSY: "Datei wird gerade ausgeführt",
+    errno.EFBIG: "Datei zu groß",
+    errno.ELOOP: "zu viele symbolische Verknüpfungen (Schleife?)",
+    errno.EPIPE: "Verbindung zum Folgeprozess abgebrochen",
+    errno.ETIMEDOUT: "Zeitüberschreitung",
+}
+
+
 def _os_reason(exc: OSError) -> str:
+    """One German reason for an OSError: known errno -> German text, otherwise the errno name."""
     where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-    if exc.errno == errno.ENOSPC:
-        return f"kein Platz mehr auf dem Datenträger{where}"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"keine Schreib- oder Leseberechtigung{where}"
-    return f"{exc.strerror or exc.__class__.__name__}{where}"
+    code = exc.errno
+    if not code:   # pyarrow and others put the errno only into the text: "[errno 28] No space …"
+        m = re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)
+        code = int(m.group(1)) if m else None
+    if code in _ERRNO_DE:
+        return f"{_ERRNO_DE[code]}{where}"
+    if code:
+        name = errno.errorcode.get(code, str(code))
+        return f"Betriebssystemfehler {name} (Nr. {code}){where}"
+    return f"Betriebssystemfehler ({exc.__class__.__name__}){where}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,10 +130,12 @@ def step_pruefen(run: Run) -> None:
 
 
 def step_ablegen(run: Run) -> None:
-    run.snapshot = delivery.snapshot(run.delivery, run.root / "data" / "raw", run.meta["datenstand"],
-                                     eingang=run.started.date().isoformat())
-    run.edition = run.snapshot.edition
     published = site.editions(run.site)
+    monat = run.meta["datenstand"]
+    run.snapshot = delivery.snapshot(run.delivery, run.root / "data" / "raw", monat,
+                                     eingang=run.started.date().isoformat(),
+                                     published={e.korrektur for e in published if e.monat == monat})
+    run.edition = run.snapshot.edition
     if run.edition in published and not run.replace:
         raise NothingToDo(f"Diese Lieferung ist bereits als Ausgabe {run.edition} veröffentlicht "
                           "(gleiche Dateien). Nichts zu tun; mit --ersetzen wird die Ausgabe neu gebaut.")
@@ -242,6 +244,8 @@ def step_veroeffentlichen(run: Run) -> None:
     target = run.work / run.edition.id
     os.rename(run.built, target)
     site.publish(run.site, target, run.edition, replace=run.replace)
+    # only now is the correction number taken (a failed run leaves it to the next delivery)
+    delivery.mark_published(run.snapshot, str(run.site / site.AUSGABEN / run.edition.id))
     shutil.rmtree(run.work, ignore_errors=True)
 
 
