@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import re
 import sys
 
@@ -79,6 +80,40 @@ def _os_reason(exc: OSError) -> str:
         name = errno.errorcode.get(code, str(code))
         return f"Betriebssystemfehler {name} (Nr. {code}){where}"
     return f"Betriebssystemfehler ({exc.__class__.__name__}){where}"
+
+
+def _take_descendants_down(signum, frame) -> None:  # noqa: ARG001
+    """SIGTERM/SIGHUP (also PR_SET_PDEATHSIG when the monthly run was killed): kill every
+    descendant first – pool workers, Jupyter kernels (own sessions, so a process group kill
+    misses them), build workers – then exit. No orphan keeps writing after the lock is gone."""
+    try:
+        import psutil
+
+        procs = psutil.Process().children(recursive=True)
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(procs, timeout=10)
+    finally:
+        os._exit(128 + signum)
+
+
+def guard_process_tree() -> None:
+    """For ``python -m helpers``: become a child subreaper (orphaned grandchildren such as the
+    kernel of a killed pool worker are re-parented here, not to init, so they stay findable)
+    and take all descendants down on SIGTERM/SIGHUP. Linux; elsewhere a no-op."""
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1)   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _take_descendants_down)
 
 
 def main(argv: list[str] | None = None) -> int:
