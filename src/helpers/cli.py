@@ -23,6 +23,7 @@ COMMANDS = {
     "toc": "helpers.book",
     "build": "helpers.book",
     "monthly": "helpers.publish",
+    "ausgaben": "helpers.publish.store",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 

@@ -9,7 +9,8 @@ Steps (each a function of the run state; tests may replace single steps):
  5. inhalt        table of contents (``helpers toc``)
  6. bauen         build the book into a fresh folder site/.tmp-lauf/ausgabe (``helpers build``)
  7. pruefen_site  add data + reports to the edition, static checks (pages, demo banner, offline)
- 8. veroeffentlichen  rename into site/ausgaben/<ed>, switch site/aktuell, rewrite the index
+ 8. veroeffentlichen  rename into site/ausgaben/<ed>, switch site/aktuell, rewrite the index;
+                  editions beyond the last 24 become archives (helpers.publish.store)
 
 Nothing under site/ changes before step 8; a failed or interrupted run leaves the published
 site as it was, and the next run removes its leftovers.
@@ -288,6 +289,10 @@ def step_veroeffentlichen(run: Run) -> None:
     # only now is the correction number taken (a failed run leaves it to the next delivery)
     delivery.mark_published(run.snapshot, str(run.site / site.AUSGABEN / run.edition.id))
     shutil.rmtree(run.work, ignore_errors=True)
+    from helpers.publish import store
+
+    for ed in store.aufbewahren(run.site):   # retention: the last store.BROWSABLE stay browsable
+        print(f"Ausgabe {ed} archiviert: {run.site / store.ARCHIV / (ed + '.tar.gz')}")
 
 
 Step = tuple[str, str, Callable[[Run], None]]
