@@ -19,7 +19,7 @@ from helpers.kennzahlen import KENNZAHLEN
 
 def _zahl(s: str) -> float:
     """German number as shown ("13.353.112,75 EUR", "21.692,75", "16,5032 %", "-4,9 %") -> float."""
-    s = s.replace("EUR", "").replace("%", "").replace("Pp.", "").replace("\u00a0", "").strip()
+    s = s.replace("EUR", "").replace("%", "").replace("Pp.", "").replace("\u00a0", "").replace("\u2212", "-").strip()
     return float(s.replace(".", "").replace(",", "."))
 
 

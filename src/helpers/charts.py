@@ -14,7 +14,7 @@ import json
 import altair as alt
 import pandas as pd
 
-from helpers import fmt
+from helpers import fmt, statistik
 from helpers.kennzahlen import KENNZAHLEN
 
 # Series -> colour. "haupt" is the page's subject (Jobcenter, Vergleichstyp, Land, Ring).
@@ -96,7 +96,7 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
                                       scale=alt.Scale(domain=labels, range=[STRICHE[rolle[f]] for f in felder])),
             tooltip=[alt.Tooltip("m:T", timeUnit="utcyearmonth", format="%B %Y", title="Monat"),
                      alt.Tooltip("Reihe:N", title="Reihe"),
-                     alt.Tooltip("v:Q", format=",.1f", title="Wert (%)")],
+                     alt.Tooltip("v:Q", format=fmt.d3(1), title="Wert (%)")],
         )
     )
     untertitel = [f"Fläche: {band}"] if band else []
@@ -118,18 +118,21 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
     """Every member's value per figure as a dot (one row per figure, own x scale); the median
     as a vertical tick; optionally one member highlighted.
 
-    daten: k (code), i (jobcenter_id), v (value). namen: jobcenter_id -> name (tooltip).
+    daten: k (code), i (jobcenter_id), v (value), md (median of the figure; ``position_daten``).
+    namen: jobcenter_id -> name (tooltip).
     """
     codes = list(dict.fromkeys(daten["k"]))
     # Names via one map expression (a lookup into inline data fails inside a faceted layer).
     name_expr = f"{json.dumps({str(i): str(n) for i, n in namen.items()}, ensure_ascii=False)}[datum.i] || datum.i"
-    tooltip = [alt.Tooltip("n:N", title="Jobcenter"), alt.Tooltip("v:Q", format=",.1f", title="Wert (%)")]
+    tooltip = [alt.Tooltip("n:N", title="Jobcenter"), alt.Tooltip("v:Q", format=fmt.d3(1), title="Wert (%)")]
     x = alt.X("v:Q", title=None, scale=alt.Scale(zero=False, nice=True))
     punkte = (alt.Chart().transform_calculate(n=name_expr)
               .mark_circle(size=45, opacity=0.55, color=FARBEN["punkt"])
               .encode(x=x, tooltip=tooltip))
+    # the median of the full-precision values (statistik, as in the page table), not vega's
+    # median of the rounded chart values; every row of a figure carries it (md)
     median = alt.Chart().mark_tick(color=FARBEN["median"], thickness=2.5, size=22).encode(
-        x=alt.X("median(v):Q"), tooltip=[alt.Tooltip("median(v):Q", format=",.1f", title="Median (%)")])
+        x=alt.X("min(md):Q"), tooltip=[alt.Tooltip("min(md):Q", format=fmt.d3(1), title="Median (%)")])
     layers = [punkte, median]
     if hervorheben is not None:
         layers.append(
@@ -154,9 +157,13 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
 
 
 def position_daten(df: pd.DataFrame) -> pd.DataFrame:
-    """k, i, v from rows of vergleich (kennzahl, jobcenter_id, wert); undefined values dropped."""
-    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "i": df["jobcenter_id"].astype(str), "v": _r(df["wert"])})
-    return out.dropna(subset=["v"]).reset_index(drop=True)
+    """k, i, v, md from rows of vergleich (kennzahl, jobcenter_id, wert); undefined values dropped.
+    md: the median of the figure's full-precision values (``statistik``), rounded as shown."""
+    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "i": df["jobcenter_id"].astype(str), "v": _r(df["wert"]),
+                        "w": pd.to_numeric(df["wert"], errors="coerce").to_numpy()})
+    out = out.dropna(subset=["v"]).reset_index(drop=True)
+    md = statistik.verteilung(out, ["k"], wert="w").set_index("k")["median"]
+    return out.drop(columns="w").assign(md=_r(out["k"].map(md))).reset_index(drop=True)
 
 
 def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, beschreibung: str = "",
@@ -169,9 +176,9 @@ def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, be
     gruppen = list(dict.fromkeys(stats["g"]))
     y = alt.Y("g:N", sort=gruppen, title=gruppe_titel)
     tooltip = [alt.Tooltip("g:N", title=gruppe_titel), alt.Tooltip("n:Q", title="Anzahl Jobcenter"),
-               alt.Tooltip("mn:Q", format=",.1f", title="Minimum"), alt.Tooltip("q1:Q", format=",.1f", title="1. Quartil"),
-               alt.Tooltip("md:Q", format=",.1f", title="Median"), alt.Tooltip("q3:Q", format=",.1f", title="3. Quartil"),
-               alt.Tooltip("mx:Q", format=",.1f", title="Maximum")]
+               alt.Tooltip("mn:Q", format=fmt.d3(1), title="Minimum"), alt.Tooltip("q1:Q", format=fmt.d3(1), title="1. Quartil"),
+               alt.Tooltip("md:Q", format=fmt.d3(1), title="Median"), alt.Tooltip("q3:Q", format=fmt.d3(1), title="3. Quartil"),
+               alt.Tooltip("mx:Q", format=fmt.d3(1), title="Maximum")]
     base = alt.Chart()
     layers = [
         base.mark_rule(color=FARBEN["punkt"]).encode(x=alt.X("mn:Q", title="Prozent", scale=alt.Scale(zero=False)),
@@ -209,7 +216,7 @@ def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: 
     highlighted member's value (the page's own table lists the values themselves)."""
     zeilen = []
     for k, g in daten.groupby("k", sort=False):
-        z = [k, fmt.ganzzahl(len(g)), fmt.prozent(g["v"].min()), fmt.prozent(g["v"].median()), fmt.prozent(g["v"].max())]
+        z = [k, fmt.ganzzahl(len(g)), fmt.prozent(g["v"].min()), fmt.prozent(g["md"].iloc[0]), fmt.prozent(g["v"].max())]
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
             z.append(fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH)
@@ -250,7 +257,7 @@ def beschreibung_position(daten: pd.DataFrame, hervorheben: str | None, haupt_la
     and (if highlighted) the member's value and rank."""
     teile = []
     for k, g in daten.groupby("k", sort=False):
-        t = f"{k}: {len(g)} Werte, Median {fmt.prozent(g['v'].median())}"
+        t = f"{k}: {len(g)} Werte, Median {fmt.prozent(g['md'].iloc[0])}"
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
             t += f", {haupt_label} {fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH}"

@@ -7,9 +7,7 @@ the line (as a person sees it: header = line 1 in CSV and XLSX), the column and 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from helpers import formats
+from helpers.dateien import atomic_write
 from helpers.eingabefehler import MAX_PROBLEMS, InputError, Problem
 from helpers.mdsafe import CONTROL
 from helpers.kennzahlen import (
@@ -273,21 +272,6 @@ def file_sha256(path: Path | str) -> str:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def atomic_write(path: Path | str, write) -> None:
-    """Call write(tmp_path) and move the result to path in one step; nothing half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # The `kennzahlen` output columns, in contract order (erfasst … nenner: rule of 2026-12).

@@ -106,4 +106,40 @@ def enable_renderer(name: str | None = None) -> str:
         alt.renderers.enable("jupyter", offline=True)
     else:
         alt.renderers.enable(chosen)
+    _register_display()
     return chosen
+
+
+VALIDATE_ENV = "HANDBUCH_DIAGRAMME_PRUEFEN"
+
+
+def validate_on_display() -> bool:
+    """Whether displayed charts are checked against the Vega-Lite schema: only when
+    $HANDBUCH_DIAGRAMME_PRUEFEN is set (the tests set it). The published pages skip altair's
+    jsonschema validation (about 40 % of a chart's cost); the spec is the same either way."""
+    return os.environ.get(VALIDATE_ENV, "") not in ("", "0")
+
+
+def display_bundle(chart: Any) -> dict[str, Any] | None:
+    """What IPython shows for an altair chart while ``vl6json`` is active: the same bundle as
+    altair's own ``_repr_mimebundle_``, with schema validation only if validate_on_display()."""
+    import altair as alt
+
+    if alt.renderers.active != RENDERER_NAME:
+        return chart._repr_mimebundle_()
+    spec = chart.to_dict(validate=validate_on_display(), context={"pre_transform": False})
+    return alt.renderers.get()(spec)
+
+
+def _register_display() -> None:
+    """Route the display of altair charts in this IPython kernel through display_bundle."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    import altair as alt
+
+    ip.display_formatter.mimebundle_formatter.for_type(alt.TopLevelMixin, display_bundle)

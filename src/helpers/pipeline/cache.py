@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 
+from helpers.dateien import atomic_write_bytes  # noqa: F401  (re-exported for callers)
 from helpers.io import file_sha256  # noqa: F401  (re-exported for callers)
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -89,22 +89,6 @@ def clean_dead_temps(folder: Path) -> list[Path]:
         p.unlink(missing_ok=True)
         removed.append(p)
     return removed
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 class Manifest:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from helpers import fmt
 from helpers.publish import checks, delivery, provenance, site
 from helpers.publish.site import Edition
 
@@ -344,7 +345,7 @@ def monthly(run: Run, steps: list[Step] | None = None, replace: dict[str, Callab
         print("Abbruch: nichts wurde veröffentlicht; die bisherige Ausgabe bleibt unverändert.", file=sys.stderr)
         return code
     total = time.perf_counter() - t_all
-    sek = lambda x: f"{x:.1f} s".replace(".", ",")  # noqa: E731
+    sek = fmt.sekunden
     times = ", ".join(f"{k} {sek(v)}" for k, v in run.timings.items())
     if run.edition is None or run.only:
         print(f"Fertig in {sek(total)} ({times})"

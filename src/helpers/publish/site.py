@@ -18,6 +18,7 @@ reader sees either the old or the new state, never a half-written one.
 from __future__ import annotations
 
 import fcntl
+import functools
 import html
 import json
 import os
@@ -27,13 +28,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers import dateien
+from helpers.fmt import MONATE
+
 AUSGABEN = "ausgaben"
 AKTUELL = "aktuell"
 TMP_PREFIX = ".tmp-"
+atomic_write_text = functools.partial(dateien.atomic_write_text, sync=True)   # files the site serves
 ARCHIVIERT = "archiviert.json"     # marks ausgaben/<ed>/ of an archived edition (helpers.publish.store)
 _EDITION_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-k([1-9]\d*))?$")
-MONATE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-          "Oktober", "November", "Dezember")
 
 
 class SiteError(Exception):
@@ -172,16 +175,6 @@ def _fsync_tree(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def switch_link(link: Path, target: str) -> None:

@@ -32,6 +32,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from helpers import dateien, fmt
 from helpers.publish import site as site_mod
 
 BRANCH = "ausgaben"
@@ -141,10 +142,11 @@ def _tar_gz(folder: Path, target: Path, arcname: str) -> None:
                     tar.addfile(info, f)
             else:
                 tar.addfile(info)
-    tmp = target.with_name(f"{site_mod.TMP_PREFIX}{target.name}")
-    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
-        gz.write(buf.getvalue())
-    os.replace(tmp, target)
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+            gz.write(buf.getvalue())
+
+    dateien.atomic_write(target, write)
 
 
 _STUB = """<p>Die Ausgabe {ed} (Datenstand {monat}) ist archiviert und nicht mehr als Website abrufbar.
@@ -181,7 +183,7 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
                   "veroeffentlicht": info.get("veroeffentlicht"), "demo": info.get("demo", False),
                   "archiv": f"{ARCHIV}/{datei}", "bytes": size}
         (stub / MARKER).write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        groesse = f"{size / 1e6:.1f} MB".replace(".", ",")
+        groesse = fmt.zahl(size / 1e6, 1, " MB")
         body = _STUB.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), n=browsable,
                             archiv=ARCHIV, datei=html.escape(datei), groesse=groesse)
         (stub / "index.html").write_text(site_mod._PAGE.format(
