@@ -16,7 +16,7 @@ def test_chart_table_is_taken_out_of_the_payload_and_escaped():
     assert "tabelle" not in payload and "Bad" not in payload
     assert "<summary>Daten als Tabelle</summary>" in out
     assert "<th scope=\"row\">Bad &lt;Ort&gt; &amp; Co</th>" in out and "A&lt;b&gt;" in out
-    assert "<td class=\"zahl\">1,5 %</td>" in out
+    assert "<td>1,5 %</td>" in out
 
 
 def test_time_series_table_uses_the_project_formatter():

@@ -665,19 +665,20 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
         for line in bad[:20]:
             print("  " + line, file=sys.stderr)
         return 1
-    t_downloads = time.perf_counter()
-    ZEITEN["sphinx"] = t_downloads - t_sphinx
-    _write_downloads(root, site, mart_dir)
-    ZEITEN["downloads"] = time.perf_counter() - t_downloads
+    ZEITEN["sphinx"] = time.perf_counter() - t_sphinx
     if staged:
         _clear_site(out)
         shutil.copytree(site, out, dirs_exist_ok=True)
+    t_downloads = time.perf_counter()
+    _write_downloads(root, out, mart_dir)     # once, into the final site (not into the work copy)
+    ZEITEN["downloads"] = time.perf_counter() - t_downloads
     return 0
 
 
 def _write_downloads(root: Path, site: Path, mart_dir: Path | None) -> None:
-    """Download files next to the pages and the data package (helpers.downloads); skipped for a
-    mart without the Steuerung tables (an older or hand-made test mart)."""
+    """The downloads folder (helpers.downloads: per unit CSV/XLSX, the data package), generated once
+    per mart content and linked into the site; skipped for a mart without the Steuerung tables (an
+    older or hand-made test mart)."""
     from helpers import downloads
 
     mdir = Path(mart_dir) if mart_dir else paths.MART_DIR

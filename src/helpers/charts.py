@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from helpers import fmt, statistik
@@ -52,28 +53,71 @@ def _monat_x(title: str | None = None) -> alt.X:
                  axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}, labelAngle=0))
 
 
+GESCHLECHT_KURZ = {"insgesamt": "i", "frauen": "f", "maenner": "m"}
+GESCHLECHT_WAHL = {"i": "Insgesamt", "f": "Frauen", "m": "Männer"}
+PARAM_GESCHLECHT = "geschlecht"
+
+
 def zeitreihen_daten(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
-    """Chart data from a frame with columns monat, kennzahl and the value columns named in
-    ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"})."""
+    """Chart data from a frame with columns monat, kennzahl (optionally geschlecht) and the value
+    columns named in ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"})."""
     out = pd.DataFrame({"k": df["kennzahl"].astype(str), "m": df["monat"].astype(str)})
+    if "geschlecht" in df.columns:
+        out["g"] = df["geschlecht"].map(GESCHLECHT_KURZ).to_numpy()
     for short, col in spalten.items():
         out[short] = _r(df[col])
     return out.reset_index(drop=True)
 
 
-def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band: str | None = None,
-               beschreibung: str = "", spalten_anzahl: int = 3) -> alt.FacetChart:
-    """Small multiples (one per figure) of monthly series.
+def _kompakt(daten: pd.DataFrame, felder: list[str]) -> tuple[list[dict], str]:
+    """Compact chart data: one row per figure and gender with one array per series over a common
+    month axis (from the first month with any value to the last month); returns (rows, first month).
+    The chart expands it with flatten/window/calculate (a few KB instead of one object per month)."""
+    werte = daten.dropna(subset=felder, how="all")
+    if werte.empty:
+        return [], ""
+    achse = [str(p) for p in pd.period_range(werte["m"].min(), daten["m"].max(), freq="M")]
+    keys = list(dict.fromkeys(zip(daten["k"], daten["g"])))
+    w = (daten.set_index(["k", "g", "m"])[felder].astype(float).unstack("m")
+         .reindex(index=pd.MultiIndex.from_tuples(keys), columns=pd.MultiIndex.from_product([felder, achse])))
+    arr = w.to_numpy().reshape(len(keys), len(felder), len(achse))
+    rows = []
+    for (k, g), a in zip(keys, arr):
+        da = np.flatnonzero(~np.isnan(a).all(axis=0))
+        if not len(da):
+            continue
+        a = a[:, da[0]:da[-1] + 1]                 # "o": months before the first value (not sent)
+        row = {"k": k, "g": g, "o": int(da[0])}
+        for f, v in zip(felder, a):
+            row[f] = [None if x != x else x for x in v.tolist()]
+        rows.append(row)
+    return rows, achse[0]
 
-    daten: k, m and one column per series (``zeitreihen_daten``), optional q1/q3 for the band.
+
+def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band: str | None = None,
+               beschreibung: str = "", spalten_anzahl: int = 3, geschlecht: str = "insgesamt") -> alt.FacetChart:
+    """Small multiples (one per figure) of monthly series over the whole period of ``daten``.
+
+    daten: k, m, optional g (gender, GESCHLECHT_KURZ) and one column per series
+        (``zeitreihen_daten``), optional q1/q3 for the band.
     reihen: field -> legend label, in drawing order; the field names select palette entries
         ("w" haupt, "md" median, "b" bund, "l" land).
     band: label of the q1–q3 band (None: no band).
+    geschlecht: the gender shown first; with more than one gender in ``daten`` a radio choice
+        (parameter ``geschlecht``) switches the chart, and the page's script rebuilds the
+        "Daten als Tabelle" rows from the same data (usermeta.tabelle_param).
     """
     rolle = {"w": "haupt", "md": "median", "b": "bund", "l": "land"}
+    if "g" not in daten.columns:
+        daten = daten.assign(g=GESCHLECHT_KURZ[geschlecht])
     felder = [f for f in reihen if f in daten.columns]
     labels = [reihen[f] for f in felder]
+    alle = felder + [f for f in ("q1", "q3") if band and f in daten.columns]
     codes = list(dict.fromkeys(daten["k"]))
+    werte, erster = _kompakt(daten, alle)
+    start = pd.Period(erster or "2000-01", "M")
+    g0 = GESCHLECHT_KURZ[geschlecht]
+    gewaehlt = [g for g in GESCHLECHT_WAHL if g in set(daten["g"])]
     x = _monat_x()
     layers = []
     if band and {"q1", "q3"} <= set(daten.columns):
@@ -100,16 +144,32 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
         )
     )
     untertitel = [f"Fläche: {band}"] if band else []
-    return (
-        alt.layer(*layers, data=daten)
+    tabelle = tabelle_zeitreihen(daten[daten["g"] == g0], {f: reihen[f] for f in felder})
+    tabelle["titel"] = f"Werte für {GESCHLECHT_WAHL[g0]}"
+    usermeta = {"tabelle": tabelle}
+    chart = (
+        alt.layer(*layers)
         .properties(width=BREITE, height=HOEHE)
         .facet(facet=alt.Facet("k:N", sort=codes, title=None,
                                header=alt.Header(labelExpr=_header_expr(codes), labelFontWeight="bold",
                                                  labelLimit=BREITE + 20)),
-               columns=spalten_anzahl)
+               columns=spalten_anzahl, data=pd.DataFrame(werte))   # a frame: altair does not deep-copy it
+    )
+    if len(gewaehlt) > 1:
+        wahl = alt.param(name=PARAM_GESCHLECHT, value=g0, bind=alt.binding_radio(
+            options=gewaehlt, labels=[GESCHLECHT_WAHL[g] for g in gewaehlt], name="Geschlecht: "))
+        chart = chart.add_params(wahl).transform_filter(f"datum.g == {PARAM_GESCHLECHT}")
+        usermeta["tabelle_param"] = {"param": PARAM_GESCHLECHT, "felder": felder, "start": erster,
+                                     "titel": {g: f"Werte für {GESCHLECHT_WAHL[g]}" for g in gewaehlt}}
+    else:
+        chart = chart.transform_filter(alt.datum.g == g0)
+    return (
+        chart.transform_flatten(alle)
+        .transform_window(i="row_number()", groupby=["k", "g"])
+        .transform_calculate(m=f"utc({start.year}, {start.month - 1} + datum.o + datum.i - 1, 1)")
         .resolve_scale(y="independent")
         .properties(title=alt.Title(titel, subtitle=untertitel, anchor="start"), description=beschreibung,
-                    usermeta={"tabelle": tabelle_zeitreihen(daten, {f: reihen[f] for f in felder})})
+                    usermeta=usermeta)
     )
 
 
@@ -207,7 +267,7 @@ def tabelle_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str]) -> dict:
     """Values of a time-series chart as table rows (Kennzahl, Monat, one column per series)."""
     felder = [f for f in reihen if f in daten.columns]
     zeilen = [[f"{r['k']} {fmt.monat(r['m'])}"] + [fmt.prozent(r[f]) for f in felder]
-              for r in daten.to_dict("records")]
+              for r in daten.dropna(subset=felder, how="all").to_dict("records")]
     return {"spalten": ["Kennzahl, Monat"] + [reihen[f] for f in felder], "zeilen": zeilen}
 
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "run": "helpers.pipeline",
     "toc": "helpers.book",
     "build": "helpers.book",
+    "downloads": "helpers.downloads",
     "monthly": "helpers.publish",
     "ausgaben": "helpers.publish.store",
 }

@@ -29,11 +29,12 @@ PLAIN_TEXT = "<Altair-Diagramm>"
 
 def tabelle_html(tabelle: dict[str, Any]) -> str:
     """"Daten als Tabelle" disclosure from ``usermeta.tabelle`` ({"spalten": [...], "zeilen":
-    [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped."""
+    [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped. The value cells
+    carry no class (handbuch.css aligns them): long time series keep the page small."""
     e = lambda v: html.escape(str(v), quote=True)  # noqa: E731
     kopf = "".join(f'<th scope="col">{e(c)}</th>' for c in tabelle["spalten"])
     zeilen = "".join(
-        "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td class="zahl">{e(c)}</td>')
+        "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td>{e(c)}</td>')
                          for i, c in enumerate(z)) + "</tr>"
         for z in tabelle["zeilen"])
     titel = f"<caption>{e(tabelle['titel'])}</caption>" if tabelle.get("titel") else ""

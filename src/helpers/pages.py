@@ -466,17 +466,21 @@ class JobcenterSeite:
                                     ("Bund", self._bund_e)]))
 
     def zeitreihen(self, ziel: int):
-        monate = fmt.monate_bis(self.monat, MONATE_ZEITREIHE)
-        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel and
-                 (self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt)]
-        v = self.v[(self.v["geschlecht"] == self.geschlecht) & self.v["monat"].isin(monate)
-                   & self.v["kennzahl"].isin(codes)]
+        """The whole available period up to the page's month; Frauen/Männer as a choice where the
+        figure is defined by gender (the page's gender drawn first)."""
+        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
+        v = self.v[(self.v["monat"] <= self.monat) & self.v["kennzahl"].isin(codes)]
+        v = v[(v["geschlecht"] == "insgesamt") | ~v["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt)]
         d = charts.zeitreihen_daten(v, {"w": "wert", "md": "vt_median", "q1": "vt_q1", "q3": "vt_q3", "b": "bund_wert"})
         reihen = {"w": self.name, "md": f"Median Vergleichstyp {self.vt}", "b": "Bund"}
         band = f"mittlere Hälfte der Jobcenter des Vergleichstyps {self.vt} (1. bis 3. Quartil)"
-        titel = f"Ziel {ziel}: {ZIELE[ziel]} – {GESCHLECHT_LABEL[self.geschlecht]}"
-        return charts.zeitreihen(d, titel, reihen, band=band,
-                                 beschreibung=f"Zeitreihen, {titel}. " + charts.beschreibung_zeitreihen(d, reihen, band))
+        titel = f"Ziel {ziel}: {ZIELE[ziel]}"
+        g0 = charts.GESCHLECHT_KURZ[self.geschlecht]
+        eigen = d[d["g"] == g0].dropna(subset=["w", "md", "b"], how="all")
+        return charts.zeitreihen(d, titel, reihen, band=band, geschlecht=self.geschlecht,
+                                 beschreibung=f"Zeitreihen, {titel} – {GESCHLECHT_LABEL[self.geschlecht]}. "
+                                              + charts.beschreibung_zeitreihen(eigen, reihen, band)
+                                              + " Frauen und Männer sind über die Auswahl „Geschlecht“ wählbar.")
 
     def position(self):
         mv = self.m.vergleich(vergleichstyp=self.vt, monat=self.monat, geschlecht=self.geschlecht,
