@@ -33,8 +33,9 @@ mart: $(VENV_STAMP) ## Kennzahlen berechnen und den Datenbestand data/processed/
 	@if [ $(call q,$(value DATA)) = "data/demo" ] && [ ! -f data/demo/grunddaten.csv ]; then $(MAKE) --no-print-directory demo; fi
 	$(PY) -m helpers mart --jobcenter $(call q,$(value DATA)/jobcenter.csv) --grunddaten $(call q,$(value DATA)/grunddaten.csv) --out $(call q,$(MART))
 
-pages: mart ## Alle Seiten mit papermill ausführen (inkrementell, parallel)
+pages: mart ## Alle Seiten mit papermill ausführen (inkrementell, parallel), Downloads erzeugen (je Datenstand)
 	$(PY) -m helpers run --jobs $(call q,$(JOBS))
+	$(PY) -m helpers downloads --jobs $(call q,$(JOBS))
 
 toc: mart ## Inhaltsverzeichnis und Übersichtsseiten aus den Daten erzeugen
 	$(PY) -m helpers toc

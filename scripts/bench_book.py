@@ -101,6 +101,29 @@ def synthetic_project(tmp: Path) -> Path:
     return root
 
 
+def groessen(site: Path) -> dict[str, float]:
+    """Bytes of the built site by kind (MB): Jobcenter pages, other pages, static files, the rest."""
+    out = {"Jobcenter-Seiten (HTML)": 0, "übrige Seiten (HTML)": 0, "_static (Theme, Bibliotheken, Geometrie)": 0,
+           "Suchindex": 0, "Downloads und Datenpaket": 0, "Rest": 0}
+    for p in site.rglob("*"):
+        if not p.is_file():
+            continue
+        rel = p.relative_to(site).as_posix()
+        n = p.stat().st_size
+        if rel.startswith("_static/"):
+            k = "_static (Theme, Bibliotheken, Geometrie)"
+        elif rel == "searchindex.js":
+            k = "Suchindex"
+        elif p.suffix == ".html":
+            k = "Jobcenter-Seiten (HTML)" if rel.startswith("book/seiten/jobcenter/") else "übrige Seiten (HTML)"
+        elif p.suffix in (".csv", ".xlsx", ".zip", ".json", ".parquet"):
+            k = "Downloads und Datenpaket"
+        else:
+            k = "Rest"
+        out[k] += n
+    return {k: v / 1e6 for k, v in out.items()}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetisch", action="store_true", help="Stellvertreter-Buch in einem Temp-Ordner bauen")
@@ -125,8 +148,12 @@ def main() -> int:
         print(f"Buch-Build (voll, {len(pages)} HTML-Seiten, davon {len(jc_pages)} Jobcenter): "
               f"Median {statistics.median(zeiten):.1f} s ({', '.join(f'{z:.1f}' for z in zeiten)})")
         if jc_pages:
-            print(f"Jobcenter-Seite im Mittel {statistics.mean(p.stat().st_size for p in jc_pages) / 1024:.0f} KB HTML; "
-                  f"Website insgesamt {size / 1e6:.1f} MB")
+            sizes = [p.stat().st_size for p in jc_pages]
+            print(f"Jobcenter-Seite: Median {statistics.median(sizes) / 1000:.0f} KB HTML "
+                  f"(Mittel {statistics.mean(sizes) / 1000:.0f} KB; Ziel Median ≤ 120 KB)")
+            print(f"Ausgabe insgesamt {size / 1e6:.1f} MB (Ziel ≤ 25 MB), davon:")
+            for label, mb in groessen(site).items():
+                print(f"  {label:44}{mb:8.1f} MB")
     return 0
 
 

@@ -2,8 +2,9 @@
 
 Runs the three benchmark scripts one after the other and prints their figures:
   1. compute: `python -m helpers compute` on all demo Jobcenter × 60 months × 3 genders
-  2. pages:   the whole page set with the warm-kernel runner vs. naive papermill CLI calls
-  3. book:    the full Jupyter Book build of the handbook
+  2. profile: CPU time per cell of a sample of Jobcenter pages (in-process shell)
+  3. pages:   the whole page set with the warm-kernel runner vs. naive papermill CLI calls
+  4. book:    the full Jupyter Book build of the handbook, edition size by kind, median page size
 Needs the demo mart (`make mart`) and, for the book, the executed pages (`make pages`).
 """
 
@@ -18,8 +19,9 @@ HERE = Path(__file__).resolve().parent
 STEPS = [
     ("Demodaten", ["bench_demo.py"]),
     ("Berechnung (compute)", ["bench_compute.py"]),
+    ("Profil einer Jobcenter-Seite (CPU-Zeit je Zelle)", ["profile_pages.py", "--n", "8"]),
     ("Seiten (papermill)", ["bench_pages.py"]),
-    ("Buch (Jupyter Book)", ["bench_book.py"]),
+    ("Buch (Jupyter Book) und Größe der Ausgabe", ["bench_book.py"]),
 ]
 
 

@@ -3,6 +3,7 @@
 Built-site fixtures: ``site_dir`` (the built handbook, _build/html), ``site_url`` (served on
 127.0.0.1 in a thread), ``browser`` (Debian chromium via Playwright) and ``browser_page``
 (a fresh page that records requests to other hosts and console errors).
+Page fixture: ``seiten_dir`` (the executed page notebooks, book/seiten).
 Data fixture: ``fake_mart`` (writes a small mart: meta.json + jobcenter.parquet).
 """
 
@@ -20,6 +21,10 @@ import pandas as pd
 import pytest
 
 from helpers import paths
+
+# Charts shown in notebooks are checked against the Vega-Lite schema in tests (pages run by the
+# tests' page runs inherit this); production page runs skip that check (helpers.mystnb_vega).
+os.environ.setdefault("HANDBUCH_DIAGRAMME_PRUEFEN", "1")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,6 +49,14 @@ def demo_mart():
     if not (paths.MART_DIR / "meta.json").exists():
         _missing(f"Datenbestand fehlt ({paths.MART_DIR}); zuerst `make mart` ausführen")
     return mart.load()
+
+
+@pytest.fixture(scope="session")
+def seiten_dir() -> Path:
+    """The executed page notebooks (book/seiten, written by `make pages` / `make book`)."""
+    if not (paths.PAGES / "jobcenter").is_dir():
+        _missing(f"Ausgeführte Seiten fehlen ({paths.PAGES}); zuerst `make pages` ausführen")
+    return paths.PAGES
 
 
 @pytest.fixture(scope="session")

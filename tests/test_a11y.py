@@ -16,7 +16,7 @@ def test_chart_table_is_taken_out_of_the_payload_and_escaped():
     assert "tabelle" not in payload and "Bad" not in payload
     assert "<summary>Daten als Tabelle</summary>" in out
     assert "<th scope=\"row\">Bad &lt;Ort&gt; &amp; Co</th>" in out and "A&lt;b&gt;" in out
-    assert "<td class=\"zahl\">1,5 %</td>" in out
+    assert "<td>1,5 %</td>" in out
 
 
 def test_time_series_table_uses_the_project_formatter():
@@ -29,10 +29,21 @@ def test_time_series_table_uses_the_project_formatter():
 
 
 def test_position_table_summarises_each_figure():
-    daten = pd.DataFrame({"k": ["K2"] * 3, "i": ["1", "2", "3"], "v": [1.0, 4.0, 10.0]})
+    daten = charts.position_daten(pd.DataFrame({"kennzahl": ["K2"] * 3, "jobcenter_id": ["1", "2", "3"],
+                                                "wert": [1.0, 4.0, 10.0]}))
     t = charts.tabelle_position(daten, "3", "Flensburg")
     assert t["spalten"][-1] == "Flensburg"
     assert t["zeilen"] == [["K2", "3", "1,0\u00a0%", "4,0\u00a0%", "10,0\u00a0%", "10,0\u00a0%"]]
+
+
+def test_position_median_is_the_full_precision_median():
+    """1,02 and 1,06: median 1,04 -> "1,0" (as the page table), not the median 1,05 -> "1,1" of
+    the rounded chart values 1,0 and 1,1."""
+    daten = charts.position_daten(pd.DataFrame({"kennzahl": ["K2", "K2"], "jobcenter_id": ["1", "2"],
+                                                "wert": [1.02, 1.06]}))
+    assert daten["v"].tolist() == [1.0, 1.1] and daten["md"].tolist() == [1.0, 1.0]
+    assert charts.tabelle_position(daten, None, "")["zeilen"][0][3] == "1,0\u00a0%"
+    assert "Median 1,0\u00a0%" in charts.beschreibung_position(daten, None, "")
 
 
 # --------------------------------------------------------------------------------------------

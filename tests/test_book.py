@@ -325,7 +325,7 @@ def test_map_kreis_aggregate_and_land_and_type(fake_mart):
 def test_german_number_text():
     assert maps.zahl(1234.56) == "1.234,6\u00a0%"
     assert maps.zahl(float("nan")) == "kein Wert"
-    assert maps.zahl(-0.25, einheit="", stellen=2) == "-0,25"
+    assert maps.zahl(-0.25, einheit="", stellen=2) == "\u22120,25"
 
 
 # ------------------------------------------------------------------------------------ scratch build

@@ -91,11 +91,10 @@ def test_group_values_beside_each_member(cmp):
     assert cmp.loc[(IDS[1], "K3")].traegerart_wert == pytest.approx(10.0)
 
 
-@pytest.mark.xfail(strict=True, reason="Bekannte Abweichung: Werte gleich, aber der Grund eines nicht "
-                   "gebildeten Werts weicht ab (gesperrt vs. zu_wenige, ~1 % der Zellen) - offen")
 def test_user_group_from_mart_inputs_equals_official_level(tmp_path):
-    """A Vergleichsring with the members of type Ia reproduces the type's own values."""
-    from helpers.compute import build_cube, group_inputs, group_results
+    """A Vergleichsring with the members of type Ia reproduces the type's own values and reasons
+    (both under the coverage rule of 2026-12, kennzahlen.md)."""
+    from helpers.compute import build_cube, compute, group_inputs, group_results
     from helpers.io import load_inputs
     from kennzahlen_factory import write
 
@@ -103,14 +102,33 @@ def test_user_group_from_mart_inputs_equals_official_level(tmp_path):
               for i in IDS}
     series[IDS[1]]["lzb"] = ["1000"] * 3 + ["*"] + ["1000"] * 8 + ["1100"]
     jc, gd = load_inputs(*write(tmp_path, JC, grunddaten_table(series, T)))
-    cube = build_cube(jc, gd)
-    from helpers.compute import formulas, results_frame
-
-    official = results_frame(cube, formulas(cube.inputs()))
-    ring = group_results(group_inputs(cube), {"Ring": IDS[:4]})
+    official = compute(jc, gd)
+    ring = group_results(group_inputs(build_cube(jc, gd)), {"Ring": IDS[:4]})
     a = official[(official.ebene == "vergleichstyp") & (official.id == "Ia")].reset_index(drop=True)
     b = ring.reset_index(drop=True)
     pd.testing.assert_series_equal(a["wert"], b["wert"])
     pd.testing.assert_series_equal(a["grund"], b["grund"])
+    pd.testing.assert_series_equal(a["erfasst"], b["erfasst"])
     k3e1 = b[(b.kennzahl == "K3E1") & (b.geschlecht == "insgesamt") & (b.monat == M)]
-    assert list(k3e1["grund"]) == ["gesperrt"]      # mean LZB stock of t=0..11 holds the "*" at t=3
+    # the mean LZB stock of t=0..11 holds the "*" of 01002 at t=3: 3 of 4 members count, below 90 %
+    assert list(k3e1["grund"]) == ["zu_wenige"] and list(k3e1["erfasst"]) == [3]
+    assert list(k3e1["mitglieder"]) == [4]
+
+
+@pytest.mark.slow
+def test_rings_of_the_demo_types_equal_the_official_types(demo_mart):
+    """Every Vergleichstyp of the demo mart, recomputed as a Vergleichsring from the mart's
+    Jobcenter inputs, has the same value, reason and coverage in every cell."""
+    import numpy as np
+
+    from helpers.compute import group_results
+
+    jc = demo_mart.jobcenter
+    ring = group_results(demo_mart.grundlagen(ebene="jobcenter"), {vt: sorted(d.jobcenter_id) for vt, d in jc.groupby("vergleichstyp")})
+    off = demo_mart.ergebnisse(ebene="vergleichstyp")
+    m = off.merge(ring, on=["id", "monat", "geschlecht", "kennzahl"], suffixes=("_o", "_r"), validate="1:1")
+    assert len(m) == len(off) == len(ring) > 0
+    assert np.allclose(m.wert_o, m.wert_r, equal_nan=True, rtol=1e-12, atol=0)
+    assert (m.grund_o == m.grund_r).all(), m[m.grund_o != m.grund_r].groupby(["grund_o", "grund_r"]).size()
+    assert (m.erfasst_o == m.erfasst_r).all()
+    assert set(m.grund_o) > {""}                      # the demo has undefined type values to compare

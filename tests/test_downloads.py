@@ -19,7 +19,7 @@ from helpers.kennzahlen import KENNZAHLEN
 
 def _zahl(s: str) -> float:
     """German number as shown ("13.353.112,75 EUR", "21.692,75", "16,5032 %", "-4,9 %") -> float."""
-    s = s.replace("EUR", "").replace("%", "").replace("Pp.", "").replace("\u00a0", "").strip()
+    s = s.replace("EUR", "").replace("%", "").replace("Pp.", "").replace("\u00a0", "").replace("\u2212", "-").strip()
     return float(s.replace(".", "").replace(",", "."))
 
 
@@ -122,7 +122,7 @@ def test_download_files_roundtrip(m, tmp_path):
     raw = downloads.csv_bytes(df)
     assert raw.startswith("\ufeff".encode("utf-8"))
     head = raw.decode("utf-8-sig").splitlines()[0]
-    assert head.split(";")[:6] == ["Ebene", "Kennung", "Name", "Monat", "Geschlecht", "Kennzahl"]
+    assert head.split(";")[:5] == ["Kennung", "Monat", "Geschlecht", "Kennzahl", "Kurzname"]
     back = downloads.lese_csv(raw)
     assert back["Kennung"].iloc[0] == jid                          # leading zeros kept
     # full time series: every month, every gender, the Kennzahlen and the JFW
@@ -159,7 +159,8 @@ def test_data_package_validates(paket):
 
 
 def test_data_package_roundtrip_equals_mart(m, paket):
-    csv = pd.read_csv(paket / "kennzahlen.csv", dtype={"id": str, "grund": str}, keep_default_na=False,
+    assert (paket / "kennzahlen.csv.gz").read_bytes()[:2] == b"\x1f\x8b"          # gzip-packed
+    csv = pd.read_csv(paket / "kennzahlen.csv.gz", dtype={"id": str, "grund": str}, keep_default_na=False,
                       na_values={"wert": [""], "zaehler": [""], "nenner": [""]})
     pq = pd.read_parquet(paket / "kennzahlen.parquet")
     assert len(csv) == len(pq)
@@ -177,3 +178,35 @@ def test_data_package_roundtrip_equals_mart(m, paket):
     assert len(got) == len(s)
     np.testing.assert_array_equal(got["wert"].to_numpy(), got["wert_mart"].to_numpy())
     np.testing.assert_array_equal(got["zaehler"].to_numpy(), got["zaehler_mart"].to_numpy())
+
+
+def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
+    """The downloads folder is generated once per mart content (cache key = hash of the mart files)
+    and put into the site as one downloads/ folder of hard links."""
+    from helpers import mart
+
+    mdir = tmp_path / "mart"
+    mdir.mkdir()
+    for name in ("meta.json", "ergebnisse.parquet", "steuerung.parquet", "grundlagen.parquet", "jobcenter.parquet"):
+        (mdir / name).write_bytes(name.encode())
+    calls = []
+
+    def fake(m, dest, jobs):
+        calls.append(dest)
+        (dest / "jobcenter").mkdir(parents=True)
+        (dest / "jobcenter" / "01001.csv").write_text("x")
+        return 1
+
+    monkeypatch.setattr(downloads, "_erzeuge_in", fake)
+    monkeypatch.setattr(mart, "load", lambda p: None)
+    cache = tmp_path / "cache"
+    a = downloads.erzeugen(mdir, cache)
+    assert downloads.erzeugen(mdir, cache) == a and len(calls) == 1          # unchanged data: nothing to do
+    site = tmp_path / "site"
+    site.mkdir()
+    out = downloads.write_site(site, mdir, cache)
+    assert out == site / "downloads" and (out / "jobcenter" / "01001.csv").stat().st_ino == \
+        (a / "jobcenter" / "01001.csv").stat().st_ino and not (out / downloads.FERTIG).exists()
+    (mdir / "ergebnisse.parquet").write_bytes(b"changed")
+    b = downloads.erzeugen(mdir, cache)
+    assert b != a and len(calls) == 2 and not list(cache.glob(".tmp-*"))

@@ -3,6 +3,7 @@
 import math
 
 import pandas as pd
+import pytest
 
 from helpers import charts, fmt, maps
 
@@ -21,6 +22,143 @@ def test_chart_values_carry_the_shown_rounding():
     v = charts._r(pd.Series([57.4459, 2.25, 0.05, -0.05, None]))
     assert v.iloc[:4].tolist() == [57.4, 2.3, 0.1, -0.1]
     assert math.isnan(v.iloc[4])
-    # the tooltip's ",.1f" of these values is the table string
-    for x, s in zip(v.iloc[:4], ["57,4", "2,3", "0,1", "-0,1"]):
-        assert f"{x:.1f}".replace(".", ",") == s
+    # the tooltip's ",.1f" (d3, German locale with U+2212 minus) of these values is the table string
+    for x, s in zip(v.iloc[:4], ["57,4", "2,3", "0,1", "\u22120,1"]):
+        assert f"{x:.1f}".replace(".", ",").replace("-", fmt.D3_FORMAT_LOCALE["minus"]) == s == fmt.zahl(x)
+
+
+# --------------------------------------------------------------------------- every Jobcenter page
+
+
+def _d3(x: float, spec: str, locale: dict) -> str:
+    """d3-format of a fixed-point spec (",.1f") under a d3 locale, as vega renders a tooltip:
+    grouping by three, the locale's separators, its minus sign, no sign for a negative zero."""
+    assert spec == ",.1f", spec
+    s = f"{abs(x):,.1f}".replace(",", "\x00").replace(".", locale["decimal"]).replace("\x00", locale["thousands"])
+    return (locale["minus"] if x < 0 and float(f"{abs(x):.1f}") != 0 else "") + s
+
+
+def _outputs(nb: dict):
+    for c in nb["cells"]:
+        for o in c.get("outputs", []):
+            yield o.get("data", {})
+
+
+def _vega(nb: dict):
+    for d in _outputs(nb):
+        for k, v in d.items():
+            if k.startswith("application/vnd.vegalite"):
+                yield v
+
+
+def _tooltip_formats(spec) -> set[str]:
+    found = set()
+    if isinstance(spec, dict):
+        for t in spec.get("tooltip", []) if isinstance(spec.get("tooltip"), list) else []:
+            if t.get("type") == "quantitative":
+                found.add(t.get("format"))
+        for v in spec.values():
+            found |= _tooltip_formats(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            found |= _tooltip_formats(v)
+    return found
+
+
+def _table(html_text: str) -> dict[str, dict[str, str]]:
+    """The page table: code -> column header -> shown text of the row 'Insgesamt'."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html_text, "html.parser")
+    t = soup.find("table", class_="kennzahlen-tabelle")
+    head = [th.get_text(" ", strip=True) for th in t.thead.find_all("th")]
+    out, code = {}, None
+    for tr in t.tbody.find_all("tr"):
+        th = tr.find("th", scope="rowgroup")
+        if th is not None:
+            code = th.find("a").get_text(strip=True)
+        tds = tr.find_all("td")
+        if code and tds and tds[0].get_text(strip=True) == "Insgesamt":
+            out[code] = dict(zip(head[2:], [td.get_text("", strip=True) for td in tds[1:]]))
+    return out
+
+
+@pytest.mark.slow
+def test_every_jobcenter_page_shows_each_value_as_one_string(demo_mart, seiten_dir):
+    """Must show (issue 11): on every Jobcenter page of the demo build, each figure's value of the
+    Datenstand month is the same string in the page table, in the time-series chart's tooltip
+    data (d3 format of the chart's German locale), in the chart's aria text and in the map of the
+    Bund page (the Kreis's tooltip text, and the legend class it is coloured in holds it)."""
+    import json
+    import re
+
+    from helpers import paths
+
+    pages = sorted((seiten_dir / "jobcenter").glob("*.ipynb"))
+    jc = demo_mart.jobcenter.set_index("jobcenter_id")
+    assert len(pages) == len(jc)
+    monat = demo_mart.meta["datenstand"]
+    locale = fmt.D3_FORMAT_LOCALE
+    vega_locale = (paths.ROOT / "book" / "_static" / "vega-locale-de.js")
+    if vega_locale.is_file():       # the book's chart locale is fmt's
+        assert json.dumps(locale, ensure_ascii=False, sort_keys=True) in vega_locale.read_text(encoding="utf-8")
+
+    bund = json.loads((seiten_dir / "bund" / "DE.ipynb").read_text(encoding="utf-8"))
+    karte = next(v for v in _vega(bund) if "legende" in v.get("datasets", {}))
+    karte_wert = {(r["a"], r["k"]): r for r in karte["datasets"]["werte"] if "s" in r}
+    legende = {(r["k"], r["f"]): r["t"] for r in karte["datasets"]["legende"] if r.get("f")}
+    anteil = re.compile(r"^(?:unter (?P<o1>\S+)\u00a0%|(?P<u1>\S+)\u00a0% und mehr|(?P<u2>\S+) bis unter (?P<o2>\S+)\u00a0%"
+                        r"|alle Werte)$")
+
+    def zahl(s: str) -> float:
+        return float(s.replace(".", "").replace(",", ".").replace(locale["minus"], "-"))
+
+    geprueft = {"tabelle": 0, "tooltip": 0, "aria": 0, "karte": 0}
+    abweichungen = []
+    for page in pages:
+        jid = page.stem
+        nb = json.loads(page.read_text(encoding="utf-8"))
+        html_table = next("".join(d["text/html"]) for d in _outputs(nb)
+                          if "text/html" in d and 'class="kennzahlen-tabelle"' in "".join(d["text/html"]))
+        tabelle = _table(html_table)
+        name = jc.loc[jid, "name"]
+        spalte_jc = "Jobcenter"
+        spalte_md = next(c for c in next(iter(tabelle.values())) if c.startswith("Median Vergleichstyp"))
+        for spec in _vega(nb):
+            rows = [r for v in spec.get("datasets", {}).values() for r in v if isinstance(r, dict)]
+            last = {r["k"]: r for r in rows if r.get("m") == monat and "w" in r}
+            if not last:
+                continue
+            assert _tooltip_formats(spec) == {",.1f"}
+            aria = spec["description"]
+            for code, r in last.items():
+                t = tabelle[code]
+                for feld, spalte, label in (("w", spalte_jc, name), ("md", spalte_md, spalte_md), ("b", "Bund", "Bund")):
+                    shown = t[spalte]
+                    if r.get(feld) is None:
+                        continue
+                    tip = _d3(r[feld], ",.1f", locale) + "\u00a0%"
+                    if tip != shown:
+                        abweichungen.append(f"{jid} {code} {spalte}: Tabelle {shown!r}, Tooltip {tip!r}")
+                    if f"{label} {shown}" not in aria.split(f"{code}: ", 1)[-1]:
+                        abweichungen.append(f"{jid} {code} {spalte}: Tabelle {shown!r} fehlt im aria-Text")
+                    geprueft["tooltip"] += 1
+                    geprueft["aria"] += 1
+                geprueft["tabelle"] += 1
+        for code, t in tabelle.items():
+            shown = t[spalte_jc]
+            for ags in maps._split_ags(jc.loc[jid, "kreis_ags"]):
+                r = karte_wert.get((ags, code))
+                if r is None or "l" in r:          # Kreis without own value, or shared by several Jobcenter
+                    continue
+                if r["s"] + "\u00a0%" != shown:
+                    abweichungen.append(f"{jid} {code} Karte {ags}: Tabelle {shown!r}, Karte {r['s']!r}")
+                m = anteil.match(legende[(code, r["f"])])
+                assert m, legende[(code, r["f"])]
+                u, o = m["u1"] or m["u2"], m["o1"] or m["o2"]
+                w = zahl(r["s"])
+                if (u and w < zahl(u)) or (o and w >= zahl(o)):
+                    abweichungen.append(f"{jid} {code} Karte: {shown!r} in der Legendenklasse {legende[(code, r['f'])]!r}")
+                geprueft["karte"] += 1
+    assert not abweichungen, f"{len(abweichungen)} Abweichungen, z. B.: " + "; ".join(abweichungen[:8])
+    assert geprueft["tooltip"] > 10 * len(pages) and geprueft["karte"] > 5 * len(pages), geprueft

@@ -17,7 +17,7 @@ from helpers.kennzahlen import CODES, GESCHLECHTER, KENNZAHLEN
 
 
 @pytest.mark.parametrize("wert, erwartet", [
-    (1234.56, "1.234,6"), (0.0, "0,0"), (-0.04, "0,0"), (-1.25, "-1,3"), (1234567.0, "1.234.567,0"),
+    (1234.56, "1.234,6"), (0.0, "0,0"), (-0.04, "0,0"), (-1.25, "\u22121,3"), (1234567.0, "1.234.567,0"),
     (0.25, "0,3"), (0.35, "0,4"), (2.45, "2,5"), (12.0, "12,0"),
 ])
 def test_zahl_german_one_decimal_half_away_from_zero(wert, erwartet):
@@ -41,7 +41,7 @@ def test_undefined_is_dash(leer):
 def test_units_months_ranks():
     assert fmt.prozent(12.34) == "12,3\u00a0%"
     assert fmt.punkte(1.23) == "+1,2\u00a0Pp."
-    assert fmt.punkte(-1.23) == "-1,2\u00a0Pp."
+    assert fmt.punkte(-1.23) == "\u22121,2\u00a0Pp."
     assert fmt.monat("2026-08") == "August 2026"
     assert fmt.monat("2025-03") == "März 2025"
     assert fmt.monat_plus("2026-01", -1) == "2025-12"

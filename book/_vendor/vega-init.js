@@ -55,6 +55,51 @@
     });
   }
 
+  // Time series with a gender choice: the "Daten als Tabelle" rows follow the chart. The rows of
+  // the first gender are in the page (German formats from helpers.fmt); for another gender they
+  // are built from the chart's own data (values already rounded to one decimal in Python), so the
+  // table always lists what is drawn.
+  var MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+                "Oktober", "November", "Dezember"];
+  var ZAHL = new Intl.NumberFormat("de-DE", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+  function prozent(v) {
+    if (v === null || v === undefined || v !== v) return "\u2013";
+    if (v === 0) v = 0;  // no "-0,0"
+    return ZAHL.format(v) + "\u00a0%";
+  }
+
+  function tableFollows(view, el, spec, tp) {
+    var details = el.nextElementSibling;
+    if (!details || !details.classList.contains("hb-daten")) return;
+    var tbody = details.querySelector("tbody"), caption = details.querySelector("caption");
+    var rows = (spec.datasets || {})[spec.data && spec.data.name] || [];
+    var y0 = parseInt(tp.start.slice(0, 4), 10), m0 = parseInt(tp.start.slice(5, 7), 10) - 1;
+    view.addSignalListener(tp.param, function (name, g) {
+      var frag = document.createDocumentFragment();
+      rows.forEach(function (r) {
+        if (r.g !== g) return;
+        var n = r[tp.felder[0]].length;
+        for (var i = 0; i < n; i++) {
+          var vals = tp.felder.map(function (f) { return r[f][i]; });
+          if (vals.every(function (v) { return v === null; })) continue;
+          var t = m0 + r.o + i, tr = document.createElement("tr"), th = document.createElement("th");
+          th.scope = "row";
+          th.textContent = r.k + " " + MONATE[t % 12] + " " + (y0 + Math.floor(t / 12));
+          tr.appendChild(th);
+          vals.forEach(function (v) {
+            var td = document.createElement("td");
+            td.textContent = prozent(v);
+            tr.appendChild(td);
+          });
+          frag.appendChild(tr);
+        }
+      });
+      tbody.replaceChildren(frag);
+      if (caption && tp.titel && tp.titel[g]) caption.textContent = tp.titel[g];
+    });
+  }
+
   function embedAll(payloads) {
     var locale = window.HANDBUCH_VEGA_LOCALE || {};
     if (locale.format) vega.formatLocale(locale.format);
@@ -80,6 +125,8 @@
           svg.setAttribute("aria-label", text);
         }
         pickerFirst(target, svg, text);
+        var tp = spec.usermeta && spec.usermeta.tabelle_param;
+        if (tp) tableFollows(result.view, el, spec, tp);
       }).catch(function (err) { fail(target, err); });
     });
   }

@@ -27,6 +27,8 @@ from typing import Any
 import yaml
 
 from helpers import paths
+from helpers import fmt
+from helpers.fmt import MONATE
 from helpers.mdsafe import md_text
 from helpers.kennzahlen import LAENDER, TRAEGERART_LABEL
 
@@ -37,10 +39,6 @@ STANDARD_SETS = ("bund", "land", "vergleichstyp", "jobcenter")
 PAGE_SUFFIXES = (".ipynb", ".md")
 HILFE_SECTIONS = (
     "ziel1", "ziel2", "ziel3", "zielsteuerung", "vergleichstypen", "datengrundlage", "methoden", "glossar", "quellen",
-)
-MONATE = (
-    "Januar", "Februar", "März", "April", "Mai", "Juni",
-    "Juli", "August", "September", "Oktober", "November", "Dezember",
 )
 DEMO_TEXT = (
     "Demodaten: Alle Zahlen in diesem Handbuch sind synthetisch erzeugt und keine amtlichen Werte."
@@ -55,7 +53,6 @@ VENDOR_LIBS = {
     "vega-lite.min.js": "vega-lite/build/vega-lite.min.js",
     "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
 }
-LOCALES = {"format": "d3-format/locale/de-DE.json", "time": "d3-time-format/locale/de-DE.json"}
 
 # Keys the committed _config.yml must have (dotted path -> expected type).
 REQUIRED_CONFIG = {
@@ -545,10 +542,10 @@ def prepare_assets(dest: Path, root: Path) -> Path:
         out = dest / target
         if not out.exists() or out.stat().st_size != source.stat().st_size or out.stat().st_mtime < source.stat().st_mtime:
             shutil.copy2(source, out)
-    locale = {key: json.loads((node / p).read_text(encoding="utf-8")) for key, p in LOCALES.items()}
+    locale = {"format": fmt.D3_FORMAT_LOCALE, "time": fmt.D3_TIME_LOCALE}
     _write_if_changed(
         dest / "vega-locale-de.js",
-        "/* German number and date formats (d3 de-DE locales from node_modules). */\n"
+        "/* German number and date formats (helpers.fmt: the same as the page tables). */\n"
         f"window.HANDBUCH_VEGA_LOCALE = {json.dumps(locale, ensure_ascii=False, sort_keys=True)};\n",
     )
     from helpers import maps
@@ -589,12 +586,20 @@ REDIRECT = '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">' \
     '</head><body><p><a href="{target}">Zum Handbuch</a></p></body></html>\n'
 
 
+ZEITEN: dict[str, float] = {}   # seconds of the last build's parts (Sphinx, download files)
+
+
 def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool = False,
-          mart_dir: Path | None = None) -> int:
+          mart_dir: Path | None = None, jobs: int | None = None) -> int:
     """Build the site; returns the Sphinx status (0 = ok). The pages' download files and the
-    edition's data package are written from the mart at mart_dir (default data/processed)."""
+    edition's data package are written from the mart at mart_dir (default data/processed).
+    ``jobs``: Sphinx processes (default $HANDBUCH_BUCH_JOBS, else 1: sphinx_multitoc_numbering,
+    which Jupyter Book always loads, does not declare itself parallel-safe, so Sphinx falls back
+    to serial reading with a warning, which fails the build)."""
     from jupyter_book.sphinx import build_sphinx
 
+    if jobs is None:
+        jobs = int(os.environ.get("HANDBUCH_BUCH_JOBS") or 1)
     cfg_path = root / "_config.yml"
     cfg = load_config(cfg_path)
     toc_path = root / "_toc.yml"
@@ -639,12 +644,13 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
             shutil.rmtree(work / "doctrees")
     work.mkdir(parents=True, exist_ok=True)
 
+    t_sphinx = time.perf_counter()
     result = build_sphinx(
         root, site,
         use_external_toc=True, noconfig=True, path_config=str(cfg_path),
         confoverrides=overrides, doctreedir=str(work / "doctrees"),
         builder="html", warningiserror=True, keep_going=True,
-        freshenv=fresh, force_all=fresh, quiet=quiet,
+        freshenv=fresh, force_all=fresh, quiet=quiet, jobs=jobs,
     )
     if isinstance(result, Exception):
         return 1
@@ -659,16 +665,20 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
         for line in bad[:20]:
             print("  " + line, file=sys.stderr)
         return 1
-    _write_downloads(root, site, mart_dir)
+    ZEITEN["sphinx"] = time.perf_counter() - t_sphinx
     if staged:
         _clear_site(out)
         shutil.copytree(site, out, dirs_exist_ok=True)
+    t_downloads = time.perf_counter()
+    _write_downloads(root, out, mart_dir)     # once, into the final site (not into the work copy)
+    ZEITEN["downloads"] = time.perf_counter() - t_downloads
     return 0
 
 
 def _write_downloads(root: Path, site: Path, mart_dir: Path | None) -> None:
-    """Download files next to the pages and the data package (helpers.downloads); skipped for a
-    mart without the Steuerung tables (an older or hand-made test mart)."""
+    """The downloads folder (helpers.downloads: per unit CSV/XLSX, the data package), generated once
+    per mart content and linked into the site; skipped for a mart without the Steuerung tables (an
+    older or hand-made test mart)."""
     from helpers import downloads
 
     mdir = Path(mart_dir) if mart_dir else paths.MART_DIR
@@ -710,15 +720,17 @@ def _cmd_build(args) -> int:
     try:
         meta = read_meta(Path(args.mart) if args.mart else None)
         status = build(root, out, meta, fresh=args.neu, quiet=args.leise,
-                       mart_dir=Path(args.mart) if args.mart else None)
+                       mart_dir=Path(args.mart) if args.mart else None, jobs=args.jobs)
     except BuchFehler as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     dauer = time.perf_counter() - t0
     if status:
-        print(f"Buch-Build fehlgeschlagen nach {dauer:.1f} s (Warnungen gelten als Fehler; siehe oben).", file=sys.stderr)
+        print(f"Buch-Build fehlgeschlagen nach {fmt.sekunden(dauer)} (Warnungen gelten als Fehler; siehe oben).", file=sys.stderr)
         return 1
-    print(f"Buch gebaut in {dauer:.1f} s: {out / 'index.html'}")
+    teile = (f" (Sphinx {fmt.sekunden(ZEITEN['sphinx'])}, Downloads {fmt.sekunden(ZEITEN['downloads'])})"
+             if ZEITEN else "")
+    print(f"Buch gebaut in {fmt.sekunden(dauer)}{teile}: {out / 'index.html'}")
     return 0
 
 
@@ -732,4 +744,6 @@ def register(subparsers) -> None:
     p.add_argument("--mart", help="Ordner des Datenbestands (Standard: data/processed)")
     p.add_argument("--neu", action="store_true", help="Alles neu bauen (ohne Zwischenstände)")
     p.add_argument("--leise", action="store_true", help="Weniger Ausgaben")
+    p.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="parallele Sphinx-Prozesse (Standard: $HANDBUCH_BUCH_JOBS, sonst 1)")
     p.set_defaults(func=_cmd_build)

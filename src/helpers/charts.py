@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
-from helpers import fmt
+from helpers import fmt, statistik
 from helpers.kennzahlen import KENNZAHLEN
 
 # Series -> colour. "haupt" is the page's subject (Jobcenter, Vergleichstyp, Land, Ring).
@@ -52,28 +53,71 @@ def _monat_x(title: str | None = None) -> alt.X:
                  axis=alt.Axis(format="%Y", tickCount={"interval": "year", "step": 1}, labelAngle=0))
 
 
+GESCHLECHT_KURZ = {"insgesamt": "i", "frauen": "f", "maenner": "m"}
+GESCHLECHT_WAHL = {"i": "Insgesamt", "f": "Frauen", "m": "Männer"}
+PARAM_GESCHLECHT = "geschlecht"
+
+
 def zeitreihen_daten(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
-    """Chart data from a frame with columns monat, kennzahl and the value columns named in
-    ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"})."""
+    """Chart data from a frame with columns monat, kennzahl (optionally geschlecht) and the value
+    columns named in ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"})."""
     out = pd.DataFrame({"k": df["kennzahl"].astype(str), "m": df["monat"].astype(str)})
+    if "geschlecht" in df.columns:
+        out["g"] = df["geschlecht"].map(GESCHLECHT_KURZ).to_numpy()
     for short, col in spalten.items():
         out[short] = _r(df[col])
     return out.reset_index(drop=True)
 
 
-def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band: str | None = None,
-               beschreibung: str = "", spalten_anzahl: int = 3) -> alt.FacetChart:
-    """Small multiples (one per figure) of monthly series.
+def _kompakt(daten: pd.DataFrame, felder: list[str]) -> tuple[list[dict], str]:
+    """Compact chart data: one row per figure and gender with one array per series over a common
+    month axis (from the first month with any value to the last month); returns (rows, first month).
+    The chart expands it with flatten/window/calculate (a few KB instead of one object per month)."""
+    werte = daten.dropna(subset=felder, how="all")
+    if werte.empty:
+        return [], ""
+    achse = [str(p) for p in pd.period_range(werte["m"].min(), daten["m"].max(), freq="M")]
+    keys = list(dict.fromkeys(zip(daten["k"], daten["g"])))
+    w = (daten.set_index(["k", "g", "m"])[felder].astype(float).unstack("m")
+         .reindex(index=pd.MultiIndex.from_tuples(keys), columns=pd.MultiIndex.from_product([felder, achse])))
+    arr = w.to_numpy().reshape(len(keys), len(felder), len(achse))
+    rows = []
+    for (k, g), a in zip(keys, arr):
+        da = np.flatnonzero(~np.isnan(a).all(axis=0))
+        if not len(da):
+            continue
+        a = a[:, da[0]:da[-1] + 1]                 # "o": months before the first value (not sent)
+        row = {"k": k, "g": g, "o": int(da[0])}
+        for f, v in zip(felder, a):
+            row[f] = [None if x != x else x for x in v.tolist()]
+        rows.append(row)
+    return rows, achse[0]
 
-    daten: k, m and one column per series (``zeitreihen_daten``), optional q1/q3 for the band.
+
+def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band: str | None = None,
+               beschreibung: str = "", spalten_anzahl: int = 3, geschlecht: str = "insgesamt") -> alt.FacetChart:
+    """Small multiples (one per figure) of monthly series over the whole period of ``daten``.
+
+    daten: k, m, optional g (gender, GESCHLECHT_KURZ) and one column per series
+        (``zeitreihen_daten``), optional q1/q3 for the band.
     reihen: field -> legend label, in drawing order; the field names select palette entries
         ("w" haupt, "md" median, "b" bund, "l" land).
     band: label of the q1–q3 band (None: no band).
+    geschlecht: the gender shown first; with more than one gender in ``daten`` a radio choice
+        (parameter ``geschlecht``) switches the chart, and the page's script rebuilds the
+        "Daten als Tabelle" rows from the same data (usermeta.tabelle_param).
     """
     rolle = {"w": "haupt", "md": "median", "b": "bund", "l": "land"}
+    if "g" not in daten.columns:
+        daten = daten.assign(g=GESCHLECHT_KURZ[geschlecht])
     felder = [f for f in reihen if f in daten.columns]
     labels = [reihen[f] for f in felder]
+    alle = felder + [f for f in ("q1", "q3") if band and f in daten.columns]
     codes = list(dict.fromkeys(daten["k"]))
+    werte, erster = _kompakt(daten, alle)
+    start = pd.Period(erster or "2000-01", "M")
+    g0 = GESCHLECHT_KURZ[geschlecht]
+    gewaehlt = [g for g in GESCHLECHT_WAHL if g in set(daten["g"])]
     x = _monat_x()
     layers = []
     if band and {"q1", "q3"} <= set(daten.columns):
@@ -96,20 +140,36 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
                                       scale=alt.Scale(domain=labels, range=[STRICHE[rolle[f]] for f in felder])),
             tooltip=[alt.Tooltip("m:T", timeUnit="utcyearmonth", format="%B %Y", title="Monat"),
                      alt.Tooltip("Reihe:N", title="Reihe"),
-                     alt.Tooltip("v:Q", format=",.1f", title="Wert (%)")],
+                     alt.Tooltip("v:Q", format=fmt.d3(1), title="Wert (%)")],
         )
     )
     untertitel = [f"Fläche: {band}"] if band else []
-    return (
-        alt.layer(*layers, data=daten)
+    tabelle = tabelle_zeitreihen(daten[daten["g"] == g0], {f: reihen[f] for f in felder})
+    tabelle["titel"] = f"Werte für {GESCHLECHT_WAHL[g0]}"
+    usermeta = {"tabelle": tabelle}
+    chart = (
+        alt.layer(*layers)
         .properties(width=BREITE, height=HOEHE)
         .facet(facet=alt.Facet("k:N", sort=codes, title=None,
                                header=alt.Header(labelExpr=_header_expr(codes), labelFontWeight="bold",
                                                  labelLimit=BREITE + 20)),
-               columns=spalten_anzahl)
+               columns=spalten_anzahl, data=pd.DataFrame(werte))   # a frame: altair does not deep-copy it
+    )
+    if len(gewaehlt) > 1:
+        wahl = alt.param(name=PARAM_GESCHLECHT, value=g0, bind=alt.binding_radio(
+            options=gewaehlt, labels=[GESCHLECHT_WAHL[g] for g in gewaehlt], name="Geschlecht: "))
+        chart = chart.add_params(wahl).transform_filter(f"datum.g == {PARAM_GESCHLECHT}")
+        usermeta["tabelle_param"] = {"param": PARAM_GESCHLECHT, "felder": felder, "start": erster,
+                                     "titel": {g: f"Werte für {GESCHLECHT_WAHL[g]}" for g in gewaehlt}}
+    else:
+        chart = chart.transform_filter(alt.datum.g == g0)
+    return (
+        chart.transform_flatten(alle)
+        .transform_window(i="row_number()", groupby=["k", "g"])
+        .transform_calculate(m=f"utc({start.year}, {start.month - 1} + datum.o + datum.i - 1, 1)")
         .resolve_scale(y="independent")
         .properties(title=alt.Title(titel, subtitle=untertitel, anchor="start"), description=beschreibung,
-                    usermeta={"tabelle": tabelle_zeitreihen(daten, {f: reihen[f] for f in felder})})
+                    usermeta=usermeta)
     )
 
 
@@ -118,18 +178,21 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
     """Every member's value per figure as a dot (one row per figure, own x scale); the median
     as a vertical tick; optionally one member highlighted.
 
-    daten: k (code), i (jobcenter_id), v (value). namen: jobcenter_id -> name (tooltip).
+    daten: k (code), i (jobcenter_id), v (value), md (median of the figure; ``position_daten``).
+    namen: jobcenter_id -> name (tooltip).
     """
     codes = list(dict.fromkeys(daten["k"]))
     # Names via one map expression (a lookup into inline data fails inside a faceted layer).
     name_expr = f"{json.dumps({str(i): str(n) for i, n in namen.items()}, ensure_ascii=False)}[datum.i] || datum.i"
-    tooltip = [alt.Tooltip("n:N", title="Jobcenter"), alt.Tooltip("v:Q", format=",.1f", title="Wert (%)")]
+    tooltip = [alt.Tooltip("n:N", title="Jobcenter"), alt.Tooltip("v:Q", format=fmt.d3(1), title="Wert (%)")]
     x = alt.X("v:Q", title=None, scale=alt.Scale(zero=False, nice=True))
     punkte = (alt.Chart().transform_calculate(n=name_expr)
               .mark_circle(size=45, opacity=0.55, color=FARBEN["punkt"])
               .encode(x=x, tooltip=tooltip))
+    # the median of the full-precision values (statistik, as in the page table), not vega's
+    # median of the rounded chart values; every row of a figure carries it (md)
     median = alt.Chart().mark_tick(color=FARBEN["median"], thickness=2.5, size=22).encode(
-        x=alt.X("median(v):Q"), tooltip=[alt.Tooltip("median(v):Q", format=",.1f", title="Median (%)")])
+        x=alt.X("min(md):Q"), tooltip=[alt.Tooltip("min(md):Q", format=fmt.d3(1), title="Median (%)")])
     layers = [punkte, median]
     if hervorheben is not None:
         layers.append(
@@ -154,9 +217,13 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
 
 
 def position_daten(df: pd.DataFrame) -> pd.DataFrame:
-    """k, i, v from rows of vergleich (kennzahl, jobcenter_id, wert); undefined values dropped."""
-    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "i": df["jobcenter_id"].astype(str), "v": _r(df["wert"])})
-    return out.dropna(subset=["v"]).reset_index(drop=True)
+    """k, i, v, md from rows of vergleich (kennzahl, jobcenter_id, wert); undefined values dropped.
+    md: the median of the figure's full-precision values (``statistik``), rounded as shown."""
+    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "i": df["jobcenter_id"].astype(str), "v": _r(df["wert"]),
+                        "w": pd.to_numeric(df["wert"], errors="coerce").to_numpy()})
+    out = out.dropna(subset=["v"]).reset_index(drop=True)
+    md = statistik.verteilung(out, ["k"], wert="w").set_index("k")["median"]
+    return out.drop(columns="w").assign(md=_r(out["k"].map(md))).reset_index(drop=True)
 
 
 def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, beschreibung: str = "",
@@ -169,9 +236,9 @@ def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, be
     gruppen = list(dict.fromkeys(stats["g"]))
     y = alt.Y("g:N", sort=gruppen, title=gruppe_titel)
     tooltip = [alt.Tooltip("g:N", title=gruppe_titel), alt.Tooltip("n:Q", title="Anzahl Jobcenter"),
-               alt.Tooltip("mn:Q", format=",.1f", title="Minimum"), alt.Tooltip("q1:Q", format=",.1f", title="1. Quartil"),
-               alt.Tooltip("md:Q", format=",.1f", title="Median"), alt.Tooltip("q3:Q", format=",.1f", title="3. Quartil"),
-               alt.Tooltip("mx:Q", format=",.1f", title="Maximum")]
+               alt.Tooltip("mn:Q", format=fmt.d3(1), title="Minimum"), alt.Tooltip("q1:Q", format=fmt.d3(1), title="1. Quartil"),
+               alt.Tooltip("md:Q", format=fmt.d3(1), title="Median"), alt.Tooltip("q3:Q", format=fmt.d3(1), title="3. Quartil"),
+               alt.Tooltip("mx:Q", format=fmt.d3(1), title="Maximum")]
     base = alt.Chart()
     layers = [
         base.mark_rule(color=FARBEN["punkt"]).encode(x=alt.X("mn:Q", title="Prozent", scale=alt.Scale(zero=False)),
@@ -200,7 +267,7 @@ def tabelle_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str]) -> dict:
     """Values of a time-series chart as table rows (Kennzahl, Monat, one column per series)."""
     felder = [f for f in reihen if f in daten.columns]
     zeilen = [[f"{r['k']} {fmt.monat(r['m'])}"] + [fmt.prozent(r[f]) for f in felder]
-              for r in daten.to_dict("records")]
+              for r in daten.dropna(subset=felder, how="all").to_dict("records")]
     return {"spalten": ["Kennzahl, Monat"] + [reihen[f] for f in felder], "zeilen": zeilen}
 
 
@@ -209,7 +276,7 @@ def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: 
     highlighted member's value (the page's own table lists the values themselves)."""
     zeilen = []
     for k, g in daten.groupby("k", sort=False):
-        z = [k, fmt.ganzzahl(len(g)), fmt.prozent(g["v"].min()), fmt.prozent(g["v"].median()), fmt.prozent(g["v"].max())]
+        z = [k, fmt.ganzzahl(len(g)), fmt.prozent(g["v"].min()), fmt.prozent(g["md"].iloc[0]), fmt.prozent(g["v"].max())]
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
             z.append(fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH)
@@ -250,7 +317,7 @@ def beschreibung_position(daten: pd.DataFrame, hervorheben: str | None, haupt_la
     and (if highlighted) the member's value and rank."""
     teile = []
     for k, g in daten.groupby("k", sort=False):
-        t = f"{k}: {len(g)} Werte, Median {fmt.prozent(g['v'].median())}"
+        t = f"{k}: {len(g)} Werte, Median {fmt.prozent(g['md'].iloc[0])}"
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
             t += f", {haupt_label} {fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH}"

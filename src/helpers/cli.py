@@ -20,7 +20,9 @@ COMMANDS = {
     "run": "helpers.pipeline",
     "toc": "helpers.book",
     "build": "helpers.book",
+    "downloads": "helpers.downloads",
     "monthly": "helpers.publish",
+    "ausgaben": "helpers.publish.store",
 }
 COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 

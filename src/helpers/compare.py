@@ -5,8 +5,8 @@ min, max, count of defined values), the type's own aggregate value (from summed 
 values of its Land, its Trägerart and the Bund, its rank within the type, and a reading
 against the type median that respects the figure's direction.
 
-Quartiles use linear interpolation between order statistics (pandas' default, "type 7").
-Ranks: 1 = best; for context figures (no direction) 1 = highest value. Ties share the best rank.
+Distribution and ranks come from ``helpers.statistik`` (quartiles by linear interpolation;
+rank 1 = best for K1-K3, highest for Ergänzungsgrößen; ties share the best rank).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers import statistik
 from helpers.kennzahlen import KENNZAHLEN
 
 KEYS = ["monat", "geschlecht", "kennzahl"]
@@ -29,15 +30,8 @@ def comparison(results: pd.DataFrame, jc: pd.DataFrame) -> pd.DataFrame:
     df = res.merge(jc[["jobcenter_id", "vergleichstyp", "land", "traegerart"]], on="jobcenter_id", how="left")
     df = df.drop(columns="ebene")
 
-    grp = df.groupby(["vergleichstyp", *KEYS], sort=False, observed=True)["wert"]
-    stats = pd.DataFrame({
-        "vt_median": grp.median(),
-        "vt_q1": grp.quantile(0.25),
-        "vt_q3": grp.quantile(0.75),
-        "vt_min": grp.min(),
-        "vt_max": grp.max(),
-        "vt_n": grp.count(),
-    }).reset_index()
+    stats = statistik.verteilung(df, ["vergleichstyp", *KEYS]).rename(
+        columns={c: f"vt_{c}" for c in statistik.VERTEILUNG})
     df = df.merge(stats, on=["vergleichstyp", *KEYS], how="left")
 
     for ebene, col, name in (("vergleichstyp", "vergleichstyp", "vt_wert"), ("land", "land", "land_wert"),
@@ -50,13 +44,8 @@ def comparison(results: pd.DataFrame, jc: pd.DataFrame) -> pd.DataFrame:
     richtung = _richtung(df["kennzahl"])
     # Reading rules: only K1-K3 are rated; Ergänzungsgrößen are ranked by height (highest = 1).
     wertend = np.isin(df["kennzahl"].astype(str).to_numpy(), [c for c, k in KENNZAHLEN.items() if k.wertend])
-    # Rank by "goodness": lower-is-better Kennzahlen are ranked on the negated value.
-    score = np.where(wertend & (richtung == -1), -df["wert"].to_numpy(), df["wert"].to_numpy())
-    df["_score"] = score
-    df["rang"] = (df.groupby(["vergleichstyp", *KEYS], sort=False, observed=True)["_score"]
-                  .rank(method="min", ascending=False).astype("Int64"))
-    df["rang_n"] = df["vt_n"].astype("Int64")
-    df = df.drop(columns="_score")
+    df["rang"] = statistik.rang_allein(df, ["vergleichstyp", *KEYS])
+    df["rang_n"] = df["vt_n"].astype("Int64")       # the type's defined values = the ranked ones
 
     diff = df["wert"].to_numpy() - df["vt_median"].to_numpy()
     defined = ~np.isnan(diff)

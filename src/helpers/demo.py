@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -54,7 +53,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import fmt, paths
+from .dateien import atomic_write_bytes
 from .kennzahlen import COUNT_COLUMNS, GESCHLECHTER, JOBCENTER_COLUMNS, KEY_COLUMNS, VALUE_COLUMNS
 
 DEFAULT_SEED = 20260801
@@ -392,16 +392,6 @@ def _irregular_cells(columns: dict[str, np.ndarray], counts: dict[str, np.ndarra
         columns[pick_cols[int(rng.integers(len(pick_cols)))]][row(j, t, g)] = None
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and os.replace (no partial file)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
@@ -412,17 +402,17 @@ def write(out: Path, seed: int = DEFAULT_SEED, bis: str = DEFAULT_BIS,
     """Generate and write jobcenter.csv, grunddaten.csv and demo.json into ``out``."""
     jobcenter, grunddaten = generate(seed, bis, monate)
     out.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out / "jobcenter.csv", to_csv_bytes(jobcenter))
-    _write_atomic(out / "grunddaten.csv", to_csv_bytes(grunddaten))
+    atomic_write_bytes(out / "jobcenter.csv", to_csv_bytes(jobcenter))
+    atomic_write_bytes(out / "grunddaten.csv", to_csv_bytes(grunddaten))
     # Synthetic Zielwerte (input `ziele`) for about a third of the Jobcenter, for every year whose
     # previous December lies in the data (helpers.steuerung).
     from helpers.steuerung import demo_ziele
 
     jahre = range(int(grunddaten["monat"].min()[:4]) + 1, int(grunddaten["monat"].max()[:4]) + 1)
-    _write_atomic(out / "ziele.csv", to_csv_bytes(demo_ziele(jobcenter["jobcenter_id"], jahre, seed)))
+    atomic_write_bytes(out / "ziele.csv", to_csv_bytes(demo_ziele(jobcenter["jobcenter_id"], jahre, seed)))
     meta = {"demo": True, "erzeugt_von": "helpers.demo", "seed": seed, "hinweis": HINWEIS,
             "vergleichstypen": "synthetisch", "ziele": "synthetisch"}
-    _write_atomic(out / "demo.json",
+    atomic_write_bytes(out / "demo.json",
                   (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return jobcenter, grunddaten
 
@@ -450,7 +440,7 @@ def _run(args: argparse.Namespace) -> int:
     months = grunddaten["monat"]
     print(f"Synthetische Demodaten geschrieben nach {out}: {len(jobcenter)} Jobcenter, "
           f"{months.nunique()} Monate ({months.min()} bis {months.max()}), "
-          f"{len(grunddaten)} Zeilen, Seed {args.seed} ({time.perf_counter() - start:.1f} s). "
+          f"{len(grunddaten)} Zeilen, Seed {args.seed} ({fmt.sekunden(time.perf_counter() - start)}). "
           "Keine amtlichen Zahlen.")
     return 0
 

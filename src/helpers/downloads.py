@@ -1,15 +1,17 @@
-"""Downloads of the built site: per page the full time series (CSV and XLSX), per edition one
-data package (CSV + Parquet + datapackage.json, Frictionless Data Package).
+"""Downloads of the site: per unit the full time series (CSV and XLSX), per edition one data
+package (CSV + Parquet + datapackage.json, Frictionless Data Package).
 
-Files, not inline data: ``write_site(site, mart_dir)`` runs after the Sphinx build and writes
+Files, not inline data, and generated outside the Sphinx build: ``erzeugen(mart_dir, cache_root)``
+(command ``python -m helpers downloads``, run by ``make pages``) writes, once per mart content,
 
-    <site>/book/seiten/<ebene>/daten/<id>.csv     ';', decimal comma, UTF-8 with BOM (Excel)
-    <site>/book/seiten/<ebene>/daten/<id>.xlsx    sheets "Zeitreihe", "Eingangsgrößen", "Erläuterungen"
-    <site>/daten/datenpaket/                       kennzahlen.csv, kennzahlen.parquet, datapackage.json
+    <cache_root>/<key>/jobcenter/<id>.csv     ';', decimal comma, UTF-8 with BOM (Excel)
+    <cache_root>/<key>/jobcenter/<id>.xlsx    sheets "Zeitreihe", "Eingangsgrößen", "Erläuterungen"
+    <cache_root>/<key>/vergleichstyp/…, land/…, bund/DE.*
+    <cache_root>/<key>/datenpaket/            kennzahlen.csv.gz, kennzahlen.parquet, datapackage.json
 
-for every unit whose page exists in the site. The files are generated once per mart content into
-``_build/.downloads/<key>/`` and copied from there (a rebuild with the same data is cheap).
-Pages link them with ``links(seite)``.
+(``key``: hash of the mart files; unchanged data costs nothing). ``write_site(site, …)`` puts that
+folder once into the built site as ``<site>/downloads/`` (hard links where possible). Pages link
+the files with ``links(seite)``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import hashlib
 import html
 import io
 import json
+import os
 import shutil
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -29,19 +34,20 @@ from IPython.display import HTML
 from helpers import fmt
 from helpers.kennzahlen import EBENE_LABEL, GESCHLECHT_LABEL, KENNZAHLEN, VALUE_COLUMNS
 
-VERSION = "1"                  # bump when the file layout changes (cache key)
+VERSION = "2"                  # bump when the file layout or content changes (cache key)
 SETS = ("jobcenter", "vergleichstyp", "land", "bund")
-PAKET_DIR = "daten/datenpaket"
+SITE_DIR = "downloads"         # in the built site, beside book/
+PAKET = "datenpaket"           # SITE_DIR/PAKET/datapackage.json
+PAKET_CSV = "kennzahlen.csv.gz"
+FERTIG = ".fertig"             # marker of a complete cache folder
 
 SPALTEN = {   # column -> (German header, explanation)
-    "ebene": ("Ebene", "Jobcenter, Vergleichstyp, Land, Trägerart oder Bund"),
-    "id": ("Kennung", "Jobcenter-ID, Code des Vergleichstyps, Landesschlüssel, gE/zkT oder DE"),
-    "name": ("Name", "Name der Einheit"),
+    "id": ("Kennung", "Jobcenter-ID, Code des Vergleichstyps, Landesschlüssel oder DE (Bund)"),
     "monat": ("Monat", "Berichtsmonat (JJJJ-MM)"),
     "geschlecht": ("Geschlecht", "Insgesamt, Frauen oder Männer"),
     "kennzahl": ("Kennzahl", "Code: K1 … K3E4 (Kennzahlen und Ergänzungsgrößen nach § 48a SGB II) oder JFW_* "
                              "(Jahresfortschrittswerte der Zielsteuerung nach § 48b SGB II)"),
-    "bezeichnung": ("Bezeichnung", "Name der Kennzahl"),
+    "bezeichnung": ("Kurzname", "Kurzname der Kennzahl (der volle Name steht im Blatt „Erläuterungen“ der XLSX-Datei)"),
     "einheit": ("Einheit", "Prozent, Prozentpunkte, Anzahl oder Personen (Durchschnittsbestand)"),
     "wert": ("Wert", "Wert mit voller Genauigkeit (auf der Seite gerundet); leer = nicht ausgewiesen"),
     "grund": ("Grund (kein Wert)", "warum kein Wert ausgewiesen ist"),
@@ -50,6 +56,7 @@ SPALTEN = {   # column -> (German header, explanation)
     "erfasst": ("Erfasste Jobcenter", "Zahl der Jobcenter, deren Eingangswerte in den Wert eingehen"),
     "mitglieder": ("Mitglieder", "Zahl der Jobcenter der Einheit"),
 }
+XLSX_OHNE = ("bezeichnung",)   # in the XLSX the codes are explained in "Erläuterungen"
 
 
 def _e(s) -> str:
@@ -73,25 +80,53 @@ def _bezeichnung(code: str) -> str:
     return KENNZAHLEN[code].name if code in KENNZAHLEN else STEUERUNG[code].name
 
 
+def _kurz(code: str) -> str:
+    from helpers.steuerung import STEUERUNG
+
+    return KENNZAHLEN[code].kurz if code in KENNZAHLEN else STEUERUNG[code].kurz
+
+
 def _grund(g, gruppe: bool) -> str:
     from helpers.zielsteuerung import grund_text
 
     return grund_text(g, gruppe) if isinstance(g, str) and g else ""
 
 
-def zeitreihe(m, ebene: str, uid: str, name: str) -> pd.DataFrame:
-    """The full time series of a unit with German headers (the CSV and the first XLSX sheet)."""
-    from helpers.berechnungsgrundlagen import werte
+def _map(s: pd.Series, f) -> pd.Series:
+    """Apply f once per distinct value (the columns repeat few values)."""
+    u = pd.unique(s)
+    return s.map(dict(zip(u, (f(x) for x in u))))
 
-    d = werte(m, ebene, uid)
-    d = d[d["grund"] != "fenster"]
-    gruppe = ebene != "jobcenter"
+
+def _alle_werte(m, ebenen=SETS) -> pd.DataFrame:
+    """All figures (Kennzahlen and JFW) of the units of ``ebenen`` in download order (unit, figure,
+    gender, month); the rows of the "fenster" months (no value possible yet) left out."""
+    from helpers.steuerung import STEUERUNG
+
+    cols = ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund", "erfasst", "mitglieder",
+            "zaehler", "nenner"]
+    parts = [m._table_plain("ergebnisse.parquet")[cols], m.steuerung()[cols]]
+    d = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    d = d[d["ebene"].isin(ebenen) & (d["grund"] != "fenster")]
+    order = {c: i for i, c in enumerate(list(KENNZAHLEN) + list(STEUERUNG))}
+    gorder = {g: i for i, g in enumerate(GESCHLECHT_LABEL)}
+    eorder = {e: i for i, e in enumerate(ebenen)}
+    return (d.assign(_e=d["ebene"].map(eorder), _k=d["kennzahl"].map(order), _g=d["geschlecht"].map(gorder))
+             .sort_values(["_e", "id", "_k", "_g", "monat"], kind="stable")
+             .drop(columns=["_e", "_k", "_g"]).reset_index(drop=True))
+
+
+def _deutsch(d: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``_alle_werte`` with the German download columns (SPALTEN)."""
+    gruppe = d["ebene"] != "jobcenter"
+    grund = d["grund"].where(d["grund"].notna() & (d["grund"] != ""), "")
     out = pd.DataFrame({
-        "ebene": EBENE_LABEL.get(ebene, ebene), "id": d["id"].astype(str), "name": name,
-        "monat": d["monat"], "geschlecht": d["geschlecht"].map(GESCHLECHT_LABEL),
-        "kennzahl": d["kennzahl"], "bezeichnung": d["kennzahl"].map(_bezeichnung),
-        "einheit": d["kennzahl"].map(_einheit), "wert": d["wert"].astype(float),
-        "grund": d["grund"].map(lambda g: _grund(g, gruppe)),
+        "id": d["id"].astype(str), "monat": d["monat"].astype(str),
+        "geschlecht": d["geschlecht"].map(GESCHLECHT_LABEL),
+        "kennzahl": d["kennzahl"].astype(str), "bezeichnung": _map(d["kennzahl"], _kurz),
+        "einheit": _map(d["kennzahl"], _einheit), "wert": d["wert"].astype(float),
+        "grund": _map(grund + "|" + gruppe.map({True: "1", False: ""}),
+                      lambda x: _grund(x.split("|")[0], x.endswith("1"))),
         "zaehler": d["zaehler"].astype(float), "nenner": d["nenner"].astype(float),
         "erfasst": pd.to_numeric(d["erfasst"], errors="coerce").astype("Int64"),
         "mitglieder": pd.to_numeric(d["mitglieder"], errors="coerce").astype("Int64"),
@@ -99,18 +134,29 @@ def zeitreihe(m, ebene: str, uid: str, name: str) -> pd.DataFrame:
     return out.rename(columns={k: v[0] for k, v in SPALTEN.items()}).reset_index(drop=True)
 
 
-def eingangsgroessen(m, ebene: str, uid: str) -> pd.DataFrame:
-    """The unit's monthly (summed) inputs: the basis of the averaged rates."""
-    g = m.grundlagen(ebene=ebene, id=uid)
+def zeitreihe(m, ebene: str, uid: str, name: str | None = None) -> pd.DataFrame:
+    """The full time series of a unit with German headers (the CSV and the first XLSX sheet)."""
+    from helpers.berechnungsgrundlagen import werte
+
+    d = werte(m, ebene, uid)
+    return _deutsch(d[d["grund"] != "fenster"])
+
+
+def _eingang_deutsch(g: pd.DataFrame) -> pd.DataFrame:
     cols = ["monat", "geschlecht", *VALUE_COLUMNS]
     if g.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=["Monat", "Geschlecht", *VALUE_COLUMNS])
     g = g.copy()
     for c in VALUE_COLUMNS:
         if f"status_{c}" in g:
             g.loc[g[f"status_{c}"] != 0, c] = np.nan
     g["geschlecht"] = g["geschlecht"].map(GESCHLECHT_LABEL)
-    return g[cols].rename(columns={"monat": "Monat", "geschlecht": "Geschlecht"})
+    return g[cols].rename(columns={"monat": "Monat", "geschlecht": "Geschlecht"}).reset_index(drop=True)
+
+
+def eingangsgroessen(m, ebene: str, uid: str) -> pd.DataFrame:
+    """The unit's monthly (summed) inputs: the basis of the averaged rates."""
+    return _eingang_deutsch(m.grundlagen(ebene=ebene, id=uid))
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -127,10 +173,31 @@ def lese_csv(path_or_bytes) -> pd.DataFrame:
                        keep_default_na=False, na_values=[""])
 
 
-XLSX_OHNE = ("ebene", "name", "bezeichnung")   # constant per file or per code: in "Erläuterungen"
+def _schreibe_blatt(wb, ws, frame: pd.DataFrame, kopf) -> None:
+    """One sheet: readable header row (frozen, with filter), then the values cell by cell with the
+    typed writers (constant_memory: row by row; empty and undefined cells are left out)."""
+    ws.freeze_panes(1, 0)
+    ws.write_row(0, 0, list(frame.columns), kopf)
+    ws.set_row(0, 30)
+    ws.set_column(0, len(frame.columns) - 1, 14)
+    spalten = []
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s):
+            v = s.astype(float).to_numpy()
+            spalten.append((ws.write_number, [None if x != x else x for x in v.tolist()]))
+        else:
+            spalten.append((ws.write_string, [x if isinstance(x, str) and x else None for x in s.tolist()]))
+    for i in range(len(frame)):
+        r = i + 1
+        for j, (write, vals) in enumerate(spalten):
+            v = vals[i]
+            if v is not None:
+                write(r, j, v)
+    ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
 
 
-def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict) -> bytes:
+def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict, einheit: str = "") -> bytes:
     """XLSX: "Zeitreihe" (readable header, frozen, filter), "Eingangsgrößen", "Erläuterungen"."""
     import xlsxwriter
 
@@ -140,17 +207,7 @@ def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict) 
     kopf = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#e8eef5", "border": 1})
     schmal = df.drop(columns=[SPALTEN[c][0] for c in XLSX_OHNE])
     for name, frame in (("Zeitreihe", schmal), ("Eingangsgrößen", eingang)):
-        ws = wb.add_worksheet(name)
-        ws.freeze_panes(1, 0)
-        ws.write_row(0, 0, list(frame.columns), kopf)
-        ws.set_row(0, 30)
-        ws.set_column(0, len(frame.columns) - 1, 14)
-        for i, row in enumerate(frame.itertuples(index=False, name=None), start=1):
-            for j, v in enumerate(row):
-                if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-                    continue
-                ws.write(i, j, v.item() if isinstance(v, np.generic) else v)
-        ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+        _schreibe_blatt(wb, wb.add_worksheet(name), frame, kopf)
     ws = wb.add_worksheet("Erläuterungen")
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 100)
@@ -158,7 +215,7 @@ def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict) 
     zeilen = [(h, erkl) for c, (h, erkl) in SPALTEN.items() if c not in XLSX_OHNE]
     zeilen.append(("Eingangsgrößen", "Blatt mit den monatlichen (summierten) Eingangsgrößen der Einheit nach dem "
                                      "Datenvertrag; leer = nicht verfügbar oder gesperrt"))
-    zeilen.append(("Einheit", f"{titel} ({df[SPALTEN['ebene'][0]].iloc[0] if len(df) else ''})"))
+    zeilen.append(("Einheit", f"{titel}" + (f" ({einheit})" if einheit else "")))
     for code in dict.fromkeys(df[SPALTEN["kennzahl"][0]]):
         zeilen.append((code, f"{_bezeichnung(code)} ({_einheit(code)})"))
     zeilen.append(("Datenstand", fmt.monat(meta.get("datenstand"))))
@@ -175,11 +232,12 @@ def dateiname(uid: str) -> str:
 
 
 def links(seite) -> HTML:
-    """Links to the page's download files (full time series as CSV and XLSX)."""
+    """Links to the unit's download files (full time series as CSV and XLSX) and the data package.
+    Pages live at book/seiten/<ebene>/<id>.html, the files at downloads/ of the site."""
     from helpers.zielsteuerung import einheit_der_seite
 
     ebene, uid, _ = einheit_der_seite(seite)
-    base = f"../{ebene}/daten/{dateiname(uid)}"
+    base = f"../../../{SITE_DIR}/{ebene}/{dateiname(uid)}"
     return HTML(
         '<ul class="downloads">'
         f'<li><a class="download-csv" href="{_e(base)}.csv" download>Ganze Zeitreihe als CSV</a> '
@@ -187,8 +245,8 @@ def links(seite) -> HTML:
         "Semikolon, Dezimalkomma, UTF-8 – öffnet sich direkt in Excel)</li>"
         f'<li><a class="download-xlsx" href="{_e(base)}.xlsx" download>Ganze Zeitreihe als Excel-Datei (XLSX)</a> '
         "(mit den Blättern „Zeitreihe“, „Eingangsgrößen“ und „Erläuterungen“)</li>"
-        f'<li><a class="download-paket" href="../../../{PAKET_DIR}/datapackage.json">Datenpaket dieser Ausgabe</a> '
-        "(alle Ebenen, CSV und Parquet, beschrieben nach dem Frictionless-Data-Package-Standard)</li></ul>")
+        f'<li><a class="download-paket" href="../../../{SITE_DIR}/{PAKET}/datapackage.json">Datenpaket dieser '
+        "Ausgabe</a> (alle Ebenen, CSV und Parquet, beschrieben nach dem Frictionless-Data-Package-Standard)</li></ul>")
 
 
 # --------------------------------------------------------------------------- data package
@@ -221,10 +279,12 @@ def paket_tabelle(m) -> pd.DataFrame:
 
 
 def write_datenpaket(m, dest: Path) -> Path:
-    """kennzahlen.csv (UTF-8, comma, '.' decimals), kennzahlen.parquet and datapackage.json."""
+    """kennzahlen.csv.gz (UTF-8, comma, '.' decimals, gzip), kennzahlen.parquet and datapackage.json."""
     dest.mkdir(parents=True, exist_ok=True)
     df = paket_tabelle(m)
-    df.to_csv(dest / "kennzahlen.csv", index=False, lineterminator="\n", float_format="%.17g")
+    # gzip (fixed mtime: byte-stable): the CSV is the package's largest file, ~8x smaller packed
+    df.to_csv(dest / PAKET_CSV, index=False, lineterminator="\n", float_format="%.17g",
+              compression={"method": "gzip", "compresslevel": 6, "mtime": 0})
     df.to_parquet(dest / "kennzahlen.parquet", index=False)
     schema = {"fields": [{"name": n, "type": t, "description": d} for n, t, d in PAKET_FELDER],
               "primaryKey": ["ebene", "id", "monat", "geschlecht", "kennzahl"], "missingValues": [""]}
@@ -241,8 +301,8 @@ def write_datenpaket(m, dest: Path) -> Path:
         "licenses": [{"name": "dl-de/by-2-0", "title": "Datenlizenz Deutschland – Namensnennung – Version 2.0",
                       "path": "https://www.govdata.de/dl-de/by-2-0"}],
         "resources": [
-            {"name": "kennzahlen", "path": "kennzahlen.csv", "format": "csv", "mediatype": "text/csv",
-             "encoding": "utf-8", "profile": "tabular-data-resource",
+            {"name": "kennzahlen", "path": PAKET_CSV, "format": "csv", "compression": "gz",
+             "mediatype": "text/csv", "encoding": "utf-8", "profile": "tabular-data-resource",
              "dialect": {"delimiter": ",", "header": True}, "schema": schema},
             {"name": "kennzahlen-parquet", "path": "kennzahlen.parquet", "format": "parquet",
              "mediatype": "application/vnd.apache.parquet", "profile": "tabular-data-resource", "schema": schema,
@@ -253,87 +313,140 @@ def write_datenpaket(m, dest: Path) -> Path:
     return dest
 
 
-# --------------------------------------------------------------------------- site
+
+
+# --------------------------------------------------------------------------- generation (cached)
 
 def _key(mart_dir: Path) -> str:
     h = hashlib.sha256(VERSION.encode())
     for name in ("meta.json", "ergebnisse.parquet", "steuerung.parquet", "grundlagen.parquet", "jobcenter.parquet"):
         p = mart_dir / name
         if p.exists():
-            h.update(name.encode() + p.read_bytes())      # the mart files are byte-stable
+            h.update(name.encode() + hashlib.sha256(p.read_bytes()).digest())   # mart files are byte-stable
     return h.hexdigest()[:16]
 
 
-def _units(site: Path, m) -> list[tuple[str, str, str]]:
-    """(ebene, id, name) of every standard page present in the built site."""
-    jc = m.jobcenter
-    names = {("jobcenter", j): n for j, n in zip(jc["jobcenter_id"], jc["name"])}
+def _namen(m) -> dict[tuple[str, str], str]:
     from helpers.kennzahlen import LAENDER
 
+    jc = m.jobcenter
+    names = {("jobcenter", j): n for j, n in zip(jc["jobcenter_id"], jc["name"])}
     names.update({("land", k): v for k, v in LAENDER.items()})
     names.update({("vergleichstyp", t): f"Vergleichstyp {t}" for t in jc["vergleichstyp"].unique()})
     names[("bund", "DE")] = "Bund"
-    out = []
-    for ebene in SETS:
-        folder = site / "book" / "seiten" / ebene
-        if not folder.is_dir():
+    return names
+
+
+def _xlsx_job(args) -> None:
+    path, df, eingang, titel, meta, einheit = args
+    path.write_bytes(xlsx_bytes(df, eingang, titel, meta, einheit))
+
+
+def _bloecke(df: pd.DataFrame, keys: list[str]):
+    """(key tuple, block) of a frame sorted by keys, without a groupby copy per block."""
+    if df.empty:
+        return
+    k = df[keys].astype(str).agg("\x1f".join, axis=1).to_numpy() if len(keys) > 1 else df[keys[0]].astype(str).to_numpy()
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    ends = np.r_[starts[1:], len(k)]
+    for a, b in zip(starts, ends):
+        yield tuple(k[a].split("\x1f")), df.iloc[a:b].reset_index(drop=True)
+
+
+def _erzeuge_in(m, dest: Path, jobs: int) -> int:
+    """Write every unit's CSV and XLSX and the data package into dest; returns the number of units."""
+    names = _namen(m)
+    werte = _alle_werte(m)
+    deutsch = _deutsch(werte)
+    deutsch.insert(0, "_ebene", werte["ebene"].to_numpy())
+    g = m._table_plain("grundlagen.parquet")
+    g = g[g["ebene"].isin(SETS)].sort_values(["ebene", "id", "geschlecht", "monat"], kind="stable")
+    gorder = {x: i for i, x in enumerate(GESCHLECHT_LABEL)}
+    g = g.assign(_g=g["geschlecht"].map(gorder)).sort_values(["ebene", "id", "_g", "monat"], kind="stable")
+    eingang = {key: block for key, block in _bloecke(g.drop(columns="_g"), ["ebene", "id"])}
+    xlsx_jobs = []
+    n = 0
+    for (ebene, uid), block in _bloecke(deutsch, ["_ebene", SPALTEN["id"][0]]):
+        if (ebene, uid) not in names:
             continue
-        for page in sorted(folder.glob("*.html")):
-            key = (ebene, page.stem)
-            if key in names:
-                out.append((ebene, page.stem, names[key]))
-    return out
+        df = block.drop(columns="_ebene")
+        folder = dest / ebene
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{dateiname(uid)}.csv").write_bytes(csv_bytes(df))
+        ein = _eingang_deutsch(eingang.get((ebene, uid), g.iloc[:0]))
+        xlsx_jobs.append((folder / f"{dateiname(uid)}.xlsx", df, ein,
+                          f"{names[(ebene, uid)]}: Kennzahlen nach § 48a SGB II", m.meta, EBENE_LABEL[ebene]))
+        n += 1
+    if jobs > 1 and len(xlsx_jobs) > 8:
+        with ProcessPoolExecutor(jobs) as ex:
+            list(ex.map(_xlsx_job, xlsx_jobs, chunksize=8))
+    else:
+        for j in xlsx_jobs:
+            _xlsx_job(j)
+    write_datenpaket(m, dest / PAKET)
+    return n
 
 
-def _write_unit(args) -> None:
-    mart_dir, ebene, uid, name, target = args
-    from helpers import mart
-
-    m = mart.load(mart_dir)
-    df = zeitreihe(m, ebene, uid, name)
-    target.mkdir(parents=True, exist_ok=True)
-    (target / f"{dateiname(uid)}.csv").write_bytes(csv_bytes(df))
-    (target / f"{dateiname(uid)}.xlsx").write_bytes(
-        xlsx_bytes(df, eingangsgroessen(m, ebene, uid), f"{name}: Kennzahlen nach § 48a SGB II", m.meta))
-
-
-def write_site(site: Path, mart_dir: Path, cache_root: Path, jobs: int = 2) -> int:
-    """Write every page's downloads and the data package into the built site; returns the number
-    of units. Cached per mart content under cache_root."""
+def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int = 3) -> Path:
+    """The folder with all downloads of the mart at mart_dir (generated once per mart content under
+    cache_root/<key>/; written to a temporary folder and renamed, so a folder is complete or absent).
+    Keeps the ``behalten`` newest cache folders."""
     from helpers import mart
 
     mart_dir = Path(mart_dir).resolve()
-    m = mart.load(mart_dir)
-    cache = Path(cache_root) / _key(mart_dir)
-    units = _units(site, m)
-    todo = [(mart_dir, e, i, n, cache / e) for e, i, n in units
-            if not (cache / e / f"{dateiname(i)}.xlsx").exists()]
-    if todo:
-        if jobs > 1 and len(todo) > 8:
-            with ProcessPoolExecutor(jobs) as ex:
-                list(ex.map(_write_unit, todo, chunksize=8))
-        else:
-            for t in todo:
-                _write_unit(t)
-    if not (cache / "paket" / "datapackage.json").exists():
-        write_datenpaket(m, cache / "paket.tmp")
-        shutil.rmtree(cache / "paket", ignore_errors=True)
-        (cache / "paket.tmp").rename(cache / "paket")
-    for e, i, _ in units:
-        target = site / "book" / "seiten" / e / "daten"
-        target.mkdir(parents=True, exist_ok=True)
-        for suffix in (".csv", ".xlsx"):
-            _copy(cache / e / f"{dateiname(i)}{suffix}", target / f"{dateiname(i)}{suffix}")
-    paket = site / PAKET_DIR
-    paket.mkdir(parents=True, exist_ok=True)
-    for f in (cache / "paket").iterdir():
-        _copy(f, paket / f.name)
-    return len(units)
+    cache_root = Path(cache_root)
+    final = cache_root / _key(mart_dir)
+    if (final / FERTIG).exists():
+        return final
+    cache_root.mkdir(parents=True, exist_ok=True)
+    tmp = cache_root / f".tmp-{final.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    t0 = time.perf_counter()
+    n = _erzeuge_in(mart.load(mart_dir), tmp, jobs)
+    (tmp / FERTIG).write_text(f"{n}\n")
+    shutil.rmtree(final, ignore_errors=True)
+    os.rename(tmp, final)
+    print(f"Downloads erzeugt: {n} Einheiten und das Datenpaket in {time.perf_counter() - t0:.1f} s ({final}).",
+          file=sys.stderr)
+    alte = sorted((p for p in cache_root.iterdir() if p.is_dir() and (p / FERTIG).exists() and p != final),
+                  key=lambda p: (p / FERTIG).stat().st_mtime, reverse=True)
+    for p in alte[max(behalten - 1, 0):]:
+        shutil.rmtree(p, ignore_errors=True)
+    return final
 
 
-def _copy(src: Path, dst: Path) -> None:
-    dst.unlink(missing_ok=True)
+def write_site(site: Path, mart_dir: Path, cache_root: Path, jobs: int = 2) -> Path:
+    """Put the mart's downloads once into the built site as <site>/downloads/ (hard links into the
+    cache where the file system allows, else copies); returns that folder."""
+    src = erzeugen(mart_dir, cache_root, jobs)
+    dest = Path(site) / SITE_DIR
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest, copy_function=_link_or_copy, ignore=shutil.ignore_patterns(FERTIG))
+    return dest
+
+
+def _link_or_copy(src: str, dst: str) -> None:
     try:
-        dst.hardlink_to(src)
+        os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def _cmd_downloads(args) -> int:
+    from helpers import paths
+
+    mart_dir = Path(args.mart) if args.mart else paths.MART_DIR
+    if not (mart_dir / "meta.json").is_file():
+        print(f"Fehler: kein Datenbestand in {mart_dir} (zuerst `make mart`).", file=sys.stderr)
+        return 2
+    folder = erzeugen(mart_dir, paths.ROOT / "_build" / ".downloads", args.jobs)
+    print(f"Downloads bereit: {folder}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("downloads", help="Downloads (CSV, XLSX je Einheit, Datenpaket) erzeugen; "
+                                                "zwischengespeichert je Datenstand")
+    p.add_argument("--mart", help="Ordner des Datenbestands (Standard: data/processed)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallele Prozesse für die XLSX-Dateien")
+    p.set_defaults(func=_cmd_downloads)

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers import fmt, paths
+from helpers import fmt, paths, statistik
 from helpers.kennzahlen import (
     GESCHLECHT_LABEL, GESCHLECHTER, GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, ZIELE,
     codes_for,
@@ -125,13 +125,8 @@ class Auswahl:
             raise ValueError(f"Zeitraum: {self.von} liegt nach {self.bis}.")
 
 
-def _monat_plus(monat: str, n: int) -> str:
-    return str(pd.Period(monat, freq="M") + n)
-
-
-def monat_text(monat: str) -> str:
-    """"2026-08" -> "August 2026"."""
-    return f"{DE_ZEIT['months'][int(monat[5:]) - 1]} {monat[:4]}"
+_monat_plus = fmt.monat_plus
+monat_text = fmt.monat
 
 
 def monate(m) -> list[str]:
@@ -199,14 +194,11 @@ def jobcenter_aus_text(m, text: str) -> str | None:
     return names["jobcenter_id"].iloc[0] if len(names) == 1 else None
 
 
-MONATE_KURZ = ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez.")
 MAX_KANDIDATEN = 12        # candidates listed for an ambiguous name
 MAX_VERGLEICH = 8          # Jobcenter in one "Vergleich" chart
 
 
-def monat_kurz(monat: str) -> str:
-    """"2023-09" -> "Sep. 2023" (German abbreviations as in the Duden)."""
-    return f"{MONATE_KURZ[int(monat[5:7]) - 1]} {monat[:4]}"
+monat_kurz = fmt.monat_kurz
 
 
 def zeitraum_text(von: str, bis: str) -> str:
@@ -330,30 +322,12 @@ def zwerte(m, monat: str, geschlecht: str) -> pd.DataFrame:
     wide = e.pivot(index="id", columns="kennzahl", values="wert").reindex(
         index=sorted(m.jobcenter["jobcenter_id"]), columns=codes)
     wide.index.name = "jobcenter_id"
-    sd = wide.std(ddof=0)
-    keep = (wide.count() >= 2) & (sd > 0)
-    wide = wide.loc[:, keep]
-    return (wide - wide.mean()) / sd[keep]
+    return statistik.standardisiert(wide)
 
 
 def distanzen_aus_z(z: pd.DataFrame, jobcenter_id: str, min_gemeinsam: int = MIN_GEMEINSAM) -> pd.DataFrame:
-    """Distance of one Jobcenter to all others: RMS of z differences over figures defined for both.
-
-    Returns jobcenter_id, distanz (NaN if fewer than min_gemeinsam common figures), gemeinsam,
-    sorted by distance (then id); the Jobcenter itself is not in the result.
-    """
-    if jobcenter_id not in z.index:
-        raise KeyError(f"Jobcenter „{jobcenter_id}“ ist im Datenbestand nicht vorhanden.")
-    others = z.drop(index=jobcenter_id)
-    diff = others.to_numpy() - z.loc[jobcenter_id].to_numpy()[None, :]
-    common = ~np.isnan(diff)
-    n = common.sum(axis=1)
-    sq = np.where(common, diff * diff, 0.0).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dist = np.sqrt(sq / n)
-    dist[n < min_gemeinsam] = np.nan
-    out = pd.DataFrame({"jobcenter_id": others.index.astype(str), "distanz": dist, "gemeinsam": n})
-    return out.sort_values(["distanz", "jobcenter_id"], na_position="last", kind="stable").reset_index(drop=True)
+    """``statistik.distanzen`` with the explorer's minimum of common figures."""
+    return statistik.distanzen(z, jobcenter_id, min_gemeinsam)
 
 
 def distanzen(m, jobcenter_id: str, monat: str, geschlecht: str) -> pd.DataFrame:
@@ -471,9 +445,8 @@ def reihen(m, a: Auswahl, kennzahlen: list[str] | None = None) -> pd.DataFrame:
     mw = _erg(m, ebene="jobcenter", id=members, kennzahl=codes, geschlecht=a.geschlecht,
                       columns=["id", "monat", "kennzahl", "wert"])
     mw = mw[mw["monat"].between(a.von, a.bis)]
-    g = mw.groupby(["kennzahl", "monat"])["wert"]
-    dist = pd.DataFrame({"gruppe_median": g.median(), "gruppe_q1": g.quantile(0.25),
-                         "gruppe_q3": g.quantile(0.75), "gruppe_n": g.count()}).reset_index()
+    dist = statistik.verteilung(mw, ["kennzahl", "monat"])[["kennzahl", "monat", "median", "q1", "q3", "n"]].rename(
+        columns={"median": "gruppe_median", "q1": "gruppe_q1", "q3": "gruppe_q3", "n": "gruppe_n"})
     own = _erg(m, ebene="jobcenter", id=a.jobcenter_id, kennzahl=codes, geschlecht=a.geschlecht,
                        columns=["monat", "kennzahl", "wert", "grund"]).rename(
         columns={"wert": "jobcenter_wert", "grund": "jobcenter_grund"})
@@ -505,11 +478,6 @@ def zeitreihe(m, a: Auswahl) -> pd.DataFrame:
     return reihen(m, a)
 
 
-def _guete(wert, richtung: int):
-    """Value oriented so that larger = better (context figures: larger = higher)."""
-    return -wert if richtung == -1 else wert
-
-
 def rangliste(m, a: Auswahl) -> pd.DataFrame:
     """The group's ranking for the chosen month: 1 = best (direction-aware; context: 1 = highest).
 
@@ -525,8 +493,7 @@ def rangliste(m, a: Auswahl) -> pd.DataFrame:
     df = df.merge(m.jobcenter[["jobcenter_id", "name"]], on="jobcenter_id", how="left")
     df["grund"] = df["grund"].fillna("nur_insgesamt" if KENNZAHLEN[a.kennzahl].nur_insgesamt
                                      and a.geschlecht != "insgesamt" else "fehlt")
-    score = _guete(df["wert"], KENNZAHLEN[a.kennzahl].richtung)
-    df["rang"] = score.rank(method="min", ascending=False).astype("Int64")
+    df["rang"] = statistik.rang_einer_reihe(df["wert"], a.kennzahl)
     df["rang_n"] = int(df["wert"].notna().sum())
     df["auswahl"] = df["jobcenter_id"] == a.jobcenter_id
     df["mitglied"] = df["jobcenter_id"].isin(members)
@@ -544,25 +511,13 @@ def raenge(m, a: Auswahl, codes: list[str]) -> dict[str, dict]:
     wide = e.pivot(index="id", columns="kennzahl", values="wert").reindex(index=ids, columns=codes)
     out = {}
     for c in codes:
-        score = _guete(wide[c], KENNZAHLEN[c].richtung)
-        r = score.rank(method="min", ascending=False)
+        r = statistik.rang_einer_reihe(wide[c], c)
         eigen = r.loc[a.jobcenter_id]
         out[c] = {"rang": pd.NA if pd.isna(eigen) else int(eigen), "rang_n": int(wide[c].notna().sum())}
     return out
 
 
-def einordnung(wert: float, andere: np.ndarray, richtung: int) -> tuple[float, float]:
-    """(share of the others the value is better than in %, distance to their median in IQR units),
-    both oriented so that positive/right = better (context: = higher). Ties count half."""
-    andere = np.asarray(andere, dtype=float)
-    andere = andere[~np.isnan(andere)]
-    if np.isnan(wert) or len(andere) == 0:
-        return math.nan, math.nan
-    s, o = _guete(wert, richtung), _guete(andere, richtung)
-    anteil = float(((o < s).sum() + 0.5 * (o == s).sum()) / len(o) * 100)
-    q1, med, q3 = np.quantile(o, [0.25, 0.5, 0.75])
-    spread = q3 - q1 if q3 > q1 else (o.std() if o.std() > 0 else math.nan)
-    return anteil, float((s - med) / spread) if spread == spread else math.nan
+einordnung = statistik.einordnung
 
 
 def profil(m, a: Auswahl) -> pd.DataFrame:
@@ -677,15 +632,8 @@ def hinweise(m, a: Auswahl) -> list[str]:
 
 # --------------------------------------------------------------------------- charts
 
-DE_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"]}
-DE_ZEIT = {
-    "dateTime": "%A, der %e. %B %Y, %X", "date": "%d.%m.%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
-    "days": ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
-    "shortDays": ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
-    "months": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-               "November", "Dezember"],
-    "shortMonths": ["Jan", "Feb", "Mrz", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"],
-}
+DE_FORMAT = fmt.D3_FORMAT_LOCALE
+DE_ZEIT = fmt.D3_TIME_LOCALE
 VL_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]   # "6.4" for vl-convert
 EMBED_OPTIONEN = {"actions": False, "renderer": "svg", "formatLocale": DE_FORMAT, "timeFormatLocale": DE_ZEIT}
 
@@ -707,16 +655,16 @@ class _KzTexte:
     code: str
     kurz: str
     lesart: str
-    richtung: int
+    wertend: bool
 
 
 def _kz_texte(kennzahl: str) -> _KzTexte:
     k = KENNZAHLEN[kennzahl]
-    return _KzTexte(k.code, k.kurz, k.lesart, k.richtung)
+    return _KzTexte(k.code, k.kurz, k.lesart, k.wertend)
 
 
-def _kz_platz(richtung: int) -> _KzTexte:
-    return _KzTexte(_PLATZ.format("code"), _PLATZ.format("kurz"), _PLATZ.format("lesart"), richtung)
+def _kz_platz(wertend: bool) -> _KzTexte:
+    return _KzTexte(_PLATZ.format("code"), _PLATZ.format("kurz"), _PLATZ.format("lesart"), wertend)
 
 
 def _werte(df: pd.DataFrame) -> list[dict]:
@@ -764,15 +712,15 @@ def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str) -> alt.LayerChart
     band = alt.Chart(alt.NamedData("band")).mark_area(color=FARBE["band"], opacity=0.45).encode(
         x=x, y="gruppe_q1:Q", y2="gruppe_q3:Q",
         tooltip=[alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=",.1f"),
-                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=",.1f")])
+                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=fmt.d3(1)),
+                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=fmt.d3(1))])
     lines = alt.Chart(alt.NamedData("reihen")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
         color=alt.Color("reihe:N", title=None, sort=namen, scale=alt.Scale(domain=namen, range=farben),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         strokeDash=alt.condition(alt.datum.gestrichelt, alt.value([4, 3]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("reihe:N", title="Reihe"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=",.1f")])
+                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))])
     return (band + lines).properties(
         width=620, height=300,
         title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
@@ -788,13 +736,13 @@ def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: 
 @lru_cache(maxsize=None)
 def _vorlage(art: str, *schluessel) -> Vorlage:
     if art == "zeitreihe":
-        return Vorlage(_zeitreihe_chart(_kz_platz(0), _PLATZ.format("jobcenter"), _PLATZ.format("gruppe")))
+        return Vorlage(_zeitreihe_chart(_kz_platz(True), _PLATZ.format("jobcenter"), _PLATZ.format("gruppe")))
     if art == "vergleich":
         (n,) = schluessel
-        return Vorlage(_vergleich_chart(_kz_platz(0), [_PLATZ.format(f"l{i}") for i in range(n)]))
+        return Vorlage(_vergleich_chart(_kz_platz(True), [_PLATZ.format(f"l{i}") for i in range(n)]))
     if art == "rangliste":
-        (richtung,) = schluessel
-        return Vorlage(_rangliste_chart(_kz_platz(richtung), _PLATZ.format("monat")))
+        (wertend,) = schluessel
+        return Vorlage(_rangliste_chart(_kz_platz(wertend), _PLATZ.format("monat")))
     if art == "profil":
         wertung, kontext = schluessel
         return Vorlage(_profil_chart(list(wertung), list(kontext)))
@@ -836,12 +784,12 @@ def _vergleich_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def _vergleich_chart(k: _KzTexte, labels: list[str]) -> alt.Chart:
     return alt.Chart(alt.NamedData("vergleich")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
         color=alt.Color("label:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=VERGLEICH_FARBEN[:len(labels)]),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title="Jobcenter"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=",.1f")],
+                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
     ).properties(width=620, height=300, title=alt.Title(
         f"{k.code} {k.kurz}: {len(labels)} Jobcenter im Vergleich", subtitle=f"{k.lesart}"))
 
@@ -885,13 +833,13 @@ def _rangliste_daten(df: pd.DataFrame) -> pd.DataFrame:
 def _rangliste_chart(k: _KzTexte, monat: str) -> alt.Chart:
     return alt.Chart(alt.NamedData("rangliste")).mark_bar().encode(
         y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None),
-        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=",.1f")),
+        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=fmt.d3(1))),
         color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
         tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=",.1f")],
+                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
     ).properties(width=520, height=alt.Step(16), title=alt.Title(
-        f"Rangliste {k.code}, {monat}", subtitle=("1 = höchster Wert (Kontextgröße, keine Wertung)"
-                                                 if k.richtung == 0 else f"1 = bester Wert ({k.lesart})")))
+        f"Rangliste {k.code}, {monat}", subtitle=("1 = höchster Wert (absteigend sortiert, keine Wertung)"
+                                                 if not k.wertend else f"1 = bester Wert ({k.lesart})")))
 
 
 def diagramm_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> alt.Chart:
@@ -902,7 +850,7 @@ def diagramm_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> alt.Chart
 
 def spec_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> dict:
     """``spec(diagramm_rangliste(...))`` from the template (fast)."""
-    return _vorlage("rangliste", KENNZAHLEN[kennzahl].richtung).fuelle(
+    return _vorlage("rangliste", KENNZAHLEN[kennzahl].wertend).fuelle(
         {**_kz_werte(kennzahl), "monat": monat_text(monat)}, {"rangliste": _werte(_rangliste_daten(df))})
 
 
@@ -923,9 +871,9 @@ def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
         punkte = base.mark_circle(size=110, opacity=1).encode(
             x=achse, color=farbe,
             tooltip=[alt.Tooltip("label:N", title="Kennzahl"),
-                     alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=",.1f"),
-                     alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=",.1f"),
-                     alt.Tooltip("anteil_besser:Q", title="Anteil übertroffen in %", format=",.0f")])
+                     alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=fmt.d3(1)),
+                     alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=fmt.d3(1)),
+                     alt.Tooltip("anteil_besser:Q", title="Anteil übertroffen in %", format=fmt.d3(0))])
         return (strich + rule + punkte).properties(width=480, height=22 * max(len(labels), 1), title=titel)
 
     farbe = alt.Color("lesart:N", title=None, scale=alt.Scale(

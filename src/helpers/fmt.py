@@ -4,7 +4,9 @@ Rounding: half away from zero on the number's shortest decimal representation
 (``repr``): 0.25 -> "0,3", 2.675 -> "2,68" with two decimals, -0.05 -> "-0,1". Python's
 ``round``/``format`` would round half to even on the binary value (0.25 -> "0.2",
 2.675 -> "2.67"); people checking a table by hand expect the commercial rule.
-Undefined values (None, NaN, pandas NA) are shown as "–" (en dash).
+Undefined values (None, NaN, pandas NA) are shown as "–" (en dash). Negative numbers carry the
+typographic minus U+2212, as d3-format does in the charts (``D3_FORMAT_LOCALE``): a number in
+a table, a tooltip and an aria text is the same string. Downloads keep plain numbers.
 """
 
 from __future__ import annotations
@@ -13,9 +15,37 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 STRICH = "–"
+
+# Zeichenerklärung of the Statistik der BA / Destatis: the sign of a table cell without a number.
+NICHTS = STRICH          # nichts vorhanden
+UNBEKANNT = "."          # Zahlenwert unbekannt oder geheim zu halten
+NICHT_SINNVOLL = "x"     # Tabellenfach gesperrt, weil Aussage nicht sinnvoll
+ZEICHENERKLAERUNG = {
+    NICHTS: "nichts vorhanden",
+    UNBEKANNT: "Zahlenwert unbekannt oder geheim zu halten",
+    NICHT_SINNVOLL: "Tabellenfach gesperrt, weil Aussage nicht sinnvoll (Wert nicht gebildet)",
+}
 MONATE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
           "Oktober", "November", "Dezember")
+MONATE_KURZ = ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez.")
 NBSP = "\u00a0"
+MINUS = "\u2212"
+
+# The charts' number and date locale (d3-format / d3-time-format), from the same constants:
+# the book writes it to vega-locale-de.js, the explorer passes it to vega-embed.
+D3_FORMAT_LOCALE = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", NBSP + "€"],
+                    "minus": MINUS, "nan": STRICH}
+D3_TIME_LOCALE = {
+    "dateTime": "%A, der %e. %B %Y, %X", "date": "%d.%m.%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+    "days": ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+    "shortDays": ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
+    "months": list(MONATE), "shortMonths": list(MONATE_KURZ),
+}
+
+
+def d3(stellen: int = 1) -> str:
+    """The d3 format of a chart axis or tooltip showing what ``zahl`` shows: d3(1) -> ",.1f"."""
+    return f",.{int(stellen)}f"
 
 
 def fehlt(x) -> bool:
@@ -38,15 +68,14 @@ def zahl(x, stellen: int = 1, einheit: str = "", vorzeichen: bool = False) -> st
     """1234.56 -> "1.234,6"; with einheit " %" -> "1.234,6 %"; undefined -> "–".
 
     vorzeichen: always show the sign ("+1,2"; zero stays "0,0"). A value that rounds to zero
-    is shown without a minus sign ("-0,04" -> "0,0"). Minus is the ASCII hyphen-minus, so a
-    copied number still parses in a spreadsheet.
+    is shown without a minus sign ("-0,04" -> "0,0"). Minus is U+2212 ("−1,2").
     """
     if fehlt(x):
         return STRICH
     d = runden(x, stellen)
     if d == 0:
         d = abs(d)
-    text = f"{d:,.{stellen}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = f"{d:,.{stellen}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".").replace("-", MINUS)
     if vorzeichen and d > 0:
         text = "+" + text
     return text + (einheit.replace(" ", NBSP) if einheit else "")
@@ -62,11 +91,16 @@ def punkte(x, stellen: int = 1) -> str:
     return zahl(x, stellen, " Pp.", vorzeichen=True)
 
 
+def sekunden(x: float) -> str:
+    """A duration for log lines: 12.34 -> "12,3 s"."""
+    return zahl(x, 1, " s")
+
+
 def ganzzahl(n) -> str:
     """12345 -> "12.345"; undefined -> "–"."""
     if fehlt(n):
         return STRICH
-    return f"{int(n):,d}".replace(",", ".")
+    return f"{int(n):,d}".replace(",", ".").replace("-", MINUS)
 
 
 def monat(ym: str | None) -> str:
@@ -75,6 +109,11 @@ def monat(ym: str | None) -> str:
         return STRICH
     jahr, mon = str(ym)[:7].split("-")
     return f"{MONATE[int(mon) - 1]} {int(jahr)}"
+
+
+def monat_kurz(ym: str) -> str:
+    """"2023-09" -> "Sep. 2023" (German abbreviations as in the Duden)."""
+    return f"{MONATE_KURZ[int(str(ym)[5:7]) - 1]} {str(ym)[:4]}"
 
 
 def monat_plus(ym: str, k: int) -> str:

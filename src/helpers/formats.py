@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.eingabefehler import MAX_PROBLEMS, InputError, Problem
+
 KOMMA, PUNKT = "dezimalkomma", "dezimalpunkt"
 ID_COLUMNS = ("jobcenter_id", "alt_id", "neu_id")
 HEADER_FIRST = {"gebietsaenderungen": "alt_id"}
@@ -45,8 +47,6 @@ class Gelesen:
 
 
 def _problem(path, line, column, message):
-    from helpers.io import InputError, Problem
-
     return InputError(path, [Problem(line, column, message)])
 
 
@@ -121,10 +121,8 @@ def read_xlsx(path: Path, table: str | None) -> Gelesen:
     numeric_ids = {c: body[c].map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
                                   and not pd.isna(v)).to_numpy()
                    for c in body.columns if c in ID_COLUMNS}
-    from helpers.io import _stringify
-
     note = f", Kopfzeile in Zeile {h + 1}" if h else ""
-    return Gelesen(_stringify(body), h + 2, PUNKT, f"XLSX, Blatt '{sheet}'{note}", numeric_ids)
+    return Gelesen(stringify(body), h + 2, PUNKT, f"XLSX, Blatt '{sheet}'{note}", numeric_ids)
 
 
 def _header_row(cells: pd.DataFrame, first: str) -> int | None:
@@ -145,8 +143,6 @@ def say(path: Path, gelesen: Gelesen) -> None:
 def check_ids(path: Path, gelesen: Gelesen) -> None:
     """Ids stay strings: ``5315.0`` (CSV) or a number cell that lost its leading zero (XLSX) is an
     error naming the likely fix."""
-    from helpers.io import MAX_PROBLEMS, InputError, Problem
-
     df, problems = gelesen.frame, []
     for col in ID_COLUMNS:
         if col not in df.columns:
@@ -171,8 +167,6 @@ def normalize_numbers(path: Path, gelesen: Gelesen, columns, integer_columns=())
 
     German files: ``1.234,5`` -> ``1234.5``; a point-decimal cell there mixes conventions.
     Plain files: a count written with a point (``1.000``) is an error, not silently 1."""
-    from helpers.io import MAX_PROBLEMS, InputError, Problem
-
     df = gelesen.frame.copy()
     problems = []
     for col in columns:
@@ -200,3 +194,19 @@ def normalize_numbers(path: Path, gelesen: Gelesen, columns, integer_columns=())
     if problems:
         raise InputError(path, problems[:MAX_PROBLEMS], total=len(problems))
     return df
+
+
+def stringify(df: pd.DataFrame) -> pd.DataFrame:
+    """Typed cells (Parquet, XLSX) to the text form a CSV would have."""
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_float_dtype(s):
+            integral = s.notna() & np.isfinite(s) & (s == np.floor(s))
+            text = s.map(lambda v: "" if pd.isna(v) else repr(float(v)))
+            text[integral] = s[integral].map(lambda v: str(int(v)))
+            out[col] = text
+        else:
+            out[col] = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
+                             else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip())
+    return pd.DataFrame(out, index=df.index).astype(str)

@@ -7,9 +7,7 @@ the line (as a person sees it: header = line 1 in CSV and XLSX), the column and 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +17,14 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
+from helpers import formats
+from helpers.dateien import atomic_write
+from helpers.eingabefehler import MAX_PROBLEMS, InputError, Problem
 from helpers.mdsafe import CONTROL
 from helpers.kennzahlen import (
     COUNT_COLUMNS, GESCHLECHTER, JOBCENTER_COLUMNS, KEY_COLUMNS, LAENDER, MONEY_COLUMNS,
     VALUE_COLUMNS,
 )
-
-MAX_PROBLEMS = 25
 
 # Status of an input cell (see compute: higher codes win when statuses are combined).
 OK, FEHLT, GESPERRT = 0, 2, 3
@@ -33,37 +32,6 @@ OK, FEHLT, GESPERRT = 0, 2, 3
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _ID_RE = r"^\d{5}(-[0-9A-Za-z]{1,8})?$"
 _VT_RE = r"[IVX]{1,4}[a-z]?"
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int | None
-    column: str | None
-    message: str
-
-
-class InputError(Exception):
-    """Bad input: carries every problem found (up to MAX_PROBLEMS) with file, line, column."""
-
-    def __init__(self, path: Path | str, problems: list[Problem], total: int | None = None):
-        self.path = Path(path)
-        self.problems = problems
-        self.total = total if total is not None else len(problems)
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        head = f"Fehler in der Eingabedatei {self.path}:"
-        lines = [head]
-        for p in self.problems:
-            where = []
-            if p.line is not None:
-                where.append(f"Zeile {p.line}")
-            if p.column is not None:
-                where.append(f"Spalte '{p.column}'")
-            lines.append(f"  {self.path.name}, {', '.join(where) or 'Datei'}: {p.message}")
-        if self.total > len(self.problems):
-            lines.append(f"  … und {self.total - len(self.problems)} weitere Fehler.")
-        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- reading
@@ -81,8 +49,6 @@ def read_raw(path: Path | str, table: str | None = None) -> tuple[pd.DataFrame, 
 
 def read_delivery(path: Path | str, table: str | None = None, log: bool = False):
     """Read one input table in any format of the data contract (``formats.Gelesen``)."""
-    from helpers import formats
-
     path = Path(path)
     if not path.exists():
         raise InputError(path, [Problem(None, None, "Datei nicht gefunden")])
@@ -91,7 +57,7 @@ def read_delivery(path: Path | str, table: str | None = None, log: bool = False)
         if suffix in (".csv", ".txt"):
             g = formats.read_csv(path)
         elif suffix == ".parquet":
-            g = formats.Gelesen(_stringify(pd.read_parquet(path)), 1, formats.PUNKT, "Parquet", {})
+            g = formats.Gelesen(formats.stringify(pd.read_parquet(path)), 1, formats.PUNKT, "Parquet", {})
         elif suffix in (".xlsx", ".xlsm"):
             g = formats.read_xlsx(path, table)
         else:
@@ -113,22 +79,6 @@ def read_delivery(path: Path | str, table: str | None = None, log: bool = False)
         formats.say(path, g)
     formats.check_ids(path, g)
     return g
-
-
-def _stringify(df: pd.DataFrame) -> pd.DataFrame:
-    """Typed cells (Parquet, XLSX) to the text form a CSV would have."""
-    out = {}
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_float_dtype(s):
-            integral = s.notna() & np.isfinite(s) & (s == np.floor(s))
-            text = s.map(lambda v: "" if pd.isna(v) else repr(float(v)))
-            text[integral] = s[integral].map(lambda v: str(int(v)))
-            out[col] = text
-        else:
-            out[col] = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
-                             else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip())
-    return pd.DataFrame(out, index=df.index).astype(str)
 
 
 def _line_of_byte(path: Path, pos: int) -> int:
@@ -322,21 +272,6 @@ def file_sha256(path: Path | str) -> str:
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def atomic_write(path: Path | str, write) -> None:
-    """Call write(tmp_path) and move the result to path in one step; nothing half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # The `kennzahlen` output columns, in contract order (erfasst … nenner: rule of 2026-12).

@@ -80,6 +80,7 @@ class Kennzahl:
     richtung: int      # +1 higher is better, -1 lower is better, 0 context
     inputs: tuple[str, ...]
     nur_insgesamt: bool = False
+    einheit: str = "%"     # every figure is a percentage (§ 3 of the Verordnung)
 
     @property
     def ist_kennzahl(self) -> bool:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from helpers import fmt, paths
+from helpers import fmt, paths, statistik
 
 ATTRIBUTION = "© GeoBasis-DE / BKG 2021 (Daten verändert)"
 BKG_URL = "https://www.bkg.bund.de"
@@ -264,7 +264,7 @@ def karte(
     land: str | None = None,
     schema: str = "blues",
     umkehren: bool = False,
-    format: str = ",.1f",
+    format: str = fmt.d3(1),
     hinweise: pd.DataFrame | None = None,
     geometrie: str = "url",
     beschreibung: str | None = None,
@@ -398,11 +398,9 @@ def _klassen(jc_werte: pd.Series, richtung: int) -> tuple[list[float], list[int]
     favourable class: the highest values, or the lowest for lower-is-better figures; for context
     figures (richtung 0) simply the highest.
     """
-    v = pd.to_numeric(jc_werte, errors="coerce").dropna()
-    if v.empty:
+    t = statistik.klassengrenzen(jc_werte, KLASSEN)
+    if not t and pd.to_numeric(pd.Series(jc_werte), errors="coerce").dropna().empty:
         return [], []
-    t = sorted({round(float(x), 2) for x in v.quantile([i / KLASSEN for i in range(1, KLASSEN)])})
-    t = [x for x in t if x > v.min()]                 # no empty lowest class
     m = len(t) + 1
     farbe = [KLASSEN - m + 1 + i for i in range(m)] if richtung >= 0 else [KLASSEN - i for i in range(m)]
     return t, farbe
@@ -487,7 +485,7 @@ def kennzahl_daten(
             elif r.wert is not None and not pd.isna(r.wert):
                 row["w"] = round(float(r.wert), 2)
                 row["s"] = fmt.zahl(r.wert, 1)          # shown text: same rounding as the page tables
-                row["f"] = farbe[_klasse(row["w"], t)]
+                row["f"] = farbe[_klasse(float(fmt.runden(r.wert, 1)), t)]   # the class of the shown value
                 if r.kreis_ags in multi:
                     row["l"] = r.jobcenter
             werte.append(row)

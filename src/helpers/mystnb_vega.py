@@ -29,11 +29,12 @@ PLAIN_TEXT = "<Altair-Diagramm>"
 
 def tabelle_html(tabelle: dict[str, Any]) -> str:
     """"Daten als Tabelle" disclosure from ``usermeta.tabelle`` ({"spalten": [...], "zeilen":
-    [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped."""
+    [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped. The value cells
+    carry no class (handbuch.css aligns them): long time series keep the page small."""
     e = lambda v: html.escape(str(v), quote=True)  # noqa: E731
     kopf = "".join(f'<th scope="col">{e(c)}</th>' for c in tabelle["spalten"])
     zeilen = "".join(
-        "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td class="zahl">{e(c)}</td>')
+        "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td>{e(c)}</td>')
                          for i, c in enumerate(z)) + "</tr>"
         for z in tabelle["zeilen"])
     titel = f"<caption>{e(tabelle['titel'])}</caption>" if tabelle.get("titel") else ""
@@ -106,4 +107,40 @@ def enable_renderer(name: str | None = None) -> str:
         alt.renderers.enable("jupyter", offline=True)
     else:
         alt.renderers.enable(chosen)
+    _register_display()
     return chosen
+
+
+VALIDATE_ENV = "HANDBUCH_DIAGRAMME_PRUEFEN"
+
+
+def validate_on_display() -> bool:
+    """Whether displayed charts are checked against the Vega-Lite schema: only when
+    $HANDBUCH_DIAGRAMME_PRUEFEN is set (the tests set it). The published pages skip altair's
+    jsonschema validation (about 40 % of a chart's cost); the spec is the same either way."""
+    return os.environ.get(VALIDATE_ENV, "") not in ("", "0")
+
+
+def display_bundle(chart: Any) -> dict[str, Any] | None:
+    """What IPython shows for an altair chart while ``vl6json`` is active: the same bundle as
+    altair's own ``_repr_mimebundle_``, with schema validation only if validate_on_display()."""
+    import altair as alt
+
+    if alt.renderers.active != RENDERER_NAME:
+        return chart._repr_mimebundle_()
+    spec = chart.to_dict(validate=validate_on_display(), context={"pre_transform": False})
+    return alt.renderers.get()(spec)
+
+
+def _register_display() -> None:
+    """Route the display of altair charts in this IPython kernel through display_bundle."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    import altair as alt
+
+    ip.display_formatter.mimebundle_formatter.for_type(alt.TopLevelMixin, display_bundle)

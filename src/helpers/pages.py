@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from helpers import charts, fmt, text
+from helpers import charts, fmt, statistik, text
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
                                 TRAEGERART_LABEL, ZIELE, codes_for)
 
@@ -185,25 +185,41 @@ class Fussnoten:
         self.prefix = prefix
         self.nummer: dict[str, int] = {}
         self.betroffen: dict[str, list[str]] = {}
+        self.zeichen: set[str] = set()
 
     def zelle(self, grund: str, label: str) -> str:
         grund = grund or "kein Wert"
         n = self.nummer.setdefault(grund, len(self.nummer) + 1)
         self.betroffen.setdefault(grund, []).append(label)
-        return (f'<span class="wert-fehlt" title="{_e(grund)}">–</span>'
-                f'<sup><a href="#{self.prefix}-{n}" title="{_e(grund)}">{n}</a></sup>')
+        return (zeichen_html(grund, self)
+                + f'<sup><a href="#{self.prefix}-{n}" title="{_e(grund)}">{n}</a></sup>')
 
     def eintraege(self) -> list[tuple[str, str]]:
         return [(lab, g) for g, labs in self.betroffen.items() for lab in labs]
 
-    def html(self, titel: str = "Nicht ausgewiesene Werte (–)") -> str:
+    def html(self, titel: str = "Nicht ausgewiesene Werte") -> str:
         if not self.nummer:
-            return '<p class="anmerkungen">Alle Werte der Tabelle sind ausgewiesen.</p>'
+            return self.legende() or '<p class="anmerkungen">Alle Werte der Tabelle sind ausgewiesen.</p>'
         items = "".join(
             f'<li id="{self.prefix}-{n}" value="{n}"><strong>{_e(g[0].upper() + g[1:])}.</strong> '
             f"Betrifft: {_e(', '.join(self.betroffen[g]))}.</li>"
             for g, n in self.nummer.items())
-        return f'<div class="anmerkungen"><p><strong>{_e(titel)}</strong></p><ol>{items}</ol></div>'
+        return (f'<div class="anmerkungen"><p><strong>{_e(titel)}</strong></p>{self.legende()}<ol>{items}</ol></div>')
+
+    def legende(self) -> str:
+        """The Zeichenerklärung of the signs used in the table (none: empty)."""
+        if not self.zeichen:
+            return ""
+        teile = "; ".join(f"<code>{_e(z)}</code> = {_e(t)}" for z, t in fmt.ZEICHENERKLAERUNG.items() if z in self.zeichen)
+        return f'<p class="zeichenerklaerung"><strong>Zeichenerklärung:</strong> {teile}.</p>'
+
+
+def zeichen_html(grund: str, fn: Fussnoten | None = None) -> str:
+    """The sign of an undefined value (Zeichenerklärung) with its reason as tooltip."""
+    z = text.zeichen(grund)
+    if fn is not None:
+        fn.zeichen.add(z)
+    return f'<span class="wert-fehlt" title="{_e(grund)}">{_e(z)}</span>'
 
 
 def wert_zelle(wert, grund: str, label: str, fn: Fussnoten) -> str:
@@ -281,7 +297,8 @@ def kennzahlen_tabelle(zeilen: pd.DataFrame, spalten: list[Spalte], fn: Fussnote
             g_label = GESCHLECHT_LABEL[r["geschlecht"]]
             cells.append(f"<td>{_e(g_label)}</td>")
             if r.get("nur_insgesamt_zeile"):
-                cells.append(f'<td colspan="{len(spalten)}" class="nur-insgesamt"><span class="wert-fehlt">–</span> '
+                cells.append(f'<td colspan="{len(spalten)}" class="nur-insgesamt">'
+                             f'{zeichen_html(text.grund_text(text.GRUND_NUR_INSGESAMT), fn)} '
                              f'{_e(text.grund_text(text.GRUND_NUR_INSGESAMT))}</td>')
                 body.append("<tr>" + "".join(cells) + "</tr>")
                 continue
@@ -322,27 +339,20 @@ def _werte_mit_grund(grid: pd.DataFrame, werte: pd.DataFrame, feld: str, gruppe:
     return out
 
 
-def verteilung_je_monat(df: pd.DataFrame) -> pd.DataFrame:
-    """Median, quartiles (pandas' linear interpolation, as in compare.py) and count of defined
-    member values per monat × geschlecht × kennzahl. df: vergleich rows of the members."""
-    d = df.dropna(subset=["wert"])
-    g = d.groupby(["monat", "geschlecht", "kennzahl"], observed=True)["wert"]
-    out = pd.DataFrame({"md": g.median(), "q1": g.quantile(0.25), "q3": g.quantile(0.75), "n": g.count(),
-                        "mn": g.min(), "mx": g.max()}).reset_index()
-    return out
+_KURZ = {"median": "md", "min": "mn", "max": "mx"}
+
+
+def verteilung_je_monat(df: pd.DataFrame, by=("monat", "geschlecht", "kennzahl")) -> pd.DataFrame:
+    """Median, quartiles, min, max and count of the defined member values (``statistik``) per
+    monat × geschlecht × kennzahl (columns md, q1, q3, mn, mx, n). df: vergleich rows of the members."""
+    return statistik.verteilung(df.dropna(subset=["wert"]), list(by)).rename(columns=_KURZ)
 
 
 def rang_in_gruppe(df: pd.DataFrame) -> pd.DataFrame:
-    """Direction-aware rank (1 = best; context figures: 1 = highest) within df per monat ×
-    geschlecht × kennzahl; adds rang_g and rang_g_n."""
+    """Rank within df per monat × geschlecht × kennzahl (``statistik.rang``); adds rang_g and rang_g_n."""
     d = df.copy()
-    r = d["kennzahl"].map({c: k.richtung for c, k in KENNZAHLEN.items()}).astype(float)
-    score = np.where(r == -1, -d["wert"], d["wert"])
-    d["_s"] = score
-    grp = d.groupby(["monat", "geschlecht", "kennzahl"], observed=True)["_s"]
-    d["rang_g"] = grp.rank(method="min", ascending=False).astype("Int64")
-    d["rang_g_n"] = grp.transform("count").astype("Int64")
-    return d.drop(columns="_s")
+    d["rang_g"], d["rang_g_n"] = statistik.rang(d, ["monat", "geschlecht", "kennzahl"])
+    return d
 
 
 # --------------------------------------------------------------------------- Jobcenter page
@@ -456,17 +466,21 @@ class JobcenterSeite:
                                     ("Bund", self._bund_e)]))
 
     def zeitreihen(self, ziel: int):
-        monate = fmt.monate_bis(self.monat, MONATE_ZEITREIHE)
-        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel and
-                 (self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt)]
-        v = self.v[(self.v["geschlecht"] == self.geschlecht) & self.v["monat"].isin(monate)
-                   & self.v["kennzahl"].isin(codes)]
+        """The whole available period up to the page's month; Frauen/Männer as a choice where the
+        figure is defined by gender (the page's gender drawn first)."""
+        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
+        v = self.v[(self.v["monat"] <= self.monat) & self.v["kennzahl"].isin(codes)]
+        v = v[(v["geschlecht"] == "insgesamt") | ~v["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt)]
         d = charts.zeitreihen_daten(v, {"w": "wert", "md": "vt_median", "q1": "vt_q1", "q3": "vt_q3", "b": "bund_wert"})
         reihen = {"w": self.name, "md": f"Median Vergleichstyp {self.vt}", "b": "Bund"}
         band = f"mittlere Hälfte der Jobcenter des Vergleichstyps {self.vt} (1. bis 3. Quartil)"
-        titel = f"Ziel {ziel}: {ZIELE[ziel]} – {GESCHLECHT_LABEL[self.geschlecht]}"
-        return charts.zeitreihen(d, titel, reihen, band=band,
-                                 beschreibung=f"Zeitreihen, {titel}. " + charts.beschreibung_zeitreihen(d, reihen, band))
+        titel = f"Ziel {ziel}: {ZIELE[ziel]}"
+        g0 = charts.GESCHLECHT_KURZ[self.geschlecht]
+        eigen = d[d["g"] == g0].dropna(subset=["w", "md", "b"], how="all")
+        return charts.zeitreihen(d, titel, reihen, band=band, geschlecht=self.geschlecht,
+                                 beschreibung=f"Zeitreihen, {titel} – {GESCHLECHT_LABEL[self.geschlecht]}. "
+                                              + charts.beschreibung_zeitreihen(eigen, reihen, band)
+                                              + " Frauen und Männer sind über die Auswahl „Geschlecht“ wählbar.")
 
     def position(self):
         mv = self.m.vergleich(vergleichstyp=self.vt, monat=self.monat, geschlecht=self.geschlecht,
@@ -544,7 +558,7 @@ def ring_vergleich_html(m, jid: str, name: str, ring: dict, monat: str, geschlec
     grid["geschlecht"] = geschlecht
     z = _werte_mit_grund(grid, g, "ring", True)
     z["wert"] = z["code"].map(eigen["wert"]) if len(eigen) else np.nan
-    z["wert_grund"] = text.grund_text("fehlt") if jid in ids else "nicht Mitglied des Vergleichsrings"
+    z["wert_grund"] = text.grund_text("fehlt") if jid in ids else text.grund_text(text.GRUND_NICHT_IM_RING)
     z["md"] = z["code"].map(stats["md"]) if len(stats) else np.nan
     z["md_grund"] = text.grund_text(text.GRUND_KEIN_MITGLIED)
     z["rang_html"] = [_e(fmt.rang(eigen.loc[c, "rang_g"], eigen.loc[c, "rang_g_n"])) if c in eigen.index
@@ -645,8 +659,8 @@ class _GruppenSeite:
     def _spreizung(self, monat) -> dict[str, float]:
         """IQR of all Jobcenter per figure (unit of the aggregate's distance to the Bund)."""
         alle = self.m.vergleich(monat=monat, geschlecht=self.geschlecht, columns=["kennzahl", "wert"])
-        g = alle.groupby("kennzahl")["wert"]
-        return (g.quantile(0.75) - g.quantile(0.25)).to_dict()
+        v = statistik.verteilung(alle, ["kennzahl"]).set_index("kennzahl")
+        return (v["q3"] - v["q1"]).to_dict()
 
     def befunde(self) -> list[text.Befund]:
         out = []
@@ -843,16 +857,9 @@ class _GruppenSeite:
             f'</thead><tbody>{"".join(rows)}</tbody></table><p>{_e(satz)}</p>')
 
     def karte(self, code: str = "K2"):
-        """Map of the Kreise of the members; the reader picks the figure (start: code) in a select input.
+        """Map of the Kreise of the members; the reader picks the figure (start: code) in a select input."""
+        from helpers import maps
 
-        None without helpers.maps.
-        """
-        try:
-            from helpers import maps
-        except ImportError:
-            return None
-        if not hasattr(maps, "karte_kennzahlen"):
-            return None
         codes = codes_for(self.geschlecht)
         werte = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)
                         & self.mv["kennzahl"].isin(codes)][["jobcenter_id", "kennzahl", "wert"]]
@@ -1052,9 +1059,7 @@ class BundSeite(_GruppenSeite):
     def verteilung(self):
         """Box plots per Vergleichstyp (statistics precomputed: small chart data)."""
         mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)].dropna(subset=["wert"])
-        g = mv.groupby(["kennzahl", "vergleichstyp"], observed=True)["wert"]
-        s = pd.DataFrame({"mn": g.min(), "q1": g.quantile(0.25), "md": g.median(), "q3": g.quantile(0.75),
-                          "mx": g.max(), "n": g.count()}).reset_index()
+        s = verteilung_je_monat(mv, ("kennzahl", "vergleichstyp"))
         s = s.rename(columns={"kennzahl": "k", "vergleichstyp": "g"})
         s["_k"] = s["k"].map(CODES.index)
         s["_g"] = s["g"].map(_typ_sort)

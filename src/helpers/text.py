@@ -21,11 +21,20 @@ from helpers.kennzahlen import GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, SCHWELLE_PP,
 
 GRUND_NUR_INSGESAMT = "nur_insgesamt"
 GRUND_KEIN_MITGLIED = "kein_mitglied"
+GRUND_NICHT_IM_RING = "nicht_im_ring"
 GRUENDE_SEITE = {
+    GRUND_NICHT_IM_RING: "nicht Mitglied des Vergleichsrings",
     GRUND_NUR_INSGESAMT: "nur für insgesamt festgelegt: die Geldleistungen liegen nicht nach Geschlecht vor",
     GRUND_KEIN_MITGLIED: "kein Mitglied der Vergleichsgruppe hat einen Wert",
 }
 SCHWELLE_AENDERUNG = 0.5
+
+# Sign of a value without a number (Zeichenerklärung, fmt): unknown or secret inputs ".",
+# a value that is not formed or not meaningful "x". The reason itself stays a footnote.
+ZEICHEN = {"gesperrt": fmt.UNBEKANNT, "fehlt": fmt.UNBEKANNT, "zu_wenige": fmt.UNBEKANNT,
+           GRUND_KEIN_MITGLIED: fmt.UNBEKANNT, "fenster": fmt.NICHT_SINNVOLL,
+           "nenner_null": fmt.NICHT_SINNVOLL, GRUND_NUR_INSGESAMT: fmt.NICHT_SINNVOLL,
+           GRUND_NICHT_IM_RING: fmt.NICHT_SINNVOLL}
 
 
 def grund_text(grund: str | None, gruppe: bool = False) -> str:
@@ -43,6 +52,17 @@ def grund_text(grund: str | None, gruppe: bool = False) -> str:
     if grund in GRUENDE_SEITE:
         return GRUENDE_SEITE[grund]
     return f"kein Wert ({grund})"
+
+
+def zeichen(grund: str | None) -> str:
+    """The sign of an undefined value from its reason code or its reason text (``grund_text``);
+    an unknown reason is "." (Zahlenwert unbekannt)."""
+    if grund in ZEICHEN:
+        return ZEICHEN[grund]
+    return _ZEICHEN_TEXT.get(grund or "", fmt.UNBEKANNT)
+
+
+_ZEICHEN_TEXT = {grund_text(code, gruppe): z for code, z in ZEICHEN.items() for gruppe in (False, True)}
 
 
 @dataclass

@@ -188,7 +188,7 @@ def jahresvergleich(daten: pd.DataFrame, jahr: int, titel: str, beschreibung: st
                 strokeDash=alt.StrokeDash("r:N", title=None, sort=reihen,
                                           scale=alt.Scale(domain=reihen, range=striche)),
                 tooltip=[alt.Tooltip("r:N", title="Reihe"), alt.Tooltip("mo:Q", title="Monat"),
-                         alt.Tooltip("v:Q", format=",.2f", title="Wert")],
+                         alt.Tooltip("v:Q", format=fmt.d3(2), title="Wert")],
             ).properties(width=260, height=150, title=STEUERUNG[code].kurz))
     tabelle = {"spalten": ["Größe", "Reihe", "Monat", "Wert"],
                "zeilen": [[STEUERUNG[r["k"]].kurz, r["r"], fmt.MONATE[int(r["mo"]) - 1], wert_text(r["k"], r["v"])]

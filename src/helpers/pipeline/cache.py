@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import hashlib
 
+from helpers.dateien import atomic_write_bytes  # noqa: F401  (re-exported for callers)
 from helpers.io import file_sha256  # noqa: F401  (re-exported for callers)
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -64,22 +63,6 @@ def page_key(*, template_sha: str, source_sha: str, data_sha: str, parameters: d
         "parameters": parameters, "title": title, "output": output,
     })
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 class Manifest:

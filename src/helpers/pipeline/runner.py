@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers import fmt
 from helpers.pipeline import cache
 from helpers.pipeline.config import ConfigError, Page, Plan, entities_from_mart, load_plan
 
@@ -49,7 +50,7 @@ def init_worker(settings: dict[str, Any]) -> None:
 
 
 def _fmt_s(x: float) -> str:
-    return f"{x:.2f} s"
+    return fmt.zahl(x, 2, " s")
 
 
 def run_page(task: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +154,7 @@ class Summary:
         lines = [
             f"Seiten: {self.selected} von {self.planned} ausgewählt – {self.executed} ausgeführt, "
             f"{self.cached} unverändert (aus dem Zwischenspeicher), {len(self.failed)} fehlgeschlagen"
-            f" – {self.seconds:.1f} s".replace(".", ",")
+            f" – {fmt.sekunden(self.seconds)}"
         ]
         if self.reasons:
             lines.append("Grund der Ausführung: " + ", ".join(

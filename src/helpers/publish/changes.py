@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers import fmt
 from helpers.kennzahlen import KENNZAHLEN
 from helpers.publish.site import monat_text
 
@@ -121,10 +122,7 @@ def _esc(text: str) -> str:
 
 
 def _de(x: float | None, digits: int = 2, sign: bool = False) -> str:
-    if x is None:
-        return "–"
-    s = f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-    return s.replace("-", "−").replace(".", ",")
+    return fmt.zahl(x, digits, vorzeichen=sign)
 
 
 def aenderungshinweis(report: dict) -> str | None:

@@ -9,7 +9,8 @@ Steps (each a function of the run state; tests may replace single steps):
  5. inhalt        table of contents (``helpers toc``)
  6. bauen         build the book into a fresh folder site/.tmp-lauf/ausgabe (``helpers build``)
  7. pruefen_site  add data + reports to the edition, static checks (pages, demo banner, offline)
- 8. veroeffentlichen  rename into site/ausgaben/<ed>, switch site/aktuell, rewrite the index
+ 8. veroeffentlichen  rename into site/ausgaben/<ed>, switch site/aktuell, rewrite the index;
+                  editions beyond the last 24 become archives (helpers.publish.store)
 
 Nothing under site/ changes before step 8; a failed or interrupted run leaves the published
 site as it was, and the next run removes its leftovers.
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from helpers import fmt
 from helpers.publish import checks, delivery, provenance, site
 from helpers.publish.site import Edition
 
@@ -243,6 +245,10 @@ def step_veroeffentlichen(run: Run) -> None:
     os.rename(run.built, target)
     site.publish(run.site, target, run.edition, replace=run.replace)
     shutil.rmtree(run.work, ignore_errors=True)
+    from helpers.publish import store
+
+    for ed in store.aufbewahren(run.site):   # retention: the last store.BROWSABLE stay browsable
+        print(f"Ausgabe {ed} archiviert: {run.site / store.ARCHIV / (ed + '.tar.gz')}")
 
 
 Step = tuple[str, str, Callable[[Run], None]]
@@ -286,7 +292,7 @@ def monthly(run: Run, steps: list[Step] | None = None, replace: dict[str, Callab
         print("Abbruch: nichts wurde veröffentlicht; die bisherige Ausgabe bleibt unverändert.", file=sys.stderr)
         return code
     total = time.perf_counter() - t_all
-    sek = lambda x: f"{x:.1f} s".replace(".", ",")  # noqa: E731
+    sek = fmt.sekunden
     times = ", ".join(f"{k} {sek(v)}" for k, v in run.timings.items())
     if run.edition is None or run.only:
         print(f"Fertig in {sek(total)} ({times})"

@@ -139,6 +139,6 @@ def page_markdown(prov: dict, changes_md: str, hinweis: str | None) -> str:
         lines += ["", f"Programmstand (Git): `{prov['code']}`"]
     lines += ["", "Die Daten dieser Ausgabe (Parquet) liegen im Ordner `daten/` der Ausgabe; die "
               "Änderungen auch maschinenlesbar in `aenderungen.json`.", "",
-              'Alle Ebenen als <a class="download-paket" href="../../daten/datenpaket/datapackage.json">Datenpaket '
+              'Alle Ebenen als <a class="download-paket" href="../../downloads/datenpaket/datapackage.json">Datenpaket '
               "dieser Ausgabe</a> (CSV und Parquet, Frictionless Data Package).", "", changes_md.rstrip(), ""]
     return "\n".join(lines)

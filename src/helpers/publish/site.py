@@ -18,6 +18,7 @@ reader sees either the old or the new state, never a half-written one.
 from __future__ import annotations
 
 import fcntl
+import functools
 import html
 import json
 import os
@@ -27,12 +28,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers import dateien
+from helpers.fmt import MONATE
+
 AUSGABEN = "ausgaben"
 AKTUELL = "aktuell"
 TMP_PREFIX = ".tmp-"
+atomic_write_text = functools.partial(dateien.atomic_write_text, sync=True)   # files the site serves
+ARCHIVIERT = "archiviert.json"     # marks ausgaben/<ed>/ of an archived edition (helpers.publish.store)
 _EDITION_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(?:-k([1-9]\d*))?$")
-MONATE = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-          "Oktober", "November", "Dezember")
 
 
 class SiteError(Exception):
@@ -68,13 +72,14 @@ def monat_text(monat: str) -> str:
 
 
 def editions(site: Path) -> list[Edition]:
-    """The published editions in the site, oldest first (temp and hidden folders ignored)."""
+    """The browsable editions in the site, oldest first (temp and hidden folders and archived
+    editions ignored)."""
     base = Path(site) / AUSGABEN
     if not base.is_dir():
         return []
     found = []
     for p in base.iterdir():
-        if p.is_dir() and not p.is_symlink() and _EDITION_RE.match(p.name):
+        if p.is_dir() and not p.is_symlink() and _EDITION_RE.match(p.name) and not (p / ARCHIVIERT).exists():
             found.append(Edition.parse(p.name))
     return sorted(found)
 
@@ -172,16 +177,6 @@ def _fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(f"{TMP_PREFIX}{path.name}.{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def switch_link(link: Path, target: str) -> None:
     """Point the symlink ``link`` at ``target`` (relative) in one step: temp link + os.replace."""
     link = Path(link)
@@ -251,6 +246,15 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
+def _archived(site: Path) -> list[dict]:
+    """Marker records of the archived editions, oldest first."""
+    base = Path(site) / AUSGABEN
+    if not base.is_dir():
+        return []
+    return [json.loads((p / ARCHIVIERT).read_text(encoding="utf-8"))
+            for p in sorted(base.iterdir()) if (p / ARCHIVIERT).is_file()]
+
+
 def render_index(site: Path, *, redirect: bool, prefix: str = "") -> str:
     eds = list(reversed(editions(site)))
     cur = current(site)
@@ -277,6 +281,17 @@ def render_index(site: Path, *, redirect: bool, prefix: str = "") -> str:
                 text += " – Demodaten"
             lines.append(f'<li><a href="{prefix}{i["pfad"]}">{html.escape(text)}</a></li>')
         lines.append("</ul>")
+    archived = _archived(site)
+    if archived:
+        lines.append("<h2>Archivierte Ausgaben</h2>")
+        lines.append("<p>Ältere Ausgaben stehen als Archivdatei mit allen Seiten und ihrem Datenpaket "
+                     "zum Herunterladen bereit.</p>")
+        lines.append("<ul>")
+        for a in reversed(archived):
+            text = f"Ausgabe {a['ausgabe']} – Datenstand {monat_text(a['monat'])}"
+            lines.append(f'<li>{html.escape(text)}: <a href="{prefix}{html.escape(a["archiv"])}">'
+                         f'{html.escape(Path(a["archiv"]).name)}</a></li>')
+        lines.append("</ul>")
     refresh = ""
     if redirect and cur is not None:
         refresh = f'<meta http-equiv="refresh" content="0; url={AKTUELL}/">\n'
@@ -289,7 +304,8 @@ def write_index(site: Path) -> None:
     (site / AUSGABEN).mkdir(parents=True, exist_ok=True)
     cur = current(site)
     listing = {"aktuell": cur.id if cur else None,
-               "ausgaben": [_edition_info(site, e) for e in reversed(editions(site))]}
+               "ausgaben": [_edition_info(site, e) for e in reversed(editions(site))],
+               "archiviert": list(reversed(_archived(site)))}
     atomic_write_text(site / "ausgaben.json", json.dumps(listing, ensure_ascii=False, indent=2) + "\n")
     atomic_write_text(site / "index.html", render_index(site, redirect=True))
     atomic_write_text(site / AUSGABEN / "index.html", render_index(site, redirect=False, prefix="../"))

@@ -1,0 +1,53 @@
+"""Sphinx extension: a lighter book build, the pages' content unchanged.
+
+* No ``jupyter_execute/`` copy: myst-nb writes every notebook it reads once more into
+  ``_build/jupyter_execute/`` (serialised and validated by nbformat), only for download links
+  and glue data, neither of which the handbook uses. The pages are executed beforehand
+  (book/seiten/), so this copy is pure cost. The extension gives myst-nb's parser a stand-in
+  for the ``nbformat`` module whose ``writes`` returns an empty string, and drops the write.
+* Declares itself safe for parallel reading and writing (``sphinx-build -j``).
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+
+class _NbformatOhneKopie(types.ModuleType):
+    """``nbformat`` as seen by myst_nb.sphinx_: everything as usual except ``writes``."""
+
+    def __init__(self, real):
+        super().__init__("nbformat")
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    @staticmethod
+    def writes(*_args, **_kwargs) -> str:
+        return ""
+
+
+def _skip_copy() -> None:
+    import myst_nb.core.render as render
+    import myst_nb.sphinx_ as sphinx_
+
+    if not isinstance(sphinx_.nbformat, _NbformatOhneKopie):
+        sphinx_.nbformat = _NbformatOhneKopie(sphinx_.nbformat)
+    write_file = render.NbElementRenderer.write_file
+    if getattr(write_file, "_handbuch", False):
+        return
+
+    def write_file_ohne_kopie(self, path, content, overwrite=False, exists_ok=False):
+        if path and str(path[-1]).endswith(".ipynb") and content == b"":
+            return ""                     # the notebook copy: not written
+        return write_file(self, path, content, overwrite=overwrite, exists_ok=exists_ok)
+
+    write_file_ohne_kopie._handbuch = True
+    render.NbElementRenderer.write_file = write_file_ohne_kopie
+
+
+def setup(app) -> dict:
+    _skip_copy()
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
