@@ -71,6 +71,15 @@ def _status(page):
     return page.locator(".explorer-ansichten .widget-html").first
 
 
+def test_loading_texts_german(voila_url):
+    """Voilà's loading spinner and progress texts come from the template override in German."""
+    import urllib.request
+
+    html = urllib.request.urlopen(voila_url[0], timeout=120).read().decode("utf-8")
+    assert "Der Explorer wird geladen …" in html and "wird ausgeführt …" in html
+    assert "Running " not in html and "Executing ${" not in html
+
+
 def test_app_without_code_and_offline(app):
     assert app.locator(".jp-InputArea-editor:visible, .jp-CodeMirrorEditor:visible").count() == 0
     assert not app.external, app.external
