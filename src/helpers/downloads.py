@@ -406,7 +406,7 @@ def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int =
     (tmp / FERTIG).write_text(f"{n}\n")
     shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
-    print(f"Downloads erzeugt: {n} Einheiten und das Datenpaket in {time.perf_counter() - t0:.1f} s ({final}).",
+    print(f"Downloads erzeugt: {n} Einheiten und das Datenpaket in {fmt.sekunden(time.perf_counter() - t0)} ({final}).",
           file=sys.stderr)
     alte = sorted((p for p in cache_root.iterdir() if p.is_dir() and (p / FERTIG).exists() and p != final),
                   key=lambda p: (p / FERTIG).stat().st_mtime, reverse=True)
