@@ -258,7 +258,7 @@ PAKET_FELDER = [   # name, frictionless type, description
     ("geschlecht", "string", "insgesamt, frauen oder maenner"),
     ("kennzahl", "string", "K1 … K3E4 oder JFW_*"),
     ("wert", "number", "Wert (Prozent, Prozentpunkte, Anzahl oder Durchschnittsbestand); leer = nicht definiert"),
-    ("grund", "string", "Grund, wenn kein Wert: fenster, gesperrt, fehlt, nenner_null, zu_wenige"),
+    ("grund", "string", "Grund, wenn kein Wert: fenster, nicht_geliefert, gesperrt, fehlt, nenner_null, zu_wenige"),
     ("erfasst", "integer", "Zahl der Jobcenter, deren Eingangswerte eingehen"),
     ("mitglieder", "integer", "Zahl der Jobcenter der Einheit"),
     ("zaehler", "number", "Zähler des Quotienten"),
@@ -406,7 +406,7 @@ def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int =
     (tmp / FERTIG).write_text(f"{n}\n")
     shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
-    print(f"Downloads erzeugt: {n} Einheiten und das Datenpaket in {time.perf_counter() - t0:.1f} s ({final}).",
+    print(f"Downloads erzeugt: {n} Einheiten und das Datenpaket in {fmt.sekunden(time.perf_counter() - t0)} ({final}).",
           file=sys.stderr)
     alte = sorted((p for p in cache_root.iterdir() if p.is_dir() and (p / FERTIG).exists() and p != final),
                   key=lambda p: (p / FERTIG).stat().st_mtime, reverse=True)
