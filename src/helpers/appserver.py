@@ -66,7 +66,7 @@ def server(befehl: Sequence[str], bereit_url: str, *, cwd: Path, env: dict, log:
                 if proc.poll() is not None:
                     raise ServerFehler(f"Server beendet (Status {proc.returncode}):\n{_log_ende(log)}") from None
                 if time.monotonic() > ende:
-                    raise ServerFehler(f"Server antwortet nicht nach {fmt.zahl(timeout, 0, " s")}:\n{_log_ende(log)}") from None
+                    raise ServerFehler(f"Server antwortet nicht nach {fmt.zahl(timeout, 0, ' s')}:\n{_log_ende(log)}") from None
                 time.sleep(0.3)
         yield proc
     finally:
