@@ -224,7 +224,7 @@ def test_group_counts_are_integers_in_every_csv_download(m, paket):
         s = s[s != ""]
         assert len(s) and s.str.fullmatch(digits).all(), (col, s[~s.str.fullmatch(digits)].unique()[:5])
     # the data package's CSV
-    t = pd.read_csv(paket / "kennzahlen.csv", usecols=["erfasst", "mitglieder"], dtype=str, keep_default_na=False)
+    t = pd.read_csv(paket / downloads.PAKET_CSV, usecols=["erfasst", "mitglieder"], dtype=str, keep_default_na=False)
     for col in ("erfasst", "mitglieder"):
         assert t[col].str.fullmatch(digits).all(), col
 
@@ -240,8 +240,8 @@ def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
         (mdir / name).write_bytes(name.encode())
     calls = []
 
-    def fake(m, dest, jobs):
-        calls.append(dest)
+    def fake(m, dest, jobs, einheiten=None):
+        calls.append((dest, einheiten))
         (dest / "jobcenter").mkdir(parents=True)
         (dest / "jobcenter" / "01001.csv").write_text("x")
         return 1
@@ -259,3 +259,16 @@ def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
     (mdir / "ergebnisse.parquet").write_bytes(b"changed")
     b = downloads.erzeugen(mdir, cache)
     assert b != a and len(calls) == 2 and not list(cache.glob(".tmp-*"))
+    # a partial site (a test run with --only) without a complete folder: only its units are written
+    (mdir / "ergebnisse.parquet").write_bytes(b"changed again")
+    (site / "book" / "seiten" / "jobcenter").mkdir(parents=True)
+    (site / "book" / "seiten" / "jobcenter" / "01001.html").write_text("<html></html>")
+    downloads.write_site(site, mdir, cache)
+    assert len(calls) == 3 and calls[-1][1] == frozenset({("jobcenter", "01001")})
+    downloads.write_site(site, mdir, cache)
+    assert len(calls) == 3                                                     # cached too
+    # once the complete folder of that mart exists (make pages), it serves every site
+    full = downloads.erzeugen(mdir, cache)
+    assert calls[-1][1] is None and downloads.write_site(site, mdir, cache) == site / "downloads"
+    assert len(calls) == 4 and (site / "downloads" / "jobcenter" / "01001.csv").stat().st_ino == \
+        (full / "jobcenter" / "01001.csv").stat().st_ino
