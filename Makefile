@@ -29,9 +29,9 @@ setup: $(VENV_STAMP) ## Umgebung einrichten (.venv, Pakete, vega-Bibliotheken)
 demo: $(VENV_STAMP) ## Demodaten erzeugen (synthetisch, deterministisch) nach data/demo/
 	$(PY) -m helpers demo --out data/demo
 
-mart: $(VENV_STAMP) ## Kennzahlen berechnen und den Datenbestand data/processed/ schreiben
+mart: $(VENV_STAMP) ## Kennzahlen berechnen (Lieferordner DATA, auch gebietsaenderungen.*) -> data/processed/
 	@if [ $(call q,$(value DATA)) = "data/demo" ] && [ ! -f data/demo/grunddaten.csv ]; then $(MAKE) --no-print-directory demo; fi
-	$(PY) -m helpers mart --jobcenter $(call q,$(value DATA)/jobcenter.csv) --grunddaten $(call q,$(value DATA)/grunddaten.csv) --out $(call q,$(MART))
+	$(PY) -m helpers mart --data $(call q,$(value DATA)) --out $(call q,$(MART))
 
 pages: mart ## Alle Seiten mit papermill ausführen (inkrementell, parallel), Downloads erzeugen (je Datenstand)
 	$(PY) -m helpers run --jobs $(call q,$(JOBS))
@@ -44,7 +44,7 @@ book: pages toc ## Das ganze Handbuch bauen (Demodaten, falls keine anderen ange
 	$(PY) -m helpers build
 
 test: book ## Alle Tests (Einheit, Notebooks, Pipeline, Browser)
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null)
 	$(PY) -m pytest
 
 test-fast: mart ## Nur die schnellen Tests (ohne Buch und Browser; baut den Datenbestand)

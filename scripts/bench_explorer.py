@@ -2,9 +2,9 @@
 
 Starts the app as `make explorer` does (Voilà from .venv-lab, own template) on a free port,
 opens it in headless Chromium (1280x720) and changes every control five times. A change is
-timed in the page: from just before the input event (performance.now()) to the moment a new
-chart SVG (or, for the table, table HTML)
-in the views stops changing (MutationObserver; the last change after which nothing moves for 250 ms).
+timed in the page: from just before the input event (performance.now()) until the app has sent
+the redraw (its hidden redraw counter changes) and the visible chart has put it on screen (the
+chart widget stamps data-gezeichnet/data-zeit once vega has rendered); the later of the two counts.
 Prints the median and the slowest of the five per control against the 300 ms target.
 
     make bench-explorer          (or: .venv-lab/bin/python scripts/bench_explorer.py)
@@ -14,83 +14,77 @@ A measurement, not a test: the figures depend on the machine's load.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ZIEL_MS = 300
 N = 5
 
-OBSERVER = """() => {
-  window.__t1 = null;
+VORHER = """() => {
+  const zaehler = document.querySelector('.explorer-gezeichnet');
+  window.__vorher = {zaehler: zaehler.textContent,
+                     diagramme: Array.from(document.querySelectorAll('[data-gezeichnet]'), e => e.dataset.gezeichnet)};
+  window.__tz = null;
   if (!window.__obs) {
-    window.__obs = new MutationObserver((records) => {
-      const el = (r) => r.target.nodeType === 1 ? r.target : r.target.parentElement;
-      if (records.some(r => el(r) && el(r).closest('.lm-TabPanel-stackedPanel, .widget-tab-contents')
-                          && (el(r).closest('.vega-embed') || el(r).closest('.widget-html'))))
-        window.__t1 = performance.now();
-    });
-    window.__obs.observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true});
+    window.__obs = new MutationObserver(() => { window.__tz = performance.now(); });
+    window.__obs.observe(zaehler, {childList: true, subtree: true, characterData: true});
   }
   window.__t0 = performance.now();
 }"""
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Drawn: the app has sent the redraw (its counter changed) and the visible chart, if any, has
+# put that redraw on screen (its data-gezeichnet changed). The time is the later of the two.
+GEZEICHNET = """() => {
+  if (document.querySelector('.explorer-gezeichnet').textContent === window.__vorher.zaehler) return false;
+  const alle = Array.from(document.querySelectorAll('[data-gezeichnet]'));
+  const i = alle.findIndex(e => e.offsetParent !== null);
+  if (i < 0) return window.__tz - window.__t0;
+  if (alle[i].dataset.gezeichnet === window.__vorher.diagramme[i]) return false;
+  return Math.max(window.__tz, Number(alle[i].dataset.zeit)) - window.__t0;
+}"""
 
 
 def messe(page, aktion) -> float:
-    page.evaluate(OBSERVER)
+    page.evaluate(VORHER)
     aktion()
-    page.wait_for_function("() => window.__t1 !== null", timeout=90_000)
-    # the view is drawn when its SVG/table has not changed for 250 ms: the last change counts
-    page.wait_for_function("() => performance.now() - window.__t1 > 250", timeout=30_000)
-    return page.evaluate("() => window.__t1 - window.__t0")
+    try:
+        return page.wait_for_function(GEZEICHNET, timeout=90_000, polling=10).json_value()
+    except Exception:
+        zustand = page.evaluate("() => [window.__vorher, document.querySelector('.explorer-gezeichnet').textContent,"
+                                " Array.from(document.querySelectorAll('[data-gezeichnet]'),"
+                                " e => [e.dataset.gezeichnet, e.offsetParent !== null]),"
+                                " Array.from(document.querySelectorAll('.explorer-meldung'), e => e.textContent)]")
+        print(f"Kein Neuzeichnen erkannt: {zustand}", *page.konsole, sep="\n", file=sys.stderr)
+        raise
 
 
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    voila = ROOT / ".venv-lab" / "bin" / "voila"
-    if not voila.exists():
+    from helpers import appserver
+
+    if not (appserver.LAB_ENV / "bin" / "voila").exists():
         print("Erst `make explorer` bzw. die Umgebung .venv-lab einrichten.", file=sys.stderr)
         return 2
     tmp = Path(tempfile.mkdtemp(prefix="bench-explorer-"))
     nb = tmp / "explorer.ipynb"
     shutil.copy(ROOT / "notebooks" / "explorer.ipynb", nb)
-    port = _port()
-    env = dict(os.environ, HANDBUCH_ROOT=str(ROOT), JUPYTER_PATH=str(ROOT / "notebooks" / "app"))
-    proc = subprocess.Popen([str(voila), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}", "--theme=light",
-                             "--template=explorer", str(nb)], cwd=tmp, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
     ergebnisse: dict[str, list[float]] = {}
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "voila/static/voila.js", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as p:
+        with appserver.voila(nb, cwd=tmp, log=tmp / "voila.log") as url, sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                   args=["--no-sandbox", "--disable-gpu"])
             page = b.new_page(viewport={"width": 1280, "height": 720})
+            page.konsole = []
+            page.on("console", lambda m: page.konsole.append(m.text[:200]) if m.type in ("error", "log") else None)
             t0 = time.monotonic()
-            page.goto(url, timeout=180_000)   # Voilà fires "load" once all cells ran
-            page.locator(".vega-embed svg text", has_text="K2 Integrationsquote").first.wait_for(timeout=120_000)
+            page.goto(url, wait_until="commit", timeout=180_000)
+            appserver.warte_auf_app(page)
             print(f"App geladen in {time.monotonic() - t0:.1f} s (Kernelstart, Datenbestand, erstes Diagramm)")
             side = page.locator(".explorer-sidebar")
             jc = side.locator(".widget-text input").first
@@ -126,14 +120,14 @@ def main() -> int:
                 werte = []
                 for i in range(N):
                     tabs.filter(has_text="Zeitreihe").first.click()
-                    kennzahl(i)   # makes the other views stale
-                    page.wait_for_timeout(400)
+                    messe(page, lambda i=i: kennzahl(i))   # makes the other views stale
                     werte.append(messe(page, lambda: tabs.filter(has_text=name).first.click()))
                 ergebnisse[f"Ansicht {name} öffnen"] = werte
             b.close()
+    except appserver.ServerFehler as exc:
+        print(f"Voilà: {exc}", file=sys.stderr)
+        return 2
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"\nNeuzeichnen je Bedienelement im Browser (Median von {N}, Ziel ≤ {ZIEL_MS} ms):")

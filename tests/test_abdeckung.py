@@ -47,3 +47,56 @@ def test_pages_show_the_note_and_csv_carries_the_counts(demo_mart):
     row = csv[(csv["Kennzahl"] == r.kennzahl) & (csv["Geschlecht"] == {"frauen": "Frauen", "maenner": "Männer",
                                                                         "insgesamt": "Insgesamt"}[r.geschlecht])]
     assert (row["Bund: erfasste Jobcenter"].iloc[0], row["Bund: Mitglieder"].iloc[0]) == (r.erfasst, r.mitglieder)
+
+
+def _gaps(rows):
+    """(kennzahl, geschlecht, erfasst, mitglieder) of the defined values formed without some members."""
+    u = rows[rows["wert"].notna() & (rows["erfasst"] < rows["mitglieder"])]
+    return list(zip(u["kennzahl"], u["geschlecht"], u["erfasst"], u["mitglieder"]))
+
+
+def _assert_named(html_, label, rows):
+    from helpers.kennzahlen import GESCHLECHT_LABEL
+
+    start = html_.find(f"<strong>{label}</strong>")
+    assert start >= 0, f"no coverage note for {label}"
+    item = html_[start:html_.find("</li>", start)]
+    for code, g, e, mg in _gaps(rows):
+        part = next((t for t in item.split("; ") if f"{code} ({GESCHLECHT_LABEL[g]})" in t), "")
+        assert part.endswith(f": ohne {mg - e} von {mg} Jobcentern"), (label, code, g, item)
+
+
+def test_bund_page_names_every_group_value_formed_without_members(demo_mart):
+    # The Bund page shows the Bund and the gE/zkT sums; the demo has Bund values without 3 of
+    # 407 Jobcenter (suppressed cells). Every such value of the page's month is named with its
+    # own count, for each gender (the page's table is by gender).
+    from helpers import pages
+
+    monat = demo_mart.meta["datenstand"]
+    seite = pages.BundSeite(demo_mart, monat)
+    html_ = seite.tabelle().data
+    bund = demo_mart.ergebnisse(ebene="bund", monat=monat)
+    assert _gaps(bund), "demo: the Bund has values without some members"
+    _assert_named(html_, "Bund", bund)
+    t = demo_mart.ergebnisse(ebene="traegerart", monat=monat)
+    for ta in ("gE", "zkT"):
+        rows = t[t["id"] == ta]
+        if _gaps(rows):
+            _assert_named(html_, f"{ta} (Summe)", rows)
+        else:
+            assert f"<strong>{ta} (Summe)</strong>" not in html_
+    assert _gaps(t), "demo: a Trägerart sum without some members (shown in the Bund page's gE/zkT columns)"
+
+
+def test_type_and_land_pages_name_their_values_formed_without_members(demo_mart):
+    from helpers import pages
+
+    monat = demo_mart.meta["datenstand"]
+    for ebene, cls in (("vergleichstyp", pages.TypSeite), ("land", pages.LandSeite)):
+        e = demo_mart.ergebnisse(ebene=ebene, monat=monat)
+        ids = sorted({i for i, g in e.groupby("id") if _gaps(g)})
+        assert ids, f"demo: some {ebene} with values formed without members"
+        seite = cls(demo_mart, ids[0], monat)
+        html_ = seite.tabelle().data
+        _assert_named(html_, seite.name, e[e["id"] == ids[0]])
+        _assert_named(html_, "Bund", demo_mart.ergebnisse(ebene="bund", monat=monat))

@@ -10,16 +10,12 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import signal
-import subprocess
-import time
-import urllib.request
 
 import openpyxl
 import pytest
 
-from helpers import paths
-from test_lab import LAB_ENV, NOTEBOOK, _free_port, _lab_env
+from helpers import appserver, paths
+from test_lab import NOTEBOOK, _lab_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -37,35 +33,13 @@ def voila_url(tmp_path_factory, demo_mart):
     for key in ("export_ordner", "eigene_ordner"):
         text = text.replace(f"{key} = None", f"{key} = {str(tmp / key)!r}")
     nb.write_text(text, encoding="utf-8")
-    port = _free_port()
     env = dict(os.environ, HANDBUCH_ROOT=str(paths.ROOT), HANDBUCH_MART=str(paths.MART_DIR),
-               JUPYTER_PATH=str(paths.NOTEBOOKS / "app"), JUPYTER_CONFIG_DIR=str(tmp / "config"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
-    env.pop("HANDBUCH_DIAGRAMME", None)
-    log = (tmp / "voila.log").open("w")
-    proc = subprocess.Popen(
-        [str(LAB_ENV / "bin" / "voila"), "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
-         "--theme=light", "--template=explorer", str(nb)],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
+               JUPYTER_CONFIG_DIR=str(tmp / "config"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "voila/static/voila.js", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("Voilà startete nicht:\n" + (tmp / "voila.log").read_text()[-3000:])
-                time.sleep(0.5)
-        yield url, tmp
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        with appserver.voila(nb, cwd=root, env=env, log=tmp / "voila.log") as url:
+            yield url, tmp
+    except appserver.ServerFehler as exc:
+        pytest.fail(f"Voilà: {exc}")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +51,7 @@ def app(voila_url, browser):
               else (external.append(r.request.url), r.abort()))
     page = ctx.new_page()
     page.goto(url, wait_until="commit", timeout=120_000)
-    page.locator(".vega-embed svg text", has_text="K2 Integrationsquote").first.wait_for(timeout=120_000)
+    appserver.warte_auf_app(page)
     page.external, page.tmp = external, tmp
     yield page
     ctx.close()
@@ -95,6 +69,15 @@ def _type_jobcenter(page, text):
 
 def _status(page):
     return page.locator(".explorer-ansichten .widget-html").first
+
+
+def test_loading_texts_german(voila_url):
+    """Voilà's loading spinner and progress texts come from the template override in German."""
+    import urllib.request
+
+    html = urllib.request.urlopen(voila_url[0], timeout=120).read().decode("utf-8")
+    assert "Der Explorer wird geladen …" in html and "wird ausgeführt …" in html
+    assert "Running " not in html and "Executing ${" not in html
 
 
 def test_app_without_code_and_offline(app):

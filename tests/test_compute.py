@@ -156,16 +156,58 @@ def test_suppressed_wins_over_missing_and_window_wins_over_both(tmp_path):
     assert value(res, "K3E2", "2024-04")[1] == "nenner_null"   # lzb is 0 here: other inputs unaffected
 
 
-def test_missing_cell_and_missing_row_are_fehlt(tmp_path):
+def test_missing_cell_is_fehlt_and_missing_row_is_nicht_geliefert(tmp_path):
     gd = grunddaten_table({ID_A: {"elb": [str(v) for v in lin(1000, 10)], "integrationen": ["10"] * T}}, T)
     gd.loc[gd.monat == "2024-03", "integrationen"] = ""          # empty cell
     res = compute_from(tmp_path, ONE, gd)
     assert value(res, "K2", M)[1] == "fehlt"
-    gd2 = gd[gd.monat != "2024-07"].copy()                         # whole row absent
+    gd2 = gd[gd.monat != "2024-07"].copy()                         # whole row absent: not delivered
     gd2.loc[gd2.monat == "2024-03", "integrationen"] = "10"
     res2 = compute_from(tmp_path, ONE, gd2)
-    assert value(res2, "K2", M)[1] == "fehlt"
-    assert value(res2, "K3E2", "2024-07")[1] == "fehlt"
+    assert value(res2, "K2", M)[1] == "nicht_geliefert"            # window t = 0..12 holds t = 6
+    assert value(res2, "K3E2", "2024-07")[1] == "nicht_geliefert"  # the month itself
+    assert value(res2, "K3E2", "2024-08")[1] == "nenner_null"      # the next month is delivered (lzb 0)
+    # both in one window: the absent month is the more telling reason
+    gd3 = gd2.copy()
+    gd3.loc[gd3.monat == "2024-03", "integrationen"] = ""
+    assert value(compute_from(tmp_path, ONE, gd3), "K2", M)[1] == "nicht_geliefert"
+    # a delivered month without its frauen row: that value is not available, the month was delivered
+    gd4 = grunddaten_table({ID_A: {"elb": lin(1000, 10), "integrationen": const(10)}}, T,
+                           genders=("insgesamt", "frauen", "maenner"))
+    gd4 = gd4[~((gd4.monat == "2024-07") & (gd4.geschlecht == "frauen"))]
+    res4 = compute_from(tmp_path, ONE, gd4)
+    assert value(res4, "K2", M, geschlecht="frauen")[1] == "fehlt"
+    assert value(res4, "K2", M, geschlecht="maenner") == (pytest.approx(120 / 1055 * 100), "")
+
+
+def test_member_not_delivered_for_some_months_is_left_out_of_the_group(tmp_path):
+    # Member 10 has no rows for 2024-04 (t = 3): it is "nicht geliefert" there, not an input error.
+    # K2 at t = 12 (window t = 0..12) over members 1..9: Σ integrationen 12 * 10 * 45 = 5400 over mean
+    # elb 9 * 1000 = 9000 -> 60 %, erfasst 9 of 10. K1E2 at t = 12 needs t = 0 and t = 12 only: all
+    # ten count. K3E2 at t = 3 (stichtag, lzb 0 for all): member 10 does not count there.
+    gd = grunddaten_table(_ten(), T)
+    gd = gd[~((gd.jobcenter_id == TEN[9]) & (gd.monat == "2024-04"))]
+    res = compute_from(tmp_path, TEN_JC, gd)
+    row = _row(res, "K2", "bund", "DE")
+    assert row.grund == "" and row.wert == pytest.approx(60.0)
+    assert (row.erfasst, row.mitglieder, row.zaehler, row.nenner) == (9, 10, 5400, 9000)
+    member = _row(res, "K2", "jobcenter", TEN[9])
+    assert member.grund == "nicht_geliefert" and (member.erfasst, member.mitglieder) == (0, 1)
+    assert _row(res, "K1E2", "bund", "DE").erfasst == 10
+    assert _row(res, "K3E2", "bund", "DE", "2024-04").erfasst == 9
+    assert _row(res, "K3E2", "jobcenter", TEN[9], "2024-04").grund == "nicht_geliefert"
+
+
+def test_group_whose_members_were_not_delivered_says_nicht_geliefert(tmp_path):
+    # C is the only member of type Ib and of Land 02 × gE; it has no rows for 2024-06.
+    gd = grunddaten_table(_two_members(), T)
+    gd = gd[~((gd.jobcenter_id == ID_C) & (gd.monat == "2024-06"))]
+    res = compute_from(tmp_path, TWO, gd)
+    for ebene, gid in (("jobcenter", ID_C), ("vergleichstyp", "Ib"), ("land_traegerart", "02-gE")):
+        wert, grund = value(res, "K2", M, gid, ebene)
+        assert math.isnan(wert) and grund == "nicht_geliefert"
+    assert value(res, "K2", M, "DE", "bund")[1] == "zu_wenige"      # 2 of 3 members count
+    assert value(res, "K2", M, "Ia", "vergleichstyp")[1] == ""      # A and B
 
 
 def test_zero_denominator(tmp_path):
@@ -368,3 +410,12 @@ def test_compute_output_columns_and_coverage_in_contract_order(tmp_path):
     rate = res[(res.ebene == "jobcenter") & (res.kennzahl == "K1E3") & (res.monat == M)
                & (res.geschlecht == "insgesamt") & (res.id == TEN[0])]
     assert rate["zaehler"].isna().all() and rate["nenner"].isna().all()   # averaged rate: no single quotient
+    # group counts are printed as integers in every row (Kennzahlen and JFW): "9", never "9.0"
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert set(raw["kennzahl"].str[:3]) >= {"K1E", "K2", "JFW"}
+    for col in ("erfasst", "mitglieder"):
+        assert raw[col].str.fullmatch(r"\d+").all(), raw.loc[~raw[col].str.fullmatch(r"\d+"), col].unique()
+    assert (raw["mitglieder"] == "10").any() and (raw["erfasst"] == "9").any()
+    # whole-number parts too ("5400", not "5400.0")
+    assert raw.loc[(raw.ebene == "bund") & (raw.kennzahl == "K2") & (raw.monat == M)
+                   & (raw.geschlecht == "insgesamt"), ["zaehler", "nenner"]].iloc[0].tolist() == ["5400", "9000"]

@@ -148,12 +148,31 @@ def paket(m, tmp_path_factory):
     return downloads.write_datenpaket(m, tmp_path_factory.mktemp("paket"))
 
 
-@pytest.mark.slow   # ~200 s on 2 loaded cores: frictionless reads both resources (4,5 Mio. rows)
-def test_data_package_validates(paket):
+@pytest.fixture(scope="module")
+def paket_stichprobe(m, tmp_path_factory):
+    """The package writer on a stratified sample of the real package table: every level, figure,
+    gender and reason (with and without value), up to 40 rows each. frictionless reads the full
+    4,5 Mio. rows in minutes; the sample holds every kind of row the schema has to accept."""
+    voll = downloads.paket_tabelle(m)
+    schichten = ["ebene", "kennzahl", "geschlecht", "grund"]
+    probe = (voll.assign(_leer=voll["wert"].isna()).groupby(schichten + ["_leer"], dropna=False, sort=False)
+             .head(40).drop(columns="_leer").reset_index(drop=True))
+    assert set(probe["kennzahl"]) == set(voll["kennzahl"]) and set(probe["ebene"]) == set(voll["ebene"])
+    orig = downloads.paket_tabelle
+    downloads.paket_tabelle = lambda _m: probe
+    try:
+        return downloads.write_datenpaket(m, tmp_path_factory.mktemp("paket-probe")), probe
+    finally:
+        downloads.paket_tabelle = orig
+
+
+def test_data_package_validates(paket_stichprobe):
     from frictionless import Package
 
+    paket, probe = paket_stichprobe
     report = Package(str(paket / "datapackage.json")).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+    assert [t.stats["rows"] for t in report.tasks] == [len(probe), len(probe)]
     names = [r.name for r in Package(str(paket / "datapackage.json")).resources]
     assert names == ["kennzahlen", "kennzahlen-parquet"]
 
@@ -180,6 +199,36 @@ def test_data_package_roundtrip_equals_mart(m, paket):
     np.testing.assert_array_equal(got["zaehler"].to_numpy(), got["zaehler_mart"].to_numpy())
 
 
+def _counts_as_text(raw_csv: str, sep: str, columns) -> dict[str, pd.Series]:
+    t = pd.read_csv(io.StringIO(raw_csv), sep=sep, dtype=str, keep_default_na=False)
+    return {c: t[c] for c in columns}
+
+
+def test_group_counts_are_integers_in_every_csv_download(m, paket):
+    """erfasst/mitglieder are printed as whole numbers ("407", never "407,0") in the unit
+    downloads, the page CSV and the data package."""
+    import base64
+
+    digits = r"\d+"
+    df = downloads.zeitreihe(m, "bund", "DE", "Bund")
+    raw = downloads.csv_bytes(df).decode("utf-8-sig")
+    for col, s in _counts_as_text(raw, ";", ["Erfasste Jobcenter", "Mitglieder"]).items():
+        assert s.str.fullmatch(digits).all(), (col, s[~s.str.fullmatch(digits)].unique()[:5])
+    assert (_counts_as_text(raw, ";", ["Mitglieder"])["Mitglieder"] == str(len(m.jobcenter))).all()
+    # the page CSV (data: URI) of a Jobcenter page: Land and Bund counts
+    link = pages.JobcenterSeite(m, sorted(m.jobcenter["jobcenter_id"])[0]).download().data
+    start = link.index("base64,") + len("base64,")
+    page_csv = base64.b64decode(link[start:link.index('"', start)]).decode("utf-8-sig")
+    cols = ["Land: erfasste Jobcenter", "Land: Mitglieder", "Bund: erfasste Jobcenter", "Bund: Mitglieder"]
+    for col, s in _counts_as_text(page_csv, ";", cols).items():
+        s = s[s != ""]
+        assert len(s) and s.str.fullmatch(digits).all(), (col, s[~s.str.fullmatch(digits)].unique()[:5])
+    # the data package's CSV
+    t = pd.read_csv(paket / downloads.PAKET_CSV, usecols=["erfasst", "mitglieder"], dtype=str, keep_default_na=False)
+    for col in ("erfasst", "mitglieder"):
+        assert t[col].str.fullmatch(digits).all(), col
+
+
 def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
     """The downloads folder is generated once per mart content (cache key = hash of the mart files)
     and put into the site as one downloads/ folder of hard links."""
@@ -191,8 +240,8 @@ def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
         (mdir / name).write_bytes(name.encode())
     calls = []
 
-    def fake(m, dest, jobs):
-        calls.append(dest)
+    def fake(m, dest, jobs, einheiten=None):
+        calls.append((dest, einheiten))
         (dest / "jobcenter").mkdir(parents=True)
         (dest / "jobcenter" / "01001.csv").write_text("x")
         return 1
@@ -210,3 +259,16 @@ def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
     (mdir / "ergebnisse.parquet").write_bytes(b"changed")
     b = downloads.erzeugen(mdir, cache)
     assert b != a and len(calls) == 2 and not list(cache.glob(".tmp-*"))
+    # a partial site (a test run with --only) without a complete folder: only its units are written
+    (mdir / "ergebnisse.parquet").write_bytes(b"changed again")
+    (site / "book" / "seiten" / "jobcenter").mkdir(parents=True)
+    (site / "book" / "seiten" / "jobcenter" / "01001.html").write_text("<html></html>")
+    downloads.write_site(site, mdir, cache)
+    assert len(calls) == 3 and calls[-1][1] == frozenset({("jobcenter", "01001")})
+    downloads.write_site(site, mdir, cache)
+    assert len(calls) == 3                                                     # cached too
+    # once the complete folder of that mart exists (make pages), it serves every site
+    full = downloads.erzeugen(mdir, cache)
+    assert calls[-1][1] is None and downloads.write_site(site, mdir, cache) == site / "downloads"
+    assert len(calls) == 4 and (site / "downloads" / "jobcenter" / "01001.csv").stat().st_ino == \
+        (full / "jobcenter" / "01001.csv").stat().st_ino

@@ -452,3 +452,20 @@ def test_charts_build_valid_specs(m, jid):
     bundle = ex._Ersatz(ex.diagramm_zeitreihe(zr, "JC", "G", a.kennzahl), ex.deutsch(zr, ex.ZEITREIHE_SPALTEN))
     mime = bundle._repr_mimebundle_()
     assert "application/vnd.vegalite.v6+json" in mime and "<table" in mime["text/html"]
+
+
+def test_fast_chart_specs_equal_altair_specs(demo_mart):
+    """The app's template specs (texts and rows swapped into a cached dict) are exactly what
+    altair builds, also for names with quotes; a changed builder or template fails here."""
+    m = demo_mart
+    a = ex.standard_auswahl(m, "05315")
+    zr = ex.zeitreihe(m, a)
+    name = 'Jobcenter O\'Neil "Test"'
+    assert ex.spec_zeitreihe(zr, name, "Gruppe ⟦x⟧", "K2") == ex.spec(ex.diagramm_zeitreihe(zr, name, "Gruppe ⟦x⟧", "K2"))
+    df = ex.vergleich_reihen(m, ["05315", "05113", "05913"], "K3", "frauen", a.von, a.bis)
+    assert ex.spec_vergleich(df, "K3") == ex.spec(ex.diagramm_vergleich(df, "K3"))
+    for code in ("K1", "K1E1"):
+        rl = ex.rangliste(m, replace(a, kennzahl=code, gruppe_art="land"))
+        assert ex.spec_rangliste(rl, code, a.bis) == ex.spec(ex.diagramm_rangliste(rl, code, a.bis))
+    pr = ex.profil(m, replace(a, geschlecht="frauen"))
+    assert ex.spec_profil(pr) == ex.spec(ex.diagramm_profil(pr))

@@ -96,7 +96,7 @@ def _mart(jp, gp, out):
 
     build(jp, gp, out)
     return {f: (out / f).read_bytes() for f in ("jobcenter.parquet", "ergebnisse.parquet", "vergleich.parquet",
-                                                  "grundlagen.parquet")}
+                                                  "grundlagen.parquet", "steuerung.parquet", "ziele.parquet")}
 
 
 @pytest.mark.parametrize("variant", ["german_cp1252", "german_utf8_bom", "xlsx_title_rows"])
@@ -150,11 +150,20 @@ def test_mixed_conventions_is_an_error_with_line_and_column(tmp_path):
     _bad(tmp_path, jp, gp, "grunddaten.csv, Zeile 4, Spalte 'kdu'", "'987.5'", "gemischte Konventionen")
 
 
-def test_thousands_dot_in_a_plain_csv_is_an_error_not_one(tmp_path):
+@pytest.mark.parametrize("column,value,fragment", [
+    ("elb", "1.000", "Tausenderpunkt"),
+    ("integrationen", "12.345.678", "Tausenderpunkt"),
+    ("elb", "-2.000", "Tausenderpunkt"),
+    ("elb", "1,000", "'1,000'"),            # quoted in the file: a comma inside a comma CSV
+    ("elb", "1 000", "'1 000'"),
+])
+def test_thousands_separator_in_a_plain_csv_is_an_error_not_one(tmp_path, column, value, fragment):
     gd = _gd()
-    gd.loc[2, "elb"] = "1.000"                          # line 4
+    gd[column] = gd[column].astype(object)
+    gd.loc[2, column] = value                           # line 4
     jp, gp = write_plain(tmp_path, JC, gd)
-    _bad(tmp_path, jp, gp, "Zeile 4, Spalte 'elb'", "'1.000'", "Tausenderpunkt")
+    assert f'"{value}"' in gp.read_text() or value in gp.read_text()
+    _bad(tmp_path, jp, gp, f"Zeile 4, Spalte '{column}'", fragment)
 
 
 def test_mixed_encoding_is_an_error_with_line_and_column(tmp_path):

@@ -18,23 +18,20 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
+from helpers import appserver, paths
 from helpers import explorer as ex
-from helpers import paths
 
 NOTEBOOK = paths.NOTEBOOKS / "explorer.ipynb"
-LAB_ENV = paths.ROOT / ".venv-lab"
+LAB_ENV = appserver.LAB_ENV
 
 
 @pytest.fixture(scope="module")
@@ -181,12 +178,6 @@ def _lab_env() -> Path:
     return jupyter
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lab_server(tmp_path, mart_ready):
     jupyter = _lab_env()
@@ -197,38 +188,21 @@ def lab_server(tmp_path, mart_ready):
     (settings / "@jupyterlab" / "docmanager-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings").write_text(
         json.dumps({"autosave": False}))
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = appserver.freier_port(), secrets.token_hex(16)
     env = dict(os.environ, HANDBUCH_ROOT=str(paths.ROOT), HANDBUCH_MART=str(paths.MART_DIR),
                JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
     env.pop("HANDBUCH_DIAGRAMME", None)
-    log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [str(jupyter), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    befehl = [str(jupyter), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True",
+              "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail("JupyterLab startete nicht:\n" + (tmp_path / "lab.log").read_text()[-3000:])
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab antwortet nicht:\n" + (tmp_path / "lab.log").read_text()[-3000:])
-        yield url, token
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)       # the server and the kernels it started
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        with appserver.server(befehl, f"{url}/api/status?token={token}", cwd=root, env=env,
+                              log=tmp_path / "lab.log", timeout=120):
+            yield url, token
+    except appserver.ServerFehler as exc:
+        pytest.fail(f"JupyterLab: {exc}")
 
 
 @pytest.mark.slow

@@ -149,13 +149,76 @@ def test_snapshot_never_overwrites_and_numbers_corrections(tmp_path):
     again = delivery.snapshot(_delivery(tmp_path / "d2"), raw, "2026-08", eingang="2026-09-04")
     assert not again.new and again.edition == Edition("2026-08")
     assert tree_hashes(raw) == before
+    delivery.mark_published(first, "site/ausgaben/2026-08")
     k1 = delivery.snapshot(_delivery(tmp_path / "d3", "a,b\n1,3\n"), raw, "2026-08", eingang="2026-09-05")
     assert k1.new and k1.edition == Edition("2026-08", 1) and k1.folder == raw / "2026-08" / "korrektur-1"
     assert (raw / "2026-08" / "grunddaten.csv").read_text() == "a,b\n1,2\n"   # original untouched
+    delivery.mark_published(k1, "site/ausgaben/2026-08-k1")
     k2 = delivery.snapshot(_delivery(tmp_path / "d4", "a,b\n1,4\n"), raw, "2026-08", eingang="2026-09-06")
     assert k2.edition == Edition("2026-08", 2)
     same_as_k1 = delivery.snapshot(_delivery(tmp_path / "d5", "a,b\n1,3\n"), raw, "2026-08", eingang="x")
     assert not same_as_k1.new and same_as_k1.edition == Edition("2026-08", 1)
+
+
+def test_a_correction_number_is_taken_only_by_a_published_edition(tmp_path):
+    raw = tmp_path / "raw"
+    first = delivery.snapshot(_delivery(tmp_path / "d1"), raw, "2026-08", eingang="2026-09-03")
+    delivery.mark_published(first, "site/ausgaben/2026-08")
+    published_files = tree_hashes(raw)
+    failed = delivery.snapshot(_delivery(tmp_path / "d2", "a,b\n1,3\n"), raw, "2026-08", eingang="2026-09-04")
+    assert failed.new and failed.edition == Edition("2026-08", 1)
+    # that run failed before publishing; the next, different delivery gets the same number
+    retry = delivery.snapshot(_delivery(tmp_path / "d3", "a,b\n1,4\n"), raw, "2026-08", eingang="2026-09-05")
+    assert retry.new and retry.edition == Edition("2026-08", 1) and retry.folder == failed.folder
+    assert (retry.folder / "grunddaten.csv").read_text() == "a,b\n1,4\n"
+    assert sorted(p.name for p in (raw / "2026-08").iterdir() if p.is_dir()) == ["korrektur-1"]
+    assert not [p for p in raw.rglob(".tmp-*")]
+    for rel, digest in published_files.items():              # the published snapshot is untouched
+        assert tree_hashes(raw)[rel] == digest
+    # a number the site lists as published is taken even without the mark (killed after the switch)
+    k2 = delivery.snapshot(_delivery(tmp_path / "d4", "a,b\n1,5\n"), raw, "2026-08", eingang="x",
+                           published={0, 1})
+    assert k2.edition == Edition("2026-08", 2)
+    # an unpublished first delivery of a month does not make the next one a correction
+    m9 = delivery.snapshot(_delivery(tmp_path / "d5"), raw, "2026-09", eingang="x")
+    m9b = delivery.snapshot(_delivery(tmp_path / "d6", "a,b\n9,9\n"), raw, "2026-09", eingang="x")
+    assert m9.edition == m9b.edition == Edition("2026-09") and m9b.folder == raw / "2026-09"
+    assert (raw / "2026-09" / "grunddaten.csv").read_text() == "a,b\n9,9\n"
+
+
+def test_a_failed_monthly_run_does_not_use_up_a_correction_number(tmp_path):
+    """Real steps ablegen and veroeffentlichen: a correction whose build fails, then another
+    correction that is published – it is 2026-08-k1, not -k2."""
+    from helpers.publish import monthly as _m
+
+    root, s = tmp_path / "checkout", tmp_path / "site"
+    root.mkdir()
+
+    def pruefen(run):
+        run.delivery = delivery.find(run.data)
+        run.meta = {"datenstand": "2026-08"}
+
+    def bauen(run):
+        run.work.mkdir(parents=True, exist_ok=True)
+        fake_edition(run.work, "ausgabe")
+        run.built = run.work / "ausgabe"
+
+    def bauen_kaputt(run):
+        raise StepFailed("Der Buch-Build ist fehlgeschlagen (Status 1).")
+
+    def steps(build):
+        return [("pruefen", "P", pruefen), ("ablegen", "A", _m.step_ablegen), ("bauen", "B", build),
+                ("veroeffentlichen", "V", _m.step_veroeffentlichen)]
+
+    for name, grund, build, code in [("d1", "a,b\n1,2\n", bauen, 0), ("d2", "a,b\n1,3\n", bauen_kaputt, 1),
+                                     ("d3", "a,b\n1,4\n", bauen, 0)]:
+        _delivery(tmp_path / name, grund)
+        assert _m.monthly(Run(root=root, data=tmp_path / name, site=s), steps=steps(build)) == code
+    assert site.editions(s) == [Edition("2026-08"), Edition("2026-08", 1)]
+    assert (root / "data/raw/2026-08/korrektur-1/grunddaten.csv").read_text() == "a,b\n1,4\n"
+    assert json.loads((root / "data/raw/2026-08/korrektur-1" / delivery.PUBLISHED).read_text())["ausgabe"] \
+        == "2026-08-k1"
+    assert not (root / "data/raw/2026-08/korrektur-2").exists()
 
 
 def test_find_delivery_files(tmp_path):
@@ -393,6 +456,12 @@ def project(tmp_path_factory):
         shutil.copytree(real / "parameters", root / "parameters")
         shutil.copytree(real / "notebooks", root / "notebooks")
         only = _page_selection(root)
+        # a full run (``--only`` never publishes) of a one-page set: the real Bund page only
+        spec = yaml.safe_load((root / "parameters" / "pages.yml").read_text(encoding="utf-8"))
+        spec["sets"] = {k: v for k, v in spec["sets"].items() if f"{k}=DE" in only}
+        (root / "parameters" / "pages.yml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+        for extra in [*(root / "parameters").glob("eigene/*.y*ml"), *(root / "parameters").glob("ringe/*.y*ml")]:
+            extra.unlink()
     else:
         (root / "parameters").mkdir()
         (root / "parameters" / "pages.yml").write_text(TOY_PAGES)
@@ -402,21 +471,19 @@ def project(tmp_path_factory):
     env = dict(os.environ, HANDBUCH_ROOT=str(root), PYTHONUNBUFFERED="1")
     env.pop("HANDBUCH_MART", None)
     deliveries = root / "lieferungen"
-    for bis in ("2026-07", "2026-08", "2026-09"):
+    for bis in ("2026-07", "2026-08", "2026-09", "2026-10"):
         subprocess.run([PY, "-m", "helpers", "demo", "--out", str(deliveries / bis), "--bis", bis, "--monate", "48"],
                        env=env, cwd=root, check=True, capture_output=True)
     return {"root": root, "env": env, "only": only, "lieferungen": deliveries, "site": root / "site"}
 
 
-def monthly_cmd(project, data: Path) -> list[str]:
-    cmd = [PY, "-m", "helpers", "monthly", "--data", str(data), "--site", str(project["site"]), "--jobs", "1"]
-    for o in project["only"]:
-        cmd += ["--only", o]
-    return cmd
+def monthly_cmd(project, data: Path, *extra: str) -> list[str]:
+    return [PY, "-m", "helpers", "monthly", "--data", str(data), "--site", str(project["site"]), "--jobs", "1",
+            *extra]
 
 
-def run_monthly(project, data: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(monthly_cmd(project, data), env=project["env"], cwd=project["root"],
+def run_monthly(project, data: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(monthly_cmd(project, data, *extra), env=project["env"], cwd=project["root"],
                           capture_output=True, text=True, timeout=900)
 
 
@@ -455,8 +522,7 @@ def test_two_editions_then_a_broken_delivery(project):
         for table in ("jobcenter", "grunddaten"):
             assert prov["eingaben"][table]["sha256"] == delivery.sha256(lf / ed / f"{table}.csv")
         assert {"jupyter-book", "sphinx", "pandas", "altair", "papermill", "helpers"} <= set(prov["software"])
-        assert sorted(p.name for p in (folder / "daten").iterdir()) == ["ergebnisse.parquet", "jobcenter.parquet",
-                                                                      "meta.json"]
+        assert {"ergebnisse.parquet", "jobcenter.parquet", "meta.json"} <= {p.name for p in (folder / "daten").iterdir()}
         assert (project["root"] / "data" / "raw" / ed / "grunddaten.csv").read_bytes() == \
             (lf / ed / "grunddaten.csv").read_bytes()
     report = json.loads((s / "ausgaben" / "2026-08" / "aenderungen.json").read_text())
@@ -479,7 +545,7 @@ def test_two_editions_then_a_broken_delivery(project):
     res = run_monthly(project, lf / "kaputt")
     assert res.returncode == 2, res.stdout[-2000:] + res.stderr[-2000:]
     assert "grunddaten.csv" in res.stderr and f"Zeile {line}" in res.stderr and "Spalte 'elb'" in res.stderr
-    assert "nichts wurde veröffentlicht" in res.stderr
+    assert "nichts wurde veröffentlicht" in res.stderr and "Traceback" not in res.stderr + res.stdout
     assert "[3/8]" not in res.stdout                      # stopped before the page run
     assert tree_hashes(s) == before                       # every file of the site, aktuell included
     assert os.readlink(s / "aktuell") == "ausgaben/2026-08"
@@ -572,6 +638,139 @@ def test_killing_the_run_during_the_build_leaves_the_site_intact(project):
             assert tree_hashes(s)[rel] == digest
 
 
+def _descendants(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _cmdline(proc) -> str:
+    import psutil
+
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:      # gone or a zombie meanwhile
+        return ""
+
+
+def _gone(proc) -> bool:
+    import psutil
+
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _lock_is_free(path: Path) -> bool:
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _temp_leftovers(root: Path) -> list[str]:
+    found = []
+    for folder in ("book/seiten", "data", "site"):
+        for p in (root / folder).rglob("*"):
+            if p.name.endswith(".tmp") or ".tmp-" in p.name:
+                found.append(p.relative_to(root).as_posix())
+    return sorted(found)
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_parent_during_pages_leaves_no_orphan_and_no_half_state(project):
+    """kill -9 of only the monthly process (not its group) while the real page runner executes
+    the Bund page in a real Jupyter kernel: the runner, its pool worker and the kernel (which has
+    its own session) all end, both locks are free, the site is unchanged, the next run publishes."""
+    s, lf, root = project["site"], project["lieferungen"], project["root"]
+    if not site.editions(s):
+        assert run_monthly(project, lf / "2026-07").returncode == 0
+    before = tree_hashes(s)
+    proc = subprocess.Popen(monthly_cmd(project, lf / "2026-10"), env=project["env"], cwd=project["root"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen: list[str] = []
+    reader = threading.Thread(target=lambda: seen.extend(proc.stdout), daemon=True)
+    reader.start()
+    tree: list = []
+    try:
+        for _ in range(3000):      # until the kernel of the page runner is up (polling, no time bound)
+            tree = _descendants(proc.pid)
+            cmdlines = [_cmdline(p) for p in tree]
+            if any("ipykernel" in c for c in cmdlines) and any("helpers run" in c for c in cmdlines):
+                break
+            assert proc.poll() is None, "".join(seen)
+            time.sleep(0.1)
+        else:
+            raise AssertionError("kein Kernel gestartet:\n" + "".join(seen))
+        assert "[3/8] Seiten ausführen" in "".join(seen)
+        os.kill(proc.pid, signal.SIGKILL)                     # the parent only, as `kill -9 <pid>`
+        proc.wait(timeout=30)
+        for _ in range(600):
+            alive = [p for p in tree if not _gone(p)]
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert alive == [], [_cmdline(p) for p in alive]
+    finally:
+        for p in tree:
+            if not _gone(p):
+                p.kill()
+        reader.join(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    assert "[4/8]" not in "".join(seen)                     # killed during the page stage
+    kinds = " ".join(cmdlines)
+    assert "ipykernel" in kinds and "multiprocessing" in kinds       # the grandchildren were covered
+    assert _lock_is_free(root / site.CHECKOUT_LOCK) and _lock_is_free(s / ".lock")
+    assert tree_hashes(s) == before and Edition("2026-10") not in site.editions(s)
+    killed_raw = root / "data" / "raw" / "2026-10"
+    assert not (killed_raw / delivery.PUBLISHED).exists()          # not published: no number taken
+
+    res = run_monthly(project, lf / "2026-10")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "Ausgabe 2026-10 veröffentlicht" in res.stdout        # not a correction: nothing was used up
+    assert os.readlink(s / "aktuell") == "ausgaben/2026-10"
+    assert _temp_leftovers(root) == []
+    for rel, digest in before.items():                        # earlier editions unchanged
+        if rel.startswith("ausgaben/20"):
+            assert tree_hashes(s)[rel] == digest
+
+
+@pytest.mark.slow
+def test_only_runs_in_a_scratch_folder_and_leaves_site_pages_and_build_untouched(project):
+    s, lf, root = project["site"], project["lieferungen"], project["root"]
+    if not project["only"]:
+        pytest.skip("nur mit den echten Seitenvorlagen")
+    if not site.editions(s):
+        assert run_monthly(project, lf / "2026-07").returncode == 0
+    watched = ("site", "book/seiten", "book/generated", "data/processed", "data/raw", "_build", "logs/pages")
+    before = {w: tree_hashes(root / w) for w in watched}
+    toc = (root / "_toc.yml").read_bytes()
+    res = run_monthly(project, lf / "2026-09", "--only", project["only"][0])
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "nichts wurde veröffentlicht" in res.stdout and "veröffentlicht:" not in res.stdout
+    for w in watched:
+        assert tree_hashes(root / w) == before[w], w
+    assert (root / "_toc.yml").read_bytes() == toc
+    from helpers.publish.monthly import SCRATCH
+
+    built = root / SCRATCH / "site" / f"{site.TMP_PREFIX}lauf" / "ausgabe"
+    assert f"Ergebnis des Testlaufs zum Ansehen: {built}" in res.stdout
+    prov = json.loads((built / "provenienz.json").read_text())
+    assert prov["datenstand"] == "2026-09"
+    assert prov["eingaben"]["grunddaten"]["sha256"] == delivery.sha256(lf / "2026-09" / "grunddaten.csv")
+    assert (built / "book" / "seiten" / "bund" / "DE.html").is_file()
+
+
 @pytest.mark.slow
 def test_same_inputs_give_byte_identical_data_files(project, tmp_path):
     root, env, lf = project["root"], project["env"], project["lieferungen"]
@@ -589,7 +788,7 @@ def test_same_inputs_give_byte_identical_data_files(project, tmp_path):
     edition = project["site"] / "ausgaben" / "2026-08" / "daten"
     if not edition.is_dir():
         assert run_monthly(project, lf / "2026-08").returncode == 0
-    for p in sorted(edition.iterdir()):
+    for p in sorted(q for q in edition.iterdir() if q.is_file()):
         assert p.read_bytes() == (outs[0] / p.name).read_bytes(), p.name
     # the change report is a function of the two marts only (no timestamps)
     r1 = changes.compare(outs[0], outs[1], edition="x", previous_edition="y")
@@ -632,14 +831,29 @@ def test_second_monthly_run_on_one_checkout_is_refused_at_once_even_with_another
 def test_monthly_with_only_never_publishes_a_mixed_edition(tmp_path, capsys):
     from helpers.publish import monthly as _m
 
-    called = []
-    steps = [(k, label, lambda r, k=k: called.append(k)) for k, label, _ in _m.STEPS]
-    run = _m.Run(root=tmp_path / "checkout", data=tmp_path / "lieferung", site=tmp_path / "site",
-                 only=["jobcenter=05315"])
-    (tmp_path / "checkout").mkdir()
+    called, roots = [], []
+
+    def step(k):
+        def fn(r):
+            called.append(k)
+            roots.append((r.root, r.site, r.mart_dir))
+        return fn
+
+    steps = [(k, label, step(k)) for k, label, _ in _m.STEPS]
+    checkout = tmp_path / "checkout"
+    for rel in ("book/intro.md", "book/seiten/jobcenter/05315.ipynb", "parameters/pages.yml", "_config.yml"):
+        (checkout / rel).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / rel).write_text(rel)
+    (checkout / ".cache" / "testlauf" / "alt").mkdir(parents=True)          # the previous test run
+    run = _m.Run(root=checkout, data=tmp_path / "lieferung", site=tmp_path / "site", only=["jobcenter=05315"])
     assert _m.monthly(run, steps=steps) == 0
     assert "seiten" in called and "veroeffentlichen" not in called
     assert "nichts wurde veröffentlicht" in capsys.readouterr().out
+    scratch = checkout / _m.SCRATCH
+    assert set(roots) == {(scratch, scratch / "site", scratch / "data" / "processed")}   # every step
+    assert (scratch / "book" / "intro.md").read_text() == "book/intro.md"               # sources copied
+    assert not (scratch / "book" / "seiten").exists() and not (scratch / "alt").exists()
+    assert not (tmp_path / "site").exists()
     # without --only the same steps do publish
     called.clear()
     run = _m.Run(root=tmp_path / "checkout", data=tmp_path / "lieferung", site=tmp_path / "site")

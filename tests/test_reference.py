@@ -2,7 +2,8 @@
 
 The reference below shares no code with helpers.compute: it walks months one by one over
 dictionaries built from the raw demo cells, exactly as the formulas are written in the spec.
-It is compared on synthetic demo data (with its suppressed and missing cells) for a sample of
+It is compared on synthetic demo data (with its suppressed and missing cells, and three
+Jobcenter that did not deliver one month) for a sample of
 Jobcenter and for every group level.
 """
 
@@ -87,6 +88,11 @@ def reference(series: dict[str, dict[str, float | None]], months: list[str], m: 
 def demo(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ref")
     jc, gd = generate(seed=7, bis="2026-08", monate=48)
+    # three Jobcenter did not deliver one recent month (no rows at all): "nicht geliefert", and
+    # the reference simply finds no cells for that month
+    gone = sorted(jc["jobcenter_id"])[10:13]
+    gone_month = sorted(gd["monat"].unique())[-4]
+    gd = gd[~(gd["jobcenter_id"].isin(gone) & (gd["monat"] == gone_month))]
     jc.to_csv(tmp / "jobcenter.csv", index=False)
     gd.to_csv(tmp / "grunddaten.csv", index=False)
     jcv, gdv = load_inputs(tmp / "jobcenter.csv", tmp / "grunddaten.csv")
@@ -99,7 +105,7 @@ def demo(tmp_path_factory):
             v = getattr(row, c)
             d[c][row.monat] = None if v in ("", "*") else float(v)
     months = _month_list(raw["monat"].min(), raw["monat"].max())
-    return jcv, res, cells, months
+    return jcv, res, cells, months, (gone, gone_month)
 
 
 # The cells (input, month offset from m) each figure needs, read off the formulas above.
@@ -170,9 +176,9 @@ def _compare(res, ebene, gid, geschlecht, series, months):
 
 
 def test_jobcenter_values_match_the_reference(demo):
-    jc, res, cells, months = demo
+    jc, res, cells, months, (gone, gone_month) = demo
     ids = sorted(jc["jobcenter_id"])
-    sample = random.Random(3).sample(ids, 25)
+    sample = random.Random(3).sample(ids, 25) + [j for j in gone]
     # add every Jobcenter with a suppressed or missing cell in the windows compared
     recent = set(months[-(MONTHS_BACK + 12):])
     sample += sorted({j for (j, _g), cols in cells.items() for c in cols.values()
@@ -183,10 +189,16 @@ def test_jobcenter_values_match_the_reference(demo):
             c, u = _compare(res, "jobcenter", j, g, cells[(j, g)], months)
             checked, undefined = checked + c, undefined + u
     assert checked > 2000 and undefined > 0      # both paths exercised
+    # the month not delivered: its own reason (K3E2 needs only that month; K2 every window over it)
+    for j in gone:
+        for code, monat in (("K3E2", gone_month), ("K2", months[-1])):
+            row = res[(res.ebene == "jobcenter") & (res.id == j) & (res.kennzahl == code) & (res.monat == monat)
+                      & (res.geschlecht == "insgesamt")].iloc[0]
+            assert math.isnan(row.wert) and row.grund == "nicht_geliefert", (j, code, monat, row.grund)
 
 
 def test_group_values_match_the_reference(demo):
-    jc, res, cells, months = demo
+    jc, res, cells, months, _gone = demo
     checked = undefined = partial = 0
     groups = [("bund", "DE", list(jc["jobcenter_id"]))]
     for ebene, col in (("vergleichstyp", ["vergleichstyp"]), ("land", ["land"]), ("traegerart", ["traegerart"]),

@@ -1,3 +1,4 @@
-from helpers.cli import main
+from helpers.cli import guard_process_tree, main
 
+guard_process_tree()
 raise SystemExit(main())

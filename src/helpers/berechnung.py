@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers import io, steuerung
 from helpers.compute import compute
+from helpers.gebiete import load_inputs
 
 
 def cmd_compute(args: argparse.Namespace) -> int:
@@ -23,11 +24,8 @@ def cmd_compute(args: argparse.Namespace) -> int:
                   "Ausgabedatei angeben.", file=sys.stderr)
             return 2
     try:
-        if getattr(args, "gebietsaenderungen", None):
-            from helpers.gebiete import load_inputs as load_mit_gebieten
-            jc, gd, _stand = load_mit_gebieten(args.jobcenter, args.grunddaten, args.gebietsaenderungen)
-        else:
-            jc, gd = io.load_inputs(args.jobcenter, args.grunddaten)
+        # on today's territory; warns about Jobcenter that appear late without a change record
+        jc, gd, _stand = load_inputs(args.jobcenter, args.grunddaten, getattr(args, "gebietsaenderungen", None))
     except io.InputError as exc:
         print(exc.render(), file=sys.stderr)
         print("Abbruch: es wurde nichts geschrieben.", file=sys.stderr)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
+import re
 import sys
 
 # command -> the module that registers it; only that module is imported when the command runs
@@ -40,13 +42,80 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# errno -> German reason (the English strerror never reaches the user)
+_ERRNO_DE = {
+    errno.ENOSPC: "kein Platz mehr auf dem Datenträger",
+    errno.EDQUOT: "Speicherkontingent (Quota) erschöpft",
+    errno.EROFS: "der Datenträger ist schreibgeschützt (nur lesbar eingebunden)",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "Vorgang nicht erlaubt",
+    errno.ENOENT: "Datei oder Ordner nicht gefunden",
+    errno.EEXIST: "Datei oder Ordner existiert bereits",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Ordner",
+    errno.EISDIR: "ist ein Ordner, keine Datei",
+    errno.ENOTEMPTY: "der Ordner ist nicht leer",
+    errno.EXDEV: "Verschieben über Datenträgergrenzen nicht möglich",
+    errno.EMFILE: "zu viele offene Dateien",
+    errno.ENFILE: "zu viele offene Dateien im System",
+    errno.ENAMETOOLONG: "Dateiname zu lang",
+    errno.EIO: "Ein-/Ausgabefehler des Datenträgers",
+    errno.ENOMEM: "zu wenig Arbeitsspeicher",
+    errno.EBUSY: "Datei oder Gerät ist belegt",
+    errno.ETXTBSY: "Datei wird gerade ausgeführt",
+    errno.EFBIG: "Datei zu groß",
+    errno.ELOOP: "zu viele symbolische Verknüpfungen (Schleife?)",
+    errno.EPIPE: "Verbindung zum Folgeprozess abgebrochen",
+    errno.ETIMEDOUT: "Zeitüberschreitung",
+}
+
+
 def _os_reason(exc: OSError) -> str:
+    """One German reason for an OSError: known errno -> German text, otherwise the errno name."""
     where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-    if exc.errno == errno.ENOSPC:
-        return f"kein Platz mehr auf dem Datenträger{where}"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"keine Schreib- oder Leseberechtigung{where}"
-    return f"{exc.strerror or exc.__class__.__name__}{where}"
+    code = exc.errno
+    if not code:   # pyarrow and others put the errno only into the text: "[errno 28] No space …"
+        m = re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)
+        code = int(m.group(1)) if m else None
+    if code in _ERRNO_DE:
+        return f"{_ERRNO_DE[code]}{where}"
+    if code:
+        name = errno.errorcode.get(code, str(code))
+        return f"Betriebssystemfehler {name} (Nr. {code}){where}"
+    return f"Betriebssystemfehler ({exc.__class__.__name__}){where}"
+
+
+def _take_descendants_down(signum, frame) -> None:  # noqa: ARG001
+    """SIGTERM/SIGHUP (also PR_SET_PDEATHSIG when the monthly run was killed): kill every
+    descendant first – pool workers, Jupyter kernels (own sessions, so a process group kill
+    misses them), build workers – then exit. No orphan keeps writing after the lock is gone."""
+    try:
+        import psutil
+
+        procs = psutil.Process().children(recursive=True)
+        for p in procs:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(procs, timeout=10)
+    finally:
+        os._exit(128 + signum)
+
+
+def guard_process_tree() -> None:
+    """For ``python -m helpers``: become a child subreaper (orphaned grandchildren such as the
+    kernel of a killed pool worker are re-parented here, not to init, so they stay findable)
+    and take all descendants down on SIGTERM/SIGHUP. Linux; elsewhere a no-op."""
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1)   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _take_descendants_down)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,10 @@
 Every quantity travels as a pair (value, status). The status says why a value is undefined;
 when quantities are combined the highest status wins, so the most telling reason is reported:
 
-    ZU_WENIGE (5, groups only) > FENSTER (4) > GESPERRT (3) > FEHLT (2) > NENNER_NULL (1) > OK (0)
+    ZU_WENIGE (6, groups only) > FENSTER (5) > NICHT_GELIEFERT (4) > GESPERRT (3) > FEHLT (2)
+    > NENNER_NULL (1) > OK (0)
+
+NICHT_GELIEFERT marks months for which the delivery has no row of a Jobcenter (data contract).
 
 A value is NaN exactly when its status is not OK. Groups (Vergleichstyp, Land, Trägerart,
 Land × Trägerart, Bund, user groups) are formed from the summed inputs of their members under the
@@ -18,14 +21,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
-from helpers.io import FEHLT, GESPERRT, OK, Grunddaten
+from helpers.io import FEHLT, GESPERRT, NICHT_GELIEFERT, OK, Grunddaten
 from helpers.kennzahlen import GESCHLECHTER, KENNZAHLEN, VALUE_COLUMNS
 
-NENNER_NULL, FENSTER, ZU_WENIGE = 1, 4, 5
-STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "gesperrt", FENSTER: "fenster",
-                ZU_WENIGE: "zu_wenige"}
+NENNER_NULL, FENSTER, ZU_WENIGE = 1, 5, 6
+STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "gesperrt",
+                NICHT_GELIEFERT: "nicht_geliefert", FENSTER: "fenster", ZU_WENIGE: "zu_wenige"}
 GRUND_BY_STATUS = np.array([STATUS_GRUND[i] for i in range(len(STATUS_GRUND))], dtype=object)
 WINDOW = 12
 K2E3_WARTEZEIT = 6   # months until an integration's six-month follow-up is complete
@@ -220,7 +224,7 @@ def group_figures(x: dict[str, Q], membership: np.ndarray) -> dict[str, Figure]:
 
 @dataclass
 class Cube:
-    """Inputs on a full grid: entities × geschlecht × months (absent rows are FEHLT)."""
+    """Inputs on a full grid: entities × geschlecht × months (months without rows: NICHT_GELIEFERT)."""
 
     ebene: np.ndarray     # per entity row
     ids: np.ndarray       # per entity row
@@ -250,6 +254,11 @@ def jobcenter_cube(jc: pd.DataFrame, gd: Grunddaten) -> tuple[np.ndarray, np.nda
     s = np.full(shape, FEHLT, dtype=np.int8)
     v[:, e, g, t] = gd.values[list(VALUE_COLUMNS)].to_numpy().T
     s[:, e, g, t] = gd.status[list(VALUE_COLUMNS)].to_numpy().T
+    # a month without any row of the Jobcenter is "nicht geliefert"; a missing gender row of a
+    # delivered month is a value not available ("fehlt")
+    geliefert = np.zeros((len(ids), len(months)), dtype=bool)
+    geliefert[e, t] = True
+    s[:, ~geliefert[:, None, :].repeat(len(GESCHLECHTER), axis=1)] = NICHT_GELIEFERT
     return v, s, months
 
 
@@ -313,34 +322,50 @@ RESULT_COLUMNS = ("ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "gru
                   "erfasst", "mitglieder", "zaehler", "nenner")
 
 
+def text_column(values, idx: np.ndarray) -> pd.Series:
+    """The text column ``values[idx]``, gathered in Arrow: no Python string object per row
+    (building a million-row text column from an object array costs more than the figures)."""
+    return pd.Series(pa.array([str(v) for v in values], type=pa.string()).take(pa.array(idx, type=pa.int32())),
+                     dtype="str")
+
+
 def results_frame(cube: Cube, figures: dict) -> pd.DataFrame:
     """Long table: ebene, id, monat, geschlecht, kennzahl, wert, grund, erfasst, mitglieder, zaehler, nenner.
 
     ``figures`` maps codes to ``Figure`` (or to a bare ``Q``: then a Jobcenter-style coverage)."""
     n, g, t = len(cube.ids), len(GESCHLECHTER), len(cube.months)
-    parts_ = []
-    for code, f in figures.items():
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("e", "m", "g", "k", "wert", "status", "erfasst",
+                                                          "mitglieder", "zaehler", "nenner")}
+    for ci, (code, f) in enumerate(figures.items()):
         if isinstance(f, Q):
             nan = np.full_like(f.v, np.nan)
             f = Figure(f, (f.s == OK).astype(np.int32), np.ones(n, dtype=np.int32), nan, nan)
         genders = [0] if KENNZAHLEN[code].nur_insgesamt else list(range(g))
         ng = len(genders)
-        parts_.append(pd.DataFrame({
-            "ebene": np.repeat(cube.ebene, ng * t),
-            "id": np.repeat(cube.ids, ng * t),
-            "monat": np.tile(np.array(cube.months, dtype=object), n * ng),
-            "geschlecht": np.tile(np.repeat(np.array(GESCHLECHTER, dtype=object)[genders], t), n),
-            "kennzahl": code,
-            "wert": f.q.v[:, genders, :].reshape(-1),
-            "status": f.q.s[:, genders, :].reshape(-1),
-            "erfasst": f.erfasst[:, genders, :].reshape(-1).astype(np.int32),
-            "mitglieder": np.repeat(f.mitglieder.astype(np.int32), ng * t),
-            "zaehler": f.zaehler[:, genders, :].reshape(-1),
-            "nenner": f.nenner[:, genders, :].reshape(-1),
-        }))
-    df = pd.concat(parts_, ignore_index=True)
-    df.insert(6, "grund", GRUND_BY_STATUS[df.pop("status").to_numpy()])
-    return df
+        cols["e"].append(np.repeat(np.arange(n, dtype=np.int32), ng * t))
+        cols["m"].append(np.tile(np.arange(t, dtype=np.int32), n * ng))
+        cols["g"].append(np.tile(np.repeat(np.array(genders, dtype=np.int32), t), n))
+        cols["k"].append(np.full(n * ng * t, ci, dtype=np.int32))
+        cols["wert"].append(f.q.v[:, genders, :].reshape(-1))
+        cols["status"].append(f.q.s[:, genders, :].reshape(-1))
+        cols["erfasst"].append(f.erfasst[:, genders, :].reshape(-1).astype(np.int32))
+        cols["mitglieder"].append(np.repeat(f.mitglieder.astype(np.int32), ng * t))
+        cols["zaehler"].append(f.zaehler[:, genders, :].reshape(-1))
+        cols["nenner"].append(f.nenner[:, genders, :].reshape(-1))
+    c = {k: np.concatenate(v) if v else np.array([], dtype=np.int32) for k, v in cols.items()}
+    return pd.DataFrame({
+        "ebene": text_column(cube.ebene, c["e"]),
+        "id": text_column(cube.ids, c["e"]),
+        "monat": text_column(cube.months, c["m"]),
+        "geschlecht": text_column(GESCHLECHTER, c["g"]),
+        "kennzahl": text_column(list(figures), c["k"]),
+        "wert": c["wert"].astype(np.float64),
+        "grund": text_column(GRUND_BY_STATUS, c["status"].astype(np.int32)),
+        "erfasst": c["erfasst"].astype(np.int32),
+        "mitglieder": c["mitglieder"].astype(np.int32),
+        "zaehler": c["zaehler"].astype(np.float64),
+        "nenner": c["nenner"].astype(np.float64),
+    })
 
 
 def compute(jc: pd.DataFrame, gd: Grunddaten, extra_groups=()) -> pd.DataFrame:
@@ -382,7 +407,7 @@ def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene
     t = pd.Categorical(jcg["monat"], categories=months).codes
     shape = (len(VALUE_COLUMNS), len(ids), len(GESCHLECHTER), len(months))
     v = np.full(shape, np.nan)
-    s = np.full(shape, FEHLT, dtype=np.int8)
+    s = np.full(shape, NICHT_GELIEFERT, dtype=np.int8)
     v[:, e, g, t] = jcg[list(VALUE_COLUMNS)].to_numpy().T
     s[:, e, g, t] = jcg[[f"status_{c}" for c in VALUE_COLUMNS]].to_numpy().T
     members = []

@@ -13,7 +13,7 @@ def atomic_write(path: Path | str, write, *, sync: bool = False) -> None:
     sync: fsync the file before the move (files a running site serves)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))

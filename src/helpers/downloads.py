@@ -258,7 +258,7 @@ PAKET_FELDER = [   # name, frictionless type, description
     ("geschlecht", "string", "insgesamt, frauen oder maenner"),
     ("kennzahl", "string", "K1 … K3E4 oder JFW_*"),
     ("wert", "number", "Wert (Prozent, Prozentpunkte, Anzahl oder Durchschnittsbestand); leer = nicht definiert"),
-    ("grund", "string", "Grund, wenn kein Wert: fenster, gesperrt, fehlt, nenner_null, zu_wenige"),
+    ("grund", "string", "Grund, wenn kein Wert: fenster, nicht_geliefert, gesperrt, fehlt, nenner_null, zu_wenige"),
     ("erfasst", "integer", "Zahl der Jobcenter, deren Eingangswerte eingehen"),
     ("mitglieder", "integer", "Zahl der Jobcenter der Einheit"),
     ("zaehler", "number", "Zähler des Quotienten"),
@@ -353,8 +353,9 @@ def _bloecke(df: pd.DataFrame, keys: list[str]):
         yield tuple(k[a].split("\x1f")), df.iloc[a:b].reset_index(drop=True)
 
 
-def _erzeuge_in(m, dest: Path, jobs: int) -> int:
-    """Write every unit's CSV and XLSX and the data package into dest; returns the number of units."""
+def _erzeuge_in(m, dest: Path, jobs: int, einheiten: frozenset | None = None) -> int:
+    """Write every unit's CSV and XLSX (or only those of ``einheiten``, a set of (ebene, id)) and the
+    data package into dest; returns the number of units."""
     names = _namen(m)
     werte = _alle_werte(m)
     deutsch = _deutsch(werte)
@@ -367,7 +368,7 @@ def _erzeuge_in(m, dest: Path, jobs: int) -> int:
     xlsx_jobs = []
     n = 0
     for (ebene, uid), block in _bloecke(deutsch, ["_ebene", SPALTEN["id"][0]]):
-        if (ebene, uid) not in names:
+        if (ebene, uid) not in names or (einheiten is not None and (ebene, uid) not in einheiten):
             continue
         df = block.drop(columns="_ebene")
         folder = dest / ebene
@@ -387,10 +388,13 @@ def _erzeuge_in(m, dest: Path, jobs: int) -> int:
     return n
 
 
-def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int = 3) -> Path:
+def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int = 3,
+             einheiten: frozenset | None = None) -> Path:
     """The folder with all downloads of the mart at mart_dir (generated once per mart content under
     cache_root/<key>/; written to a temporary folder and renamed, so a folder is complete or absent).
-    Keeps the ``behalten`` newest cache folders."""
+    With ``einheiten`` (a set of (ebene, id)) only those units' files are needed: a complete folder
+    of the mart is used if there is one, else one for just those units (a partial build, e.g. a
+    test run with --only, does not pay for 441 XLSX files). Keeps the ``behalten`` newest folders."""
     from helpers import mart
 
     mart_dir = Path(mart_dir).resolve()
@@ -398,11 +402,16 @@ def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int =
     final = cache_root / _key(mart_dir)
     if (final / FERTIG).exists():
         return final
+    if einheiten is not None:
+        teil = hashlib.sha256("\n".join(sorted(f"{e}/{i}" for e, i in einheiten)).encode()).hexdigest()[:8]
+        final = cache_root / f"{final.name}-teil-{teil}"
+        if (final / FERTIG).exists():
+            return final
     cache_root.mkdir(parents=True, exist_ok=True)
     tmp = cache_root / f".tmp-{final.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     t0 = time.perf_counter()
-    n = _erzeuge_in(mart.load(mart_dir), tmp, jobs)
+    n = _erzeuge_in(mart.load(mart_dir), tmp, jobs, einheiten)
     (tmp / FERTIG).write_text(f"{n}\n")
     shutil.rmtree(final, ignore_errors=True)
     os.rename(tmp, final)
@@ -415,10 +424,16 @@ def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int =
     return final
 
 
+def seiten_einheiten(site: Path) -> frozenset:
+    """(ebene, id) of every unit page in a built site (book/seiten/<ebene>/<id>.html)."""
+    root = Path(site) / "book" / "seiten"
+    return frozenset((e, p.stem) for e in SETS for p in (root / e).glob("*.html"))
+
+
 def write_site(site: Path, mart_dir: Path, cache_root: Path, jobs: int = 2) -> Path:
-    """Put the mart's downloads once into the built site as <site>/downloads/ (hard links into the
-    cache where the file system allows, else copies); returns that folder."""
-    src = erzeugen(mart_dir, cache_root, jobs)
+    """Put the downloads of the site's unit pages once into the built site as <site>/downloads/ (hard
+    links into the cache where the file system allows, else copies); returns that folder."""
+    src = erzeugen(mart_dir, cache_root, jobs, einheiten=seiten_einheiten(site))
     dest = Path(site) / SITE_DIR
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(src, dest, copy_function=_link_or_copy, ignore=shutil.ignore_patterns(FERTIG))

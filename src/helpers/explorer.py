@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import math
 import os
 import re
@@ -637,33 +638,122 @@ VL_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]   # "6.4" for vl-c
 EMBED_OPTIONEN = {"actions": False, "renderer": "svg", "formatLocale": DE_FORMAT, "timeFormatLocale": DE_ZEIT}
 
 
-def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> alt.Chart:
-    """Jobcenter, group value, group median with quartile band, Bund over time."""
+# Charts are built on named data (``alt.NamedData``) with the rows in the top-level ``datasets``.
+# The explorer redraws from ``Vorlage``: each chart's vega-lite dict is built by altair once per
+# shape with placeholder texts, kept as JSON text, and per redraw only the texts and the rows are
+# swapped in (no altair objects, no schema work on the hot path). The result equals
+# ``spec(diagramm_...)`` exactly (a unit test compares both); a front end can then swap only the
+# data when nothing but the rows changed.
+
+_PLATZ = "\u27e6{}\u27e7"   # ⟦name⟧: a placeholder text in a template
+
+
+@dataclass(frozen=True)
+class _KzTexte:
+    """The texts of a figure a chart shows (real ones, or placeholders for a template)."""
+
+    code: str
+    kurz: str
+    lesart: str
+    wertend: bool
+
+
+def _kz_texte(kennzahl: str) -> _KzTexte:
     k = KENNZAHLEN[kennzahl]
+    return _KzTexte(k.code, k.kurz, k.lesart, k.wertend)
+
+
+def _kz_platz(wertend: bool) -> _KzTexte:
+    return _KzTexte(_PLATZ.format("code"), _PLATZ.format("kurz"), _PLATZ.format("lesart"), wertend)
+
+
+def _werte(df: pd.DataFrame) -> list[dict]:
+    """Rows as altair embeds them (NaN and NA as null, Python scalars), without its data transformer."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+class Vorlage:
+    """A chart's vega-lite dict without its data, with placeholders ⟦name⟧ for texts."""
+
+    def __init__(self, chart: alt.TopLevelMixin):
+        d = chart.to_dict(validate=False)
+        d.pop("datasets", None)
+        self.text = json.dumps(d, ensure_ascii=False)
+
+    def fuelle(self, texte: dict[str, str], datasets: dict[str, list[dict]]) -> dict:
+        t = self.text
+        for name, wert in texte.items():
+            t = t.replace(_PLATZ.format(name), json.dumps(str(wert), ensure_ascii=False)[1:-1])
+        out = json.loads(t)
+        out["datasets"] = datasets
+        return out
+
+
+def _kz_werte(kennzahl: str) -> dict[str, str]:
+    k = KENNZAHLEN[kennzahl]
+    return {"code": k.code, "kurz": k.kurz, "lesart": k.lesart}
+
+
+def _zeitreihe_daten(df: pd.DataFrame, jobcenter: str, gruppe: str) -> dict[str, pd.DataFrame]:
     d = df[["monat", "jobcenter_wert", "gruppe_wert", "gruppe_median", "gruppe_q1", "gruppe_q3", "bund_wert"]].assign(
         datum=df["monat"] + "-01")
     namen = {"jobcenter_wert": jobcenter, "gruppe_wert": f"{gruppe} (Summe)",
              "gruppe_median": f"{gruppe} (Median)", "bund_wert": "Bund"}
     long = d.melt(id_vars=["datum", "monat"], value_vars=list(namen), var_name="reihe", value_name="wert")
+    long["gestrichelt"] = long["reihe"] == "gruppe_median"
     long["reihe"] = long["reihe"].map(namen)
+    return {"band": d[["datum", "monat", "gruppe_q1", "gruppe_q3"]], "reihen": long}
+
+
+def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str) -> alt.LayerChart:
+    namen = [jobcenter, f"{gruppe} (Summe)", f"{gruppe} (Median)", "Bund"]
     farben = [FARBE["jobcenter"], FARBE["gruppe"], FARBE["median"], FARBE["bund"]]
     x = alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y"))
-    band = alt.Chart(d).mark_area(color=FARBE["band"], opacity=0.45).encode(
+    band = alt.Chart(alt.NamedData("band")).mark_area(color=FARBE["band"], opacity=0.45).encode(
         x=x, y="gruppe_q1:Q", y2="gruppe_q3:Q",
         tooltip=[alt.Tooltip("monat:N", title="Monat"),
                  alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=fmt.d3(1)),
                  alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=fmt.d3(1))])
-    lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+    lines = alt.Chart(alt.NamedData("reihen")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
-        color=alt.Color("reihe:N", title=None, sort=list(namen.values()),
-                        scale=alt.Scale(domain=list(namen.values()), range=farben),
+        color=alt.Color("reihe:N", title=None, sort=namen, scale=alt.Scale(domain=namen, range=farben),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
-        strokeDash=alt.condition(alt.datum.reihe == namen["gruppe_median"], alt.value([4, 3]), alt.value([1, 0])),
+        strokeDash=alt.condition(alt.datum.gestrichelt, alt.value([4, 3]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("reihe:N", title="Reihe"), alt.Tooltip("monat:N", title="Monat"),
                  alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))])
     return (band + lines).properties(
         width=620, height=300,
         title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
+
+
+def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> alt.LayerChart:
+    """Jobcenter, group value, group median with quartile band, Bund over time."""
+    daten = _zeitreihe_daten(df, jobcenter, gruppe)
+    return _zeitreihe_chart(_kz_texte(kennzahl), jobcenter, gruppe).properties(
+        datasets={n: _werte(d) for n, d in daten.items()})
+
+
+@lru_cache(maxsize=None)
+def _vorlage(art: str, *schluessel) -> Vorlage:
+    if art == "zeitreihe":
+        return Vorlage(_zeitreihe_chart(_kz_platz(True), _PLATZ.format("jobcenter"), _PLATZ.format("gruppe")))
+    if art == "vergleich":
+        (n,) = schluessel
+        return Vorlage(_vergleich_chart(_kz_platz(True), [_PLATZ.format(f"l{i}") for i in range(n)]))
+    if art == "rangliste":
+        (wertend,) = schluessel
+        return Vorlage(_rangliste_chart(_kz_platz(wertend), _PLATZ.format("monat")))
+    if art == "profil":
+        wertung, kontext = schluessel
+        return Vorlage(_profil_chart(list(wertung), list(kontext)))
+    raise ValueError(art)
+
+
+def spec_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> dict:
+    """``spec(diagramm_zeitreihe(...))`` from the template (fast)."""
+    daten = _zeitreihe_daten(df, jobcenter, gruppe)
+    return _vorlage("zeitreihe").fuelle({**_kz_werte(kennzahl), "jobcenter": jobcenter, "gruppe": gruppe},
+                                         {n: _werte(d) for n, d in daten.items()})
 
 
 VERGLEICH_FARBEN = ["#08519c", "#e6550d", "#31a354", "#756bb1", "#636363", "#d6616b", "#8c6d31", "#17becf"]
@@ -686,12 +776,13 @@ def vergleich_reihen(m, ids: list[str], kennzahl: str, geschlecht: str, von: str
     return df
 
 
-def diagramm_vergleich(df: pd.DataFrame, kennzahl: str) -> alt.Chart:
-    """The chosen Jobcenter as lines in one chart (colours in the order given)."""
-    k = KENNZAHLEN[kennzahl]
+def _vergleich_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     d = df.assign(datum=df["monat"] + "-01", label=df["name"] + " (" + df["jobcenter_id"] + ")")
-    labels = list(dict.fromkeys(d["label"]))
-    return alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+    return d, list(dict.fromkeys(d["label"]))
+
+
+def _vergleich_chart(k: _KzTexte, labels: list[str]) -> alt.Chart:
+    return alt.Chart(alt.NamedData("vergleich")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y")),
         y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
         color=alt.Color("label:N", title=None, sort=labels,
@@ -701,6 +792,19 @@ def diagramm_vergleich(df: pd.DataFrame, kennzahl: str) -> alt.Chart:
                  alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
     ).properties(width=620, height=300, title=alt.Title(
         f"{k.code} {k.kurz}: {len(labels)} Jobcenter im Vergleich", subtitle=f"{k.lesart}"))
+
+
+def diagramm_vergleich(df: pd.DataFrame, kennzahl: str) -> alt.Chart:
+    """The chosen Jobcenter as lines in one chart (colours in the order given)."""
+    d, labels = _vergleich_daten(df)
+    return _vergleich_chart(_kz_texte(kennzahl), labels).properties(datasets={"vergleich": _werte(d)})
+
+
+def spec_vergleich(df: pd.DataFrame, kennzahl: str) -> dict:
+    """``spec(diagramm_vergleich(...))`` from the template (fast)."""
+    d, labels = _vergleich_daten(df)
+    texte = {**_kz_werte(kennzahl), **{f"l{i}": lbl for i, lbl in enumerate(labels)}}
+    return _vorlage("vergleich", len(labels)).fuelle(texte, {"vergleich": _werte(d)})
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:
@@ -720,35 +824,49 @@ def rangliste_auszug(df: pd.DataFrame, maximal: int = 40) -> pd.DataFrame:
     return df[keep]
 
 
-def diagramm_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> alt.Chart:
-    """Horizontal bars, best first; the chosen Jobcenter highlighted."""
-    k = KENNZAHLEN[kennzahl]
-    d = rangliste_auszug(df[df["wert"].notna()]).copy()
-    d["label"] = d["rang"].astype(str) + ". " + d["name"]
-    hoehe = max(120, 16 * len(d))
-    return alt.Chart(d).mark_bar().encode(
-        y=alt.Y("label:N", sort=list(d["label"]), title=None),
+def _rangliste_daten(df: pd.DataFrame) -> pd.DataFrame:
+    d = rangliste_auszug(df[df["wert"].notna()])
+    d = d.assign(label=d["rang"].astype(str) + ". " + d["name"], pos=np.arange(len(d)))
+    return d[["pos", "label", "rang", "name", "wert", "auswahl"]]
+
+
+def _rangliste_chart(k: _KzTexte, monat: str) -> alt.Chart:
+    return alt.Chart(alt.NamedData("rangliste")).mark_bar().encode(
+        y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None),
         x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=fmt.d3(1))),
         color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
         tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
                  alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
-    ).properties(width=520, height=hoehe, title=alt.Title(
-        f"Rangliste {k.code}, {monat_text(monat)}", subtitle=("1 = höchster Wert (absteigend sortiert, keine Wertung)"
-                                                     if not k.wertend else f"1 = bester Wert ({k.lesart})")))
+    ).properties(width=520, height=alt.Step(16), title=alt.Title(
+        f"Rangliste {k.code}, {monat}", subtitle=("1 = höchster Wert (absteigend sortiert, keine Wertung)"
+                                                 if not k.wertend else f"1 = bester Wert ({k.lesart})")))
 
 
-def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
-    """Parallel-dot profile: share of the group the Jobcenter is better than; right = better.
-    Context figures in a separate, neutral panel (right = higher value)."""
+def diagramm_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> alt.Chart:
+    """Horizontal bars, best first; the chosen Jobcenter highlighted."""
+    return _rangliste_chart(_kz_texte(kennzahl), monat_text(monat)).properties(
+        datasets={"rangliste": _werte(_rangliste_daten(df))})
+
+
+def spec_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> dict:
+    """``spec(diagramm_rangliste(...))`` from the template (fast)."""
+    return _vorlage("rangliste", KENNZAHLEN[kennzahl].wertend).fuelle(
+        {**_kz_werte(kennzahl), "monat": monat_text(monat)}, {"rangliste": _werte(_rangliste_daten(df))})
+
+
+def _profil_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     d = df[["kennzahl", "kurz", "kontext", "lesart", "anteil_besser", "jobcenter_wert", "gruppe_median"]].copy()
     d["label"] = d["kennzahl"] + " " + d["kurz"]
     d["mitte"] = 50.0   # the rule from the group's middle to the Jobcenter's position
+    return d[~d["kontext"]], d[d["kontext"]]
 
-    def panel(part: pd.DataFrame, titel: str, x_titel: str, farbe) -> alt.LayerChart:
-        base = alt.Chart(part).encode(y=alt.Y("label:N", sort=list(part["label"]), title=None,
-                                              axis=alt.Axis(labelLimit=280)))
+
+def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
+    def panel(name: str, labels: list[str], titel: str, x_titel: str, farbe) -> alt.LayerChart:
+        base = alt.Chart(alt.NamedData(name)).encode(y=alt.Y("label:N", sort=labels, title=None,
+                                                              axis=alt.Axis(labelLimit=280)))
         achse = alt.X("anteil_besser:Q", scale=alt.Scale(domain=[0, 100]), title=x_titel)
-        rule = alt.Chart(pd.DataFrame({"x": [50]})).mark_rule(strokeDash=[4, 3], color=FARBE["median"]).encode(x="x:Q")
+        rule = alt.Chart(alt.NamedData("mitte")).mark_rule(strokeDash=[4, 3], color=FARBE["median"]).encode(x="x:Q")
         strich = base.mark_rule(color=FARBE["band"], strokeWidth=2).encode(x="mitte:Q", x2=alt.X2("anteil_besser:Q"))
         punkte = base.mark_circle(size=110, opacity=1).encode(
             x=achse, color=farbe,
@@ -756,18 +874,35 @@ def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
                      alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=fmt.d3(1)),
                      alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=fmt.d3(1)),
                      alt.Tooltip("anteil_besser:Q", title="Anteil übertroffen in %", format=fmt.d3(0))])
-        return (strich + rule + punkte).properties(width=480, height=22 * max(len(part), 1), title=titel)
+        return (strich + rule + punkte).properties(width=480, height=22 * max(len(labels), 1), title=titel)
 
-    wertung = d[~d["kontext"]]
-    kontext = d[d["kontext"]]
     farbe = alt.Color("lesart:N", title=None, scale=alt.Scale(
         domain=["günstiger", "gleich", "ungünstiger"], range=[FARBE["günstiger"], FARBE["gleich"], FARBE["ungünstiger"]]),
         legend=alt.Legend(orient="bottom", labelLimit=0))
-    oben = panel(wertung, "Kennzahlen K1–K3: rechts = günstiger als die Gruppe",
+    oben = panel("wertung", wertung, "Kennzahlen K1–K3: rechts = günstiger als die Gruppe",
                  "Anteil der Gruppenmitglieder, die das Jobcenter übertrifft (%)", farbe)
-    unten = panel(kontext, "Ergänzungsgrößen (ohne Wertung): rechts = höherer Wert",
+    unten = panel("kontext", kontext, "Ergänzungsgrößen (ohne Wertung): rechts = höherer Wert",
                   "Anteil der Gruppenmitglieder mit niedrigerem Wert (%)", alt.value(FARBE["kontext"]))
     return alt.vconcat(oben, unten).resolve_scale(color="independent")
+
+
+def _profil_datasets(wertung: pd.DataFrame, kontext: pd.DataFrame) -> dict:
+    return {"wertung": _werte(wertung), "kontext": _werte(kontext), "mitte": [{"x": 50}]}
+
+
+def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
+    """Parallel-dot profile: share of the group the Jobcenter is better than; right = better.
+    Context figures in a separate, neutral panel (right = higher value)."""
+    wertung, kontext = _profil_daten(df)
+    return _profil_chart(list(wertung["label"]), list(kontext["label"])).properties(
+        datasets=_profil_datasets(wertung, kontext))
+
+
+def spec_profil(df: pd.DataFrame) -> dict:
+    """``spec(diagramm_profil(...))`` from the template (fast)."""
+    wertung, kontext = _profil_daten(df)
+    return _vorlage("profil", tuple(wertung["label"]), tuple(kontext["label"])).fuelle(
+        {}, _profil_datasets(wertung, kontext))
 
 
 def diagramm_modus() -> str:
@@ -782,14 +917,15 @@ def diagramm_modus() -> str:
 class _Ersatz:
     """Fallback display: frontends that render vega-lite v6 show the chart, others the table."""
 
-    def __init__(self, chart: alt.TopLevelMixin, daten: pd.DataFrame | None):
+    def __init__(self, chart: alt.TopLevelMixin | dict, daten: pd.DataFrame | None):
         self.chart, self.daten = chart, daten
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         tabelle_html = "" if self.daten is None else self.daten.to_html(index=False, na_rep=LEER)
         hinweis = ("<p><em>Diagramme erscheinen in JupyterLab mit der Umgebung aus <code>make lab</code> "
                    "(anywidget, vl-convert); hier die Zahlen als Tabelle.</em></p>")
-        return {"application/vnd.vegalite.v6+json": self.chart.to_dict(),
+        spec = self.chart if isinstance(self.chart, dict) else self.chart.to_dict()
+        return {"application/vnd.vegalite.v6+json": spec,
                 "text/html": hinweis + tabelle_html,
                 "text/plain": "<Diagramm: in JupyterLab mit `make lab` sichtbar>"}
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import altair as alt
 import ipywidgets as w
 import pandas as pd
 
@@ -60,30 +59,94 @@ def _tabelle_html(df: pd.DataFrame) -> str:
     return df.to_html(index=False, na_rep=fmt.STRICH, escape=True)
 
 
+_VEGA_JS = r"""
+// One chart of the explorer: embedded anew when its structure (spec) changes; when only the
+// rows change (daten), the named datasets are swapped in the running view (no re-embed).
+// data-gezeichnet (the redraw's number) and data-zeit mark when a redraw is on screen (benchmark).
+async function render({ model, el }) {
+  let api = null, spec = null, daten = null, kette = Promise.resolve();
+  const zeichne = async () => {
+    try {
+      const neu = model.get("spec");
+      if (neu !== spec) {
+        spec = neu;
+        daten = model.get("daten");
+        if (api) { api.finalize(); api = null; }
+        if (spec) api = await vegaEmbed(el, structuredClone(spec), structuredClone(model.get("embed_options") ?? {}));
+        else el.replaceChildren();
+      } else if (api && model.get("daten") !== daten) {
+        daten = model.get("daten");
+        for (const [name, rows] of Object.entries(daten ?? {})) {
+          api.view.change(name, vega.changeset().remove(() => true).insert(structuredClone(rows)));
+        }
+        await api.view.runAsync();
+      }
+    } catch (error) {
+      el.textContent = "Das Diagramm konnte nicht gezeichnet werden: " + error.message;
+    }
+    el.dataset.zeit = String(performance.now());
+    el.dataset.gezeichnet = String(model.get("zaehler"));
+  };
+  model.on("change:zaehler", () => { kette = kette.then(zeichne); });
+  kette = kette.then(zeichne);
+  return () => { if (api) api.finalize(); };
+}
+export default { render };
+"""
+
+_VEGA_WIDGET = None
+
+
+def _vega_widget():
+    """The chart widget class (anywidget; vega-embed bundled offline by vl-convert), made once."""
+    global _VEGA_WIDGET
+    if _VEGA_WIDGET is None:
+        import anywidget
+        import traitlets
+        import vl_convert as vlc
+        from altair.utils._importers import vl_version_for_vl_convert
+
+        class VegaDiagramm(anywidget.AnyWidget):
+            _esm = vlc.javascript_bundle(_VEGA_JS, vl_version=vl_version_for_vl_convert())
+            _css = ".vega-embed { overflow: visible; }"
+            spec = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
+            daten = traitlets.Dict(default_value={}).tag(sync=True)
+            embed_options = traitlets.Dict(default_value={}).tag(sync=True)
+            zaehler = traitlets.Int(0).tag(sync=True)
+
+        _VEGA_WIDGET = VegaDiagramm
+    return _VEGA_WIDGET
+
+
 class _Diagramm:
-    """One view's chart: an offline JupyterChart updated in place (Lab, Voilà), or a table
-    with the vega-lite bundle where anywidget is missing (CI env, nbval)."""
+    """One view's chart: a vega-embed widget updated in place (Lab, Voilà) – only the data is
+    sent when the chart's structure is unchanged –, or a table with the vega-lite bundle where
+    anywidget is missing (CI env, nbval)."""
 
     def __init__(self, modus: str):
-        self.modus, self.chart, self.spec = modus, None, None
+        self.modus, self.spec, self._geruest = modus, None, None
         if modus == "widget":
-            if not getattr(alt.JupyterChart, "_is_offline", False):
-                alt.JupyterChart.enable_offline()
-            self.widget = alt.JupyterChart(alt.Chart(pd.DataFrame({"x": []})).mark_point(),
-                                           embed_options=ex.EMBED_OPTIONEN)
+            self.widget = _vega_widget()(embed_options=ex.EMBED_OPTIONEN)
         else:
             self.widget = w.Output()
 
-    def zeige(self, chart: alt.TopLevelMixin, daten: pd.DataFrame | None = None) -> None:
-        self.chart, self.spec = chart, ex.spec(chart)
+    def zeige(self, spec: dict, daten: pd.DataFrame | None = None) -> None:
+        self.spec = spec
         if self.modus == "widget":
-            self.widget.spec = self.spec
+            geruest = {k: v for k, v in spec.items() if k != "datasets"}
+            with self.widget.hold_sync():
+                if geruest == self._geruest:
+                    self.widget.daten = spec["datasets"]
+                else:
+                    self._geruest = geruest
+                    self.widget.spec = spec
+                self.widget.zaehler += 1
         else:
             from IPython.display import display
 
             self.widget.clear_output(wait=True)
             with self.widget:
-                display(ex._Ersatz(chart, daten))
+                display(ex._Ersatz(spec, daten))
 
 
 class ExplorerApp:
@@ -170,13 +233,15 @@ class ExplorerApp:
         self.w_status = w.HTML()
         self.w_marker = w.HTML(VERALTET, layout=w.Layout(display="none"))
         self.w_marker.add_class("explorer-marker")
+        self.w_gezeichnet = w.HTML("0", layout=w.Layout(display="none"))   # redraws sent (benchmark)
+        self.w_gezeichnet.add_class("explorer-gezeichnet")
         self.w_png = w.Button(description="Diagramm als PNG")
         self.w_svg = w.Button(description="Diagramm als SVG")
         self.w_csv = w.Button(description="Daten als CSV")
         self.w_xlsx = w.Button(description="Daten als XLSX")
         self.w_export = w.HTML()
         export = w.VBox([w.HBox([self.w_png, self.w_svg, self.w_csv, self.w_xlsx]), self.w_export])
-        mitte = w.VBox([w.HBox([self.w_status]), self.w_marker, self.ansichten, export],
+        mitte = w.VBox([w.HBox([self.w_status]), self.w_marker, self.ansichten, export, self.w_gezeichnet],
                        layout=w.Layout(overflow="auto"))
         mitte.add_class("explorer-ansichten")
         self.mitte = mitte
@@ -365,24 +430,25 @@ class ExplorerApp:
         if ansicht == "zeit":
             zr = ex.zeitreihe(m, a)
             name = m.jobcenter_info(a.jobcenter_id)["name"]
-            self.diagramme["zeit"].zeige(ex.diagramm_zeitreihe(zr, name, ex.gruppe_name(m, a), a.kennzahl),
+            self.diagramme["zeit"].zeige(ex.spec_zeitreihe(zr, name, ex.gruppe_name(m, a), a.kennzahl),
                                          ex.deutsch(zr, ex.ZEITREIHE_SPALTEN))
         elif ansicht == "vergleich":
             df = ex.vergleich_reihen(m, self.vergleich_ids, a.kennzahl, a.geschlecht, a.von, a.bis)
-            self.diagramme["vergleich"].zeige(ex.diagramm_vergleich(df, a.kennzahl),
+            self.diagramme["vergleich"].zeige(ex.spec_vergleich(df, a.kennzahl),
                                               ex.deutsch(df, {"monat": "Monat", "name": "Jobcenter", "wert": "Wert"}))
         elif ansicht == "rang":
             rl = ex.rangliste(m, a)
-            self.diagramme["rang"].zeige(ex.diagramm_rangliste(rl, a.kennzahl, a.bis),
+            self.diagramme["rang"].zeige(ex.spec_rangliste(rl, a.kennzahl, a.bis),
                                          ex.deutsch(rl, ex.RANGLISTE_SPALTEN))
             tab = ex.rangliste_tabelle(m, a, self.w_sortierung.value)
             self.w_rang_tabelle.value = _tabelle_html(ex._gerundet(tab.drop(columns=["Datenbasis"]), als_text=True))
         elif ansicht == "profil":
             pr = ex.profil(m, a)
-            self.diagramme["profil"].zeige(ex.diagramm_profil(pr), ex.deutsch(pr, ex.PROFIL_SPALTEN))
+            self.diagramme["profil"].zeige(ex.spec_profil(pr), ex.deutsch(pr, ex.PROFIL_SPALTEN))
         else:
             self.w_tabelle.value = _tabelle_html(ex.tabelle(m, a))
         self._veraltet_ansichten.discard(ansicht)
+        self.w_gezeichnet.value = str(int(self.w_gezeichnet.value) + 1)
 
     # ------------------------------------------------------------------ files
 

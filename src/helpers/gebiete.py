@@ -3,7 +3,7 @@
 When Jobcenter merge, the Statistik der BA shows the history on today's territory ("fiktive
 Gebietsstände"): for months before ``ab_monat`` the successor's inputs are the sum of its
 predecessors' inputs (a missing or suppressed predecessor cell makes the sum missing or
-suppressed; a predecessor without a row that month makes it "nicht verfügbar"). Predecessors
+suppressed; a predecessor without a row that month makes it "nicht geliefert"). Predecessors
 get no pages of their own: they are dropped from the Jobcenter table and from the inputs.
 
 Sits between io (reading, validation) and compute: ``load_inputs`` reads all three tables and
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.io import FEHLT, Grunddaten, InputError, Problem, load_grunddaten, load_jobcenter, read_delivery
+from helpers.io import NICHT_GELIEFERT, Grunddaten, InputError, Problem, load_grunddaten, load_jobcenter, read_delivery
 from helpers.kennzahlen import VALUE_COLUMNS
 
 SPALTEN = ("alt_id", "neu_id", "ab_monat")
@@ -100,7 +100,7 @@ def apply(jc: pd.DataFrame, gd: Grunddaten, aenderungen: pd.DataFrame, path: Pat
     status.columns = list(VALUE_COLUMNS)
     incomplete = (grp.size() < summed.index.get_level_values("jobcenter_id").map(n_alt).to_numpy()).to_numpy()
     full = np.broadcast_to(~incomplete[:, None], summed.shape)
-    status = status.astype(np.int8).where(full, np.maximum(status, FEHLT).astype(np.int8))
+    status = status.astype(np.int8).where(full, np.maximum(status, NICHT_GELIEFERT).astype(np.int8))
     summed = summed.where(full)
     new_keys = summed.index.to_frame(index=False)
 

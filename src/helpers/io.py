@@ -27,7 +27,9 @@ from helpers.kennzahlen import (
 )
 
 # Status of an input cell (see compute: higher codes win when statuses are combined).
-OK, FEHLT, GESPERRT = 0, 2, 3
+# NICHT_GELIEFERT: the delivery has no row for the Jobcenter, month and gender (data contract:
+# "nicht geliefert" for those months, not an input error).
+OK, FEHLT, GESPERRT, NICHT_GELIEFERT = 0, 2, 3, 4
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _ID_RE = r"^\d{5}(-[0-9A-Za-z]{1,8})?$"
@@ -284,10 +286,11 @@ def write_kennzahlen_csv(results: pd.DataFrame, out: Path | str) -> None:
     import pyarrow as pyarrow_mod
     import pyarrow.csv as pacsv
 
-    rows = results[results["grund"] != "fenster"]
-    table = pyarrow_mod.Table.from_pandas(rows[list(OUTPUT_COLUMNS)], preserve_index=False)
+    # filtered in Arrow (the text columns are Arrow-backed): no row-by-row copy through pandas
+    table = pyarrow_mod.Table.from_pandas(results[[*OUTPUT_COLUMNS, "grund"]], preserve_index=False)
+    table = table.filter(pc.not_equal(table["grund"], "fenster")).drop_columns(["grund"])
     # Codes, ids and months need no quotes; quote only if a value could break the CSV.
-    risky = any(pd.Series(pd.unique(rows[c]), dtype=str).str.contains(r'[,"\n\r]', regex=True).any()
+    risky = any(pc.any(pc.match_substring_regex(pc.unique(table[c]), r'[,"\n\r]')).as_py()
                 for c in ("ebene", "id", "monat", "geschlecht", "kennzahl"))
     options = pacsv.WriteOptions(quoting_style="needed" if risky else "none")
     atomic_write(out, lambda tmp: pacsv.write_csv(table, tmp, options))

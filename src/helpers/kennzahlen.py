@@ -53,12 +53,16 @@ ZIELE = {
 # Undefined-value reasons, in priority order (the first that applies is reported).
 GRUENDE = {
     "fenster": "Zeitfenster unvollständig: benötigte Monate liegen vor dem Beginn der Datenreihe",
+    "nicht_geliefert": "nicht geliefert: die Lieferung enthält für mindestens einen benötigten Monat keine "
+                       "Daten dieses Jobcenters",
     "gesperrt": "Eingangswert aus Datenschutzgründen gesperrt (*)",
     "fehlt": "Eingangswert nicht verfügbar",
     "nenner_null": "Nenner ist 0",
     "zu_wenige": "zu wenige Jobcenter mit vollständigen Eingangswerten (weniger als 90 % der Mitglieder)",
 }
 GRUENDE_GRUPPE = {
+    "nicht_geliefert": "nicht geliefert: die Lieferung enthält für mindestens einen benötigten Monat keine "
+                       "Daten mindestens eines Mitglieds",
     "gesperrt": "Eingangswert bei mindestens einem Mitglied gesperrt (*)",
     "fehlt": "Eingangswert bei mindestens einem Mitglied nicht verfügbar",
 }

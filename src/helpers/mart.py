@@ -11,7 +11,7 @@ Files:
                          zaehler, nenner (coverage rule of 2026-12; ebene incl. land_traegerart)
     vergleich.parquet    per Jobcenter: value beside type distribution, Land, Bund, rank, reading
     grundlagen.parquet   summed inputs per ebene, id, monat, geschlecht (+ status_<input>: 0 ok,
-                         2 fehlt, 3 gesperrt) — the basis for user-defined groups
+                         2 fehlt, 3 gesperrt, 4 nicht geliefert) — the basis for user-defined groups
     steuerung.parquet    Jahresfortschrittswerte (JFW_*, helpers.steuerung) per ebene, id, monat,
                          geschlecht with grund, erfasst, mitglieder, zaehler, nenner
     ziele.parquet        the optional input `ziele` (empty without it)
@@ -96,13 +96,11 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
     from helpers import steuerung
     from helpers.compare import comparison
     from helpers.compute import build_cube, cube_figures, group_inputs, results_frame
-    from helpers.io import file_sha256, load_inputs
+    from helpers.gebiete import load_inputs
+    from helpers.io import file_sha256
 
-    if gebietsaenderungen_file is not None:
-        from helpers.gebiete import load_inputs as load_mit_gebieten
-        jc, gd, stand = load_mit_gebieten(jobcenter_file, grunddaten_file, gebietsaenderungen_file)
-    else:
-        (jc, gd), stand = load_inputs(jobcenter_file, grunddaten_file), None
+    # on today's territory; warns about Jobcenter that appear late without a change record
+    jc, gd, stand = load_inputs(jobcenter_file, grunddaten_file, gebietsaenderungen_file)
     ziele_file = Path(ziele_file) if ziele_file else ziele_file_beside(grunddaten_file)
     ziele = (steuerung.load_ziele(ziele_file, jc["jobcenter_id"]) if ziele_file
              else pd.DataFrame({c: pd.Series(dtype=t) for c, t in
@@ -127,7 +125,7 @@ def build(jobcenter_file: Path, grunddaten_file: Path, out: Path, gebietsaenderu
         },
         "software": _software(),
     }
-    if stand is not None:   # fiktive Gebietsstände: the successors' page notes and the change records
+    if gebietsaenderungen_file is not None:   # fiktive Gebietsstände: the successors' page notes and the change records
         meta["quellen"]["gebietsaenderungen"] = {"datei": Path(gebietsaenderungen_file).name,
                                                  "sha256": file_sha256(gebietsaenderungen_file)}
         meta["gebietsstand"] = {"hinweise": stand.hinweise,
@@ -193,6 +191,19 @@ def _swap_in(new: Path, target: Path) -> None:
 def cmd_mart(args: argparse.Namespace) -> int:
     from helpers.io import InputError
 
+    if args.data is not None:    # a delivery folder: its files by the names of the data contract
+        from helpers.publish.delivery import DeliveryError, find
+
+        try:
+            d = find(args.data)
+        except DeliveryError as exc:
+            print(f"Abbruch: {exc}", file=sys.stderr)
+            return 2
+        args.jobcenter, args.grunddaten = d.jobcenter, d.grunddaten
+        args.gebietsaenderungen = args.gebietsaenderungen or d.gebietsaenderungen
+    elif args.jobcenter is None or args.grunddaten is None:
+        print("Abbruch: bitte --data ORDNER oder --jobcenter und --grunddaten angeben.", file=sys.stderr)
+        return 2
     try:
         meta = build(args.jobcenter, args.grunddaten, args.out, args.gebietsaenderungen, args.ziele)
     except InputError as exc:
@@ -207,8 +218,11 @@ def cmd_mart(args: argparse.Namespace) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser("mart", help="Eingaben prüfen, alles berechnen, Datenbestand (Parquet) schreiben")
-    p.add_argument("--jobcenter", required=True, type=Path)
-    p.add_argument("--grunddaten", required=True, type=Path)
+    p.add_argument("--data", type=Path, default=None,
+                   help="Lieferordner mit jobcenter.*, grunddaten.* und optional gebietsaenderungen.*, ziele.* "
+                        "(CSV, Parquet oder XLSX); statt --jobcenter/--grunddaten")
+    p.add_argument("--jobcenter", type=Path, default=None)
+    p.add_argument("--grunddaten", type=Path, default=None)
     p.add_argument("--gebietsaenderungen", type=Path, default=None,
                    help="optional: Gebietsänderungen (alt_id, neu_id, ab_monat)")
     p.add_argument("--ziele", type=Path, default=None,

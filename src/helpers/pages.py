@@ -650,10 +650,13 @@ class _GruppenSeite:
         return kennzahlen_tabelle(z, self._spalten(), self.fn,
                                   f"{self.name}: alle Kennzahlen im {fmt.monat(self.monat)} (Werte in Prozent)")
 
+    def _einheiten(self) -> list[tuple[str, pd.DataFrame]]:
+        """The group units whose values the table shows (label, their rows in the page's month)."""
+        return [(self.name, self._am(self.e))] + ([("Bund", self._am(self.bund))] if self.bund_vergleich else [])
+
     def tabelle(self) -> HTML:
         from helpers.abdeckung import hinweis_html
-        einheiten = [(self.name, self._am(self.e))] + ([("Bund", self._am(self.bund))] if self.bund_vergleich else [])
-        return HTML(self._tabelle + self.fn.html() + hinweis_html(einheiten))
+        return HTML(self._tabelle + self.fn.html() + hinweis_html(self._einheiten()))
 
     def _spreizung(self, monat) -> dict[str, float]:
         """IQR of all Jobcenter per figure (unit of the aggregate's distance to the Bund)."""
@@ -1000,6 +1003,10 @@ class BundSeite(_GruppenSeite):
         t = self.m.ergebnisse(ebene="traegerart", monat=self.monat)
         z = _werte_mit_grund(z, t[t["id"] == "gE"], "ge", True)
         return _werte_mit_grund(z, t[t["id"] == "zkT"], "zkt", True)
+
+    def _einheiten(self) -> list[tuple[str, pd.DataFrame]]:
+        t = self.m.ergebnisse(ebene="traegerart", monat=self.monat)
+        return super()._einheiten() + [(f"{ta} (Summe)", t[t["id"] == ta]) for ta in ("gE", "zkT")]
 
     def zusammenfassung(self) -> HTML:
         b = self.e[self.e["geschlecht"] == self.geschlecht]

@@ -180,7 +180,9 @@ def results(e: Einheiten) -> pd.DataFrame:
             frames.append(_long(ebene, np.array([gid], dtype=object), e.months, code,
                                 Q(w.v[None], s[None]), Q(z.v[None], s[None]), Q(nn.v[None], s[None]),
                                 erfasst[None], np.full((1, g, t), len(idx), dtype=np.int64)))
-    df = pd.concat(frames, ignore_index=True)
+    # one frame from the parts' arrays (hundreds of small frames and a concat cost more than the figures)
+    df = pd.DataFrame({k: np.concatenate([np.broadcast_to(f[k], f["wert"].shape) for f in frames])
+                       for k in frames[0]})
     status = df.pop("status").to_numpy()
     grund = np.empty(len(df), dtype=object)
     norm = status < len(GRUND_BY_STATUS)
@@ -191,22 +193,23 @@ def results(e: Einheiten) -> pd.DataFrame:
                "zaehler", "nenner"]]
 
 
-def _long(ebene, ids, months, code, w: Q, z: Q, nn: Q, erfasst, mitglieder) -> pd.DataFrame:
+def _long(ebene, ids, months, code, w: Q, z: Q, nn: Q, erfasst, mitglieder) -> dict[str, np.ndarray]:
+    """The columns of one unit's (or all Jobcenter's) rows of one JFW figure."""
     n, g, t = w.v.shape
     ok = w.s == OK
-    return pd.DataFrame({
-        "ebene": ebene,
+    return {
+        "ebene": np.array([ebene], dtype=object),
         "id": np.repeat(ids, g * t),
         "monat": np.tile(np.array(months, dtype=object), n * g),
         "geschlecht": np.tile(np.repeat(np.array(GESCHLECHTER, dtype=object), t), n),
-        "kennzahl": code,
+        "kennzahl": np.array([code], dtype=object),
         "wert": w.v.reshape(-1),
         "status": w.s.reshape(-1).astype(np.int64),
         "erfasst": np.asarray(erfasst).reshape(-1).astype(np.int64),
         "mitglieder": np.asarray(mitglieder).reshape(-1).astype(np.int64),
         "zaehler": np.where(ok, z.v, np.nan).reshape(-1),
         "nenner": np.where(ok, nn.v, np.nan).reshape(-1),
-    })
+    }
 
 
 # --------------------------------------------------------------------------- Zielerreichung

@@ -33,7 +33,7 @@ SCHWELLE_AENDERUNG = 0.5
 
 # Sign of a value without a number (Zeichenerklärung, fmt): unknown or secret inputs ".",
 # a value that is not formed or not meaningful "x". The reason itself stays a footnote.
-ZEICHEN = {"gesperrt": fmt.UNBEKANNT, "fehlt": fmt.UNBEKANNT, "zu_wenige": fmt.UNBEKANNT,
+ZEICHEN = {"nicht_geliefert": fmt.UNBEKANNT, "gesperrt": fmt.UNBEKANNT, "fehlt": fmt.UNBEKANNT, "zu_wenige": fmt.UNBEKANNT,
            GRUND_KEIN_MITGLIED: fmt.UNBEKANNT, "fenster": fmt.NICHT_SINNVOLL,
            "nenner_null": fmt.NICHT_SINNVOLL, GRUND_NUR_INSGESAMT: fmt.NICHT_SINNVOLL,
            GRUND_NICHT_IM_RING: fmt.NICHT_SINNVOLL, GRUND_NICHT_FESTGELEGT: fmt.NICHT_SINNVOLL}

@@ -16,6 +16,8 @@ import hashlib
 from helpers.dateien import atomic_write_bytes  # noqa: F401  (re-exported for callers)
 from helpers.io import file_sha256  # noqa: F401  (re-exported for callers)
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,30 @@ def page_key(*, template_sha: str, source_sha: str, data_sha: str, parameters: d
         "parameters": parameters, "title": title, "output": output,
     })
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+_TEMP = re.compile(r"^\..+\.(\d+)-[^.]+\.tmp$")
+
+
+def clean_dead_temps(folder: Path) -> list[Path]:
+    """Remove temp files of atomic_write_bytes left by a killed writer (its pid is gone)."""
+    removed = []
+    if not Path(folder).is_dir():
+        return removed
+    for p in Path(folder).rglob(".*.tmp"):
+        m = _TEMP.match(p.name)
+        if not m or not p.is_file():
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue                       # the writer still runs
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
 
 
 class Manifest:

@@ -40,6 +40,13 @@ def init_worker(settings: dict[str, Any]) -> None:
     from helpers.pipeline.engine import WarmEngine
 
     _worker.update(settings)
+    try:   # die with the page runner even if it is killed with SIGKILL (its kernel then follows:
+        import ctypes  # ipykernel's parent poller and the runner's subreaper, see helpers.cli)
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
     WarmEngine.configure(cwd=settings["root"], env=settings["env"], warmup=settings["warmup"],
                          start_timeout=settings["start_timeout"], kernel_log=settings["kernel_log"])
     Finalize(None, WarmEngine.shutdown_all, exitpriority=100)
@@ -266,6 +273,8 @@ def execute(args: argparse.Namespace) -> int:
     tpl_sha = {t: cache.file_sha256(root / t) for t in {p.template for p in plan.pages}}
     manifest = cache.Manifest(root / cache.MANIFEST)
     summary = Summary(planned=len(plan.pages))
+    cache.clean_dead_temps(root / "book" / "seiten")
+    cache.clean_dead_temps(manifest.path.parent)
     summary.removed = _remove_stale(root, plan, manifest)
 
     selected = [p for p in plan.pages if only is None or p.label in only]

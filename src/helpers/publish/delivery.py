@@ -2,7 +2,8 @@
 
 ``data/raw/<YYYY-MM>/`` holds the first delivery of a data month. A later delivery of the same
 month with different bytes is a correction and goes to ``data/raw/<YYYY-MM>/korrektur-<n>/``;
-an existing snapshot is never overwritten. Each snapshot has ``lieferung.json`` with the file
+a snapshot that became a published edition (``veroeffentlicht.json``) is never overwritten; one
+whose run failed before publishing holds no number and is replaced by the next delivery. Each snapshot has ``lieferung.json`` with the file
 hashes (the comparison uses only the delivered files).
 """
 
@@ -92,29 +93,50 @@ class Snapshot:
     new: bool               # False: the same bytes were delivered before
 
 
-def snapshot(delivery: Delivery, raw_root: Path, monat: str, eingang: str) -> Snapshot:
+PUBLISHED = "veroeffentlicht.json"   # in a snapshot folder: an edition was published from it
+
+
+def mark_published(snap: Snapshot, edition_path: str) -> None:
+    """Record that ``snap`` became a published edition: from now on its number is taken."""
+    from helpers.publish.site import atomic_write_text
+
+    atomic_write_text(snap.folder / PUBLISHED, json.dumps(
+        {"ausgabe": snap.edition.id, "pfad": edition_path}, ensure_ascii=False, indent=2) + "\n")
+
+
+def snapshot(delivery: Delivery, raw_root: Path, monat: str, eingang: str,
+             published: set[int] | frozenset[int] = frozenset()) -> Snapshot:
     """Store the delivery under raw_root/<monat>/ (or korrektur-<n>/) unless it is already there.
 
     Returns where it is and which edition it makes: <monat> for the first delivery of a month,
-    <monat>-k<n> for the n-th correction.
+    <monat>-k<n> for the n-th correction. A number is *taken* only by a published edition (its
+    snapshot has veroeffentlicht.json, or ``published`` – the correction numbers of this month in
+    the site – lists it): the snapshot of a run that failed before publishing is replaced by the
+    next different delivery, so a failed run never uses up a correction number.
     """
     files = fingerprint(delivery.files)
     base = Path(raw_root) / monat
-    candidates = [(0, base)]
+    slots = {0: base}
     if base.is_dir():
-        nums = sorted(int(p.name.split("-", 1)[1]) for p in base.iterdir()
-                      if p.is_dir() and p.name.startswith("korrektur-") and p.name.split("-", 1)[1].isdigit())
-        candidates += [(n, base / f"korrektur-{n}") for n in nums]
-    for n, folder in candidates:
-        if folder.is_dir() and _snapshot_fingerprint(folder) == files:
-            return Snapshot(folder, Edition(monat, n), new=False)
-    n = 0 if not base.is_dir() else max(k for k, _ in candidates) + 1
-    target = base if n == 0 else base / f"korrektur-{n}"
+        for p in base.iterdir():
+            num = p.name.split("-", 1)[1] if p.name.startswith("korrektur-") else ""
+            if p.is_dir() and num.isdigit():
+                slots[int(num)] = p
+    present = {n: f for n, f in slots.items() if (f / MANIFEST).is_file()}
+    # a first delivery with corrections below it counts as taken (snapshots of older runs)
+    taken = set(published) | {n for n, f in present.items()
+                              if (f / PUBLISHED).is_file() or (n == 0 and len(slots) > 1)}
+    n = max(taken) + 1 if taken else 0
+    for k in sorted(taken) + [n]:
+        if k in present and _snapshot_fingerprint(present[k]) == files:
+            return Snapshot(present[k], Edition(monat, k), new=False)
+    target = slots.get(n) or base / f"korrektur-{n}"
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_dead_temps(target.parent)
     tmp = target.parent / f".tmp-{target.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    aside = None
     try:
         for p in delivery.files:
             shutil.copy2(p, tmp / p.name)
@@ -124,10 +146,19 @@ def snapshot(delivery: Delivery, raw_root: Path, monat: str, eingang: str) -> Sn
                     "dateien": files, "korrektur": n}
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                     encoding="utf-8")
+        if n in present:
+            # the unpublished snapshot of a failed run: set aside (restorable name), then replaced
+            aside = target.parent / f".tmp-verworfen-{target.name}-{os.getpid()}"
+            os.rename(target, aside)
         os.rename(tmp, target)   # fails if target appeared meanwhile: never overwrite
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if aside is not None and not target.exists():
+            os.rename(aside, target)
+            aside = None
         raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
     return Snapshot(target, Edition(monat, n), new=True)
 
 

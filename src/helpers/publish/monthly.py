@@ -19,6 +19,7 @@ site as it was, and the next run removes its leftovers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -109,6 +110,46 @@ def die_with_parent() -> None:
         pass
 
 
+SCRATCH = Path(".cache") / "testlauf"   # a test run (--only) works here, never in the checkout
+_SCRATCH_COPY = ("_config.yml",)
+_SCRATCH_LINK = ("node_modules", "notebooks", "src")
+_SCRATCH_LINK_DATA = ("reference",)
+
+
+def make_scratch(root: Path) -> Path:
+    """A fresh project folder for a test run (``--only``): the checkout's sources (config, book
+    chapters, parameters copied; notebooks, reference data, node_modules linked) and its own,
+    empty outputs (data/processed, data/raw, book/seiten, book/generated, _toc.yml, _build, site).
+
+    The checkout's pages, build, data and site stay as they are: a test run can neither mix its
+    delivery into the next full run nor publish. The scratch of the previous test run is removed
+    here (call with the checkout lock held)."""
+    root = Path(root)
+    scratch = root / SCRATCH
+    if scratch.exists() or scratch.is_symlink():
+        shutil.rmtree(scratch) if scratch.is_dir() and not scratch.is_symlink() else scratch.unlink()
+    scratch.mkdir(parents=True)
+    for name in _SCRATCH_COPY:
+        if (root / name).is_file():
+            shutil.copy2(root / name, scratch / name)
+    for name in _SCRATCH_LINK:
+        if (root / name).exists():
+            (scratch / name).symlink_to((root / name).resolve(), target_is_directory=True)
+    (scratch / "data").mkdir()
+    for name in _SCRATCH_LINK_DATA:
+        if (root / "data" / name).exists():
+            (scratch / "data" / name).symlink_to((root / "data" / name).resolve(), target_is_directory=True)
+    if (root / "parameters").is_dir():
+        shutil.copytree(root / "parameters", scratch / "parameters", symlinks=False)
+    (scratch / "book").mkdir()
+    if (root / "book").is_dir():
+        for p in (root / "book").iterdir():
+            if p.name in ("seiten", "generated") or p.name.startswith("."):
+                continue
+            (shutil.copytree if p.is_dir() else shutil.copy2)(p, scratch / "book" / p.name)
+    return scratch
+
+
 # --------------------------------------------------------------------------- steps
 
 
@@ -132,10 +173,12 @@ def step_pruefen(run: Run) -> None:
 
 
 def step_ablegen(run: Run) -> None:
-    run.snapshot = delivery.snapshot(run.delivery, run.root / "data" / "raw", run.meta["datenstand"],
-                                     eingang=run.started.date().isoformat())
-    run.edition = run.snapshot.edition
     published = site.editions(run.site)
+    monat = run.meta["datenstand"]
+    run.snapshot = delivery.snapshot(run.delivery, run.root / "data" / "raw", monat,
+                                     eingang=run.started.date().isoformat(),
+                                     published={e.korrektur for e in published if e.monat == monat})
+    run.edition = run.snapshot.edition
     if run.edition in published and not run.replace:
         raise NothingToDo(f"Diese Lieferung ist bereits als Ausgabe {run.edition} veröffentlicht "
                           "(gleiche Dateien). Nichts zu tun; mit --ersetzen wird die Ausgabe neu gebaut.")
@@ -244,6 +287,8 @@ def step_veroeffentlichen(run: Run) -> None:
     target = run.work / run.edition.id
     os.rename(run.built, target)
     site.publish(run.site, target, run.edition, replace=run.replace)
+    # only now is the correction number taken (a failed run leaves it to the next delivery)
+    delivery.mark_published(run.snapshot, str(run.site / site.AUSGABEN / run.edition.id))
     shutil.rmtree(run.work, ignore_errors=True)
     from helpers.publish import store
 
@@ -270,12 +315,20 @@ def monthly(run: Run, steps: list[Step] | None = None, replace: dict[str, Callab
     if replace:
         steps = [(k, label, replace.get(k, fn)) for k, label, fn in steps]
     if run.only:
-        # a test run: its other pages would come from an earlier delivery, so it never publishes
+        # a test run never publishes: it runs in a scratch project (make_scratch), so the
+        # checkout's pages, build, data and site keep the last full run's delivery
         steps = [s for s in steps if s[0] != "veroeffentlichen"]
-    run.mart_dir = Path(run.mart_dir or run.root / "data" / "processed")
     t_all = time.perf_counter()
     try:
-        with site.checkout_locked(run.root), site.locked(run.site):
+        with site.checkout_locked(run.root), contextlib.ExitStack() as stack:
+            if run.only:
+                run.root = make_scratch(run.root)
+                run.site = run.root / "site"
+                run.mart_dir = None
+                print(f"Testlauf mit --only in {run.root} (Seiten, Buch und Website des Projekts bleiben "
+                      "unverändert).")
+            run.mart_dir = Path(run.mart_dir or run.root / "data" / "processed")
+            stack.enter_context(site.locked(run.site))
             for name in site.clean_stale(run.site):
                 print(f"Aufgeräumt (Rest eines abgebrochenen Laufs): {run.site / name}")
             for i, (key, label, fn) in enumerate(steps, 1):
@@ -297,6 +350,8 @@ def monthly(run: Run, steps: list[Step] | None = None, replace: dict[str, Callab
     if run.edition is None or run.only:
         print(f"Fertig in {sek(total)} ({times})"
               + (" – Testlauf mit --only: nichts wurde veröffentlicht." if run.only else "."))
+        if run.only and run.built is not None:
+            print(f"Ergebnis des Testlaufs zum Ansehen: {run.built}")
     else:
         print(f"Ausgabe {run.edition} veröffentlicht: {run.site / site.AUSGABEN / run.edition.id} "
               f"(aktuell: {site.current(run.site)}) in {sek(total)} ({times}).")
@@ -335,7 +390,9 @@ def register(subparsers) -> None:
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="parallele Arbeitsprozesse für die Seiten (Standard: %(default)s)")
     p.add_argument("--only", action="append", metavar="SATZ=ID", default=[],
-                   help="nur diese Seite(n) ausführen (zum Testen; wird an 'run --only' weitergegeben)")
+                   help="Testlauf: nur diese Seite(n) ausführen und ein Buch daraus bauen, in einem eigenen "
+                        f"Ordner ({SCRATCH}/); Seiten, Build und Website des Projekts bleiben unverändert, "
+                        "es wird nichts veröffentlicht")
     p.add_argument("--ersetzen", action="store_true",
                    help="eine schon veröffentlichte Ausgabe mit gleicher Lieferung neu bauen und ersetzen")
     p.set_defaults(func=_cmd)
