@@ -232,7 +232,8 @@ def test_make_data_with_spaces_and_metacharacters_is_data(tmp_path, data):
                           cwd=ROOT, capture_output=True, text=True)
     assert not marker.exists()
     assert proc.returncode != 0                        # the folder does not exist: exit 2 from helpers
-    assert f"{value}/jobcenter.csv" in proc.stderr and "Traceback" not in proc.stderr
+    # the folder reaches helpers verbatim, as one argument (make mart DATA=folder -> mart --data folder)
+    assert f"Lieferordner nicht gefunden: {value}\n" in proc.stderr and "Traceback" not in proc.stderr
 
 
 # ------------------------------------------------------------------------ end to end (slow)
