@@ -5,6 +5,9 @@
   and glue data, neither of which the handbook uses. The pages are executed beforehand
   (book/seiten/), so this copy is pure cost. The extension gives myst-nb's parser a stand-in
   for the ``nbformat`` module whose ``writes`` returns an empty string, and drops the write.
+* myst-nb's stylesheet is in ``_static/`` before the first page is written: myst-nb copies it only
+  at ``build-finished``, so a first build linked it without Sphinx's ``?v=<checksum>`` and a later
+  incremental build (file present) with it – rebuilds were not byte-identical.
 * Declares itself safe for parallel reading and writing (``sphinx-build -j``).
 """
 
@@ -48,6 +51,18 @@ def _skip_copy() -> None:
     render.NbElementRenderer.write_file = write_file_ohne_kopie
 
 
+def _mystnb_css_vorab(app) -> None:
+    if app.builder is None or app.builder.format != "html":
+        return
+    import os
+
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    os.makedirs(os.path.join(app.builder.outdir, "_static"), exist_ok=True)
+    add_global_html_resources(app, None)        # the same copy myst-nb makes at build-finished
+
+
 def setup(app) -> dict:
     _skip_copy()
+    app.connect("builder-inited", _mystnb_css_vorab)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
