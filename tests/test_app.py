@@ -114,25 +114,27 @@ def test_ambiguous_name_lists_candidates(app):
     meldung = app.locator(".explorer-meldung", has_text="12 Jobcenter passen zu „Berlin“")
     meldung.wait_for()
     liste = app.locator(".explorer-sidebar .widget-select select")
+    liste.wait_for()   # its own widget message, after the text
     optionen = [t.replace("\xa0", " ") for t in liste.locator("option").all_inner_texts()]   # ipywidgets: nbsp
-    assert liste.is_visible() and "Jobcenter Berlin Mitte (11001)" in optionen
-    assert app.locator(".explorer-marker", has_text="veraltet – Auswahl ungültig").is_visible()
+    assert "Jobcenter Berlin Mitte (11001)" in optionen
+    app.locator(".explorer-marker", has_text="veraltet – Auswahl ungültig").wait_for()   # own message
     liste.select_option(index=optionen.index("Jobcenter Berlin Mitte (11001)"))
     _status(app).get_by_text("Jobcenter Berlin Mitte im Vergleich").wait_for()
-    assert not app.locator(".explorer-marker").is_visible()
+    app.locator(".explorer-marker").wait_for(state="hidden")
 
 
 def test_unknown_name_and_stale_marker(app):
     _type_jobcenter(app, "Atlantis")
     app.locator(".explorer-meldung", has_text="Kein Jobcenter passt zu „Atlantis“").wait_for()
     marker = app.locator(".explorer-marker", has_text="veraltet – Auswahl ungültig")
-    assert marker.is_visible()
-    grey = app.evaluate("() => getComputedStyle(document.querySelector('.explorer-veraltet .widget-tab-contents'))"
-                        ".filter")
-    assert "grayscale" in grey
+    marker.wait_for()
+    # the views turn grey (the class and the marker are two widget messages: wait, do not sample)
+    app.wait_for_function("() => { const e = document.querySelector('.explorer-veraltet .widget-tab-contents');"
+                          " return e !== null && getComputedStyle(e).filter.includes('grayscale'); }",
+                          timeout=30_000)
     _type_jobcenter(app, "Köln")
     _status(app).get_by_text("Jobcenter Köln im Vergleich").wait_for()
-    assert not marker.is_visible()
+    marker.wait_for(state="hidden")
 
 
 def test_comparison_of_several_jobcenter(app):
@@ -146,7 +148,7 @@ def test_comparison_of_several_jobcenter(app):
     box.fill("05315, 05113, 05913, 05112, 05111, 05114, 05116, 05117, 05119")
     box.press("Tab")
     app.locator(".explorer-meldung", has_text="Höchstens 8 Jobcenter").wait_for()
-    assert app.locator(".explorer-marker").is_visible()
+    app.locator(".explorer-marker").wait_for()
     box.fill("05315, Essen, jobcenter dortmund")
     box.press("Tab")
     app.locator(".explorer-marker").wait_for(state="hidden")

@@ -331,11 +331,13 @@ class ExplorerApp:
 
     def _veraltet(self, an: bool) -> None:
         self.gueltig = not an
-        self.w_marker.layout.display = "" if an else "none"
+        # the grey first, then the marker: the front end applies the messages in this order,
+        # so a visible marker always means greyed views
         if an:
             self.mitte.add_class("explorer-veraltet")
         else:
             self.mitte.remove_class("explorer-veraltet")
+        self.w_marker.layout.display = "" if an else "none"
 
     # ------------------------------------------------------------------ events
 
