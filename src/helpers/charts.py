@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from helpers import fmt, statistik
+from helpers import fmt, statistik, text
 from helpers.kennzahlen import KENNZAHLEN
 
 # Series -> colour. "haupt" is the page's subject (Jobcenter, Vergleichstyp, Land, Ring).
@@ -58,15 +58,49 @@ GESCHLECHT_WAHL = {"i": "Insgesamt", "f": "Frauen", "m": "Männer"}
 PARAM_GESCHLECHT = "geschlecht"
 
 
-def zeitreihen_daten(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
+def zeitreihen_daten(df: pd.DataFrame, spalten: dict[str, str], ohne: dict[str, str] | None = None) -> pd.DataFrame:
     """Chart data from a frame with columns monat, kennzahl (optionally geschlecht) and the value
-    columns named in ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"})."""
+    columns named in ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"}).
+    ohne: short field -> source column with the text of an undefined value (``text.ohne_wert``: sign
+    and reason); kept as column "z" + field for the chart's data table and aria text."""
     out = pd.DataFrame({"k": df["kennzahl"].astype(str), "m": df["monat"].astype(str)})
     if "geschlecht" in df.columns:
         out["g"] = df["geschlecht"].map(GESCHLECHT_KURZ).to_numpy()
     for short, col in spalten.items():
         out[short] = _r(df[col])
+    for short, col in (ohne or {}).items():
+        out["z" + short] = df[col].to_numpy()
     return out.reset_index(drop=True)
+
+
+def _zelle(d: dict, f: str) -> str:
+    """A chart value as the page shows it: the number, or sign and reason (``text.ohne_wert``)."""
+    v = d.get(f)
+    if not fmt.fehlt(v):
+        return fmt.prozent(v)
+    z = d.get("z" + f)
+    return z if isinstance(z, str) and z else fmt.OHNE_WERT
+
+
+def _zeichen_kompakt(daten: pd.DataFrame, werte: list[dict], erster: str, felder: list[str]) -> dict:
+    """Texts of the undefined values inside the compact series ("k|g" -> field -> index -> text),
+    for the page's script that rebuilds the data table when the gender changes."""
+    if not erster:
+        return {}
+    start = pd.Period(erster, "M")
+    offset = {(r["k"], r["g"]): (r["o"], len(r[felder[0]])) for r in werte}
+    out: dict = {}
+    for f in felder:
+        if "z" + f not in daten.columns:
+            continue
+        for k, g, m, v, z in zip(daten["k"], daten["g"], daten["m"], daten[f], daten["z" + f]):
+            if (k, g) not in offset or not fmt.fehlt(v) or not isinstance(z, str) or not z:
+                continue
+            o, n = offset[(k, g)]
+            i = (pd.Period(m, "M") - start).n - o
+            if 0 <= i < n:
+                out.setdefault(f"{k}|{g}", {}).setdefault(f, {})[str(i)] = z
+    return out
 
 
 def _kompakt(daten: pd.DataFrame, felder: list[str]) -> tuple[list[dict], str]:
@@ -160,7 +194,9 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
             options=gewaehlt, labels=[GESCHLECHT_WAHL[g] for g in gewaehlt], name="Geschlecht: "))
         chart = chart.add_params(wahl).transform_filter(f"datum.g == {PARAM_GESCHLECHT}")
         usermeta["tabelle_param"] = {"param": PARAM_GESCHLECHT, "felder": felder, "start": erster,
-                                     "titel": {g: f"Werte für {GESCHLECHT_WAHL[g]}" for g in gewaehlt}}
+                                     "titel": {g: f"Werte für {GESCHLECHT_WAHL[g]}" for g in gewaehlt},
+                                     "ohne_wert": fmt.OHNE_WERT,
+                                     "zeichen": _zeichen_kompakt(daten, werte, erster, felder)}
     else:
         chart = chart.transform_filter(alt.datum.g == g0)
     return (
@@ -174,12 +210,13 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
 
 
 def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorheben: str | None = None,
-             haupt_label: str = "", beschreibung: str = "") -> alt.FacetChart:
+             haupt_label: str = "", beschreibung: str = "", ohne: dict[str, str] | None = None) -> alt.FacetChart:
     """Every member's value per figure as a dot (one row per figure, own x scale); the median
     as a vertical tick; optionally one member highlighted.
 
     daten: k (code), i (jobcenter_id), v (value), md (median of the figure; ``position_daten``).
     namen: jobcenter_id -> name (tooltip).
+    ohne: code -> text of the highlighted member's undefined value (``text.ohne_wert``).
     """
     codes = list(dict.fromkeys(daten["k"]))
     # Names via one map expression (a lookup into inline data fails inside a faceted layer).
@@ -211,7 +248,7 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
                                              labelLimit=230, labelFontSize=11)))
         .resolve_scale(x="independent")
         .properties(title=alt.Title(titel, subtitle=[untertitel], anchor="start"), description=beschreibung,
-                    usermeta={"tabelle": tabelle_position(daten, hervorheben, haupt_label)})
+                    usermeta={"tabelle": tabelle_position(daten, hervorheben, haupt_label, ohne)})
         .configure_facet(spacing=6)
     )
 
@@ -266,12 +303,17 @@ def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, be
 def tabelle_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str]) -> dict:
     """Values of a time-series chart as table rows (Kennzahl, Monat, one column per series)."""
     felder = [f for f in reihen if f in daten.columns]
-    zeilen = [[f"{r['k']} {fmt.monat(r['m'])}"] + [fmt.prozent(r[f]) for f in felder]
+    zeilen = [[f"{r['k']} {fmt.monat(r['m'])}"] + [_zelle(r, f) for f in felder]
               for r in daten.dropna(subset=felder, how="all").to_dict("records")]
     return {"spalten": ["Kennzahl, Monat"] + [reihen[f] for f in felder], "zeilen": zeilen}
 
 
-def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str) -> dict:
+def _ohne(ohne: dict[str, str] | None, k: str) -> str:
+    return (ohne or {}).get(k) or fmt.OHNE_WERT
+
+
+def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str,
+                     ohne: dict[str, str] | None = None) -> dict:
     """A position chart as table rows per figure: members, minimum, median, maximum and the
     highlighted member's value (the page's own table lists the values themselves)."""
     zeilen = []
@@ -279,7 +321,7 @@ def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: 
         z = [k, fmt.ganzzahl(len(g)), fmt.prozent(g["v"].min()), fmt.prozent(g["md"].iloc[0]), fmt.prozent(g["v"].max())]
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
-            z.append(fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH)
+            z.append(fmt.prozent(h.iloc[0]) if len(h) else _ohne(ohne, k))
         zeilen.append(z)
     spalten = ["Kennzahl", "Anzahl Werte", "Minimum", "Median", "Maximum"]
     return {"spalten": spalten + ([haupt_label or "Hervorgehoben"] if hervorheben is not None else []), "zeilen": zeilen}
@@ -304,7 +346,7 @@ def beschreibung_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str], band: s
     werte = []
     for r in last.itertuples(index=False):
         d = r._asdict()
-        werte.append(f"{d['k']}: " + ", ".join(f"{lab} {fmt.prozent(d.get(f))}" for f, lab in reihen.items()
+        werte.append(f"{d['k']}: " + ", ".join(f"{lab} {_zelle(d, f)}" for f, lab in reihen.items()
                                                if f in d))
     if werte:
         teile.append(f"Werte {fmt.monat(monate[-1])}: " + "; ".join(werte) + ".")
@@ -312,7 +354,7 @@ def beschreibung_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str], band: s
 
 
 def beschreibung_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str,
-                          raenge: dict[str, str] | None = None) -> str:
+                          raenge: dict[str, str] | None = None, ohne: dict[str, str] | None = None) -> str:
     """Text alternative of the position chart: per figure the number of members, the median
     and (if highlighted) the member's value and rank."""
     teile = []
@@ -320,7 +362,7 @@ def beschreibung_position(daten: pd.DataFrame, hervorheben: str | None, haupt_la
         t = f"{k}: {len(g)} Werte, Median {fmt.prozent(g['md'].iloc[0])}"
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
-            t += f", {haupt_label} {fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH}"
+            t += f", {haupt_label} {fmt.prozent(h.iloc[0]) if len(h) else _ohne(ohne, k)}"
             if raenge and k in raenge:
                 t += f" (Rang {raenge[k]})"
         teile.append(t)

@@ -46,11 +46,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers import fmt, paths, statistik
-from helpers.kennzahlen import (
-    GESCHLECHT_LABEL, GESCHLECHTER, GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, ZIELE,
-    codes_for,
-)
+from helpers import fmt, paths, statistik, text
+from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, ZIELE, codes_for
 
 GRUPPEN_ARTEN = {
     "vergleichstyp": "Vergleichstyp",
@@ -64,8 +61,7 @@ STANDARD_MONATE = 36       # default length of the time series
 RINGE = paths.PARAMETERS / "ringe"
 EIGENE = paths.PARAMETERS / "eigene"
 EXPORTE = paths.ROOT / "exports"
-LEER = "–"                 # shown for an undefined value
-GRUND_NUR_INSGESAMT = "nur für Geschlecht „insgesamt“ definiert (Geldleistungen liegen nicht nach Geschlecht vor)"
+LEER = fmt.OHNE_WERT       # an undefined value without a reason at hand (else: text.zeichen of its reason)
 
 FARBE = {"jobcenter": "#08519c", "gruppe": "#e6550d", "median": "#636363", "band": "#bdbdbd",
          "bund": "#31a354", "günstiger": "#2166ac", "ungünstiger": "#b2182b", "gleich": "#737373",
@@ -422,13 +418,8 @@ def gruppe_werte(m, a: Auswahl) -> pd.DataFrame:
 
 
 def _grund_text(grund: str, gruppe: bool = False) -> str:
-    if not grund:
-        return ""
-    if grund == "nur_insgesamt":
-        return GRUND_NUR_INSGESAMT
-    if gruppe:
-        return GRUENDE_GRUPPE.get(grund, GRUENDE.get(grund, grund))
-    return GRUENDE.get(grund, grund)
+    """The reason text of the handbook's pages (``text.grund_text``)."""
+    return text.grund_text(grund, gruppe)
 
 
 # --------------------------------------------------------------------------- views (data)
@@ -554,12 +545,12 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
 
 
 def zahl(x, stellen: int = 1) -> str:
-    """German number as in the handbook (helpers.fmt): "1.234,6"; "–" if undefined."""
+    """German number as in the handbook (helpers.fmt): "1.234,6"; "." if undefined."""
     return fmt.zahl(x, stellen)
 
 
 def deutsch(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
-    """The given columns, renamed; numbers as German text ("–" if undefined)."""
+    """The given columns, renamed; numbers as German text ("." if undefined)."""
     out = df[list(spalten)].copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
@@ -576,17 +567,20 @@ PROFIL_SPALTEN = {"kennzahl": "Kennzahl", "kurz": "Bezeichnung", "jobcenter_wert
 
 
 def _mit_grund(wert, grund: str, gruppe: bool, hinweise: list[str], wer: str) -> str:
-    if isinstance(wert, float) and math.isnan(wert):
-        text = _grund_text(grund, gruppe)
-        if text:
-            hinweise.append(f"{wer}: {text}")
-    return zahl(wert)
+    """The number, or the sign of its reason (``text.zeichen``, as in the page table; the reason
+    goes to the column "Hinweis")."""
+    if not fmt.fehlt(wert):
+        return zahl(wert)
+    t = _grund_text(grund, gruppe)
+    if t:
+        hinweise.append(f"{wer}: {t}")
+    return text.zeichen(grund) if grund else LEER
 
 
 def tabelle(m, a: Auswahl) -> pd.DataFrame:
     """The numbers of the profile as German text: one row per figure at the chosen month.
 
-    Undefined values are "–"; the column "Hinweis" says why.
+    An undefined value shows its sign ("." or "x", ``text.zeichen``); the column "Hinweis" says why.
     """
     a = vervollstaendigt(m, a)
     p = profil(m, a)
@@ -595,6 +589,7 @@ def tabelle(m, a: Auswahl) -> pd.DataFrame:
     for row in p.itertuples(index=False):
         hinweise: list[str] = []
         eigen = rang[row.kennzahl]
+        ohne = text.zeichen(row.jobcenter_grund) if row.jobcenter_grund else LEER
         out.append({
             "Kennzahl": row.kennzahl,
             "Bezeichnung": row.kurz,
@@ -604,9 +599,9 @@ def tabelle(m, a: Auswahl) -> pd.DataFrame:
             "Median der Gruppe": zahl(row.gruppe_median),
             "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else f"{zahl(row.gruppe_q1)} bis {zahl(row.gruppe_q3)}",
             "Bund": _mit_grund(row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
-            "Rang": LEER if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
+            "Rang": ohne if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
             "Einordnung": {"günstiger": "günstiger als der Median", "ungünstiger": "ungünstiger als der Median",
-                           "gleich": "gleich dem Median", "kontext": "ohne Wertung"}.get(row.lesart, LEER),
+                           "gleich": "gleich dem Median", "kontext": "ohne Wertung"}.get(row.lesart, ohne),
             "Hinweis": "; ".join(dict.fromkeys(hinweise)),
         })
     return pd.DataFrame(out)
@@ -622,7 +617,7 @@ def hinweise(m, a: Auswahl) -> list[str]:
         notes.append("Die Vergleichstypen der Demodaten sind synthetisch zugeordnet, nicht die amtlichen.")
     k = KENNZAHLEN[a.kennzahl]
     if k.nur_insgesamt and a.geschlecht != "insgesamt":
-        notes.append(f"{k.code} ist {GRUND_NUR_INSGESAMT}.")
+        notes.append(f"{k.code} ist {text.grund_text(text.GRUND_NUR_INSGESAMT)}.")
     if a.gruppe_art == "nachbarn":
         n = len(mitglieder(m, a)) - 1
         if n < a.k:
@@ -947,7 +942,8 @@ def anzeige(chart: alt.TopLevelMixin, daten: pd.DataFrame | None = None):
 # --------------------------------------------------------------------------- exports
 #
 # Data exports have readable German headers and the handbook's rounding (helpers.fmt: one
-# decimal, half away from zero). CSV: the numbers as the handbook prints them ("12,3", "–"),
+# decimal, half away from zero). CSV: the numbers as the handbook prints them ("12,3"; undefined: the
+# sign of its reason, "." or "x", kept per column in ``df.attrs["zeichen"]`` by ``mit_zeichen``),
 # ";" separated, UTF-8 with BOM (German spreadsheets). XLSX: the rounded numbers as numbers,
 # undefined cells empty; the reason is in "Hinweis". The group's members come with every export
 # (CSV: a second file ..._mitglieder.csv; XLSX: sheet "Mitglieder"). Existing files are never
@@ -975,7 +971,7 @@ def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
             f"Gruppe: {_grund_text(r.gruppe_grund, True)}" if pd.isna(r.gruppe_wert) and r.gruppe_grund else "",
             f"Bund: {_grund_text(r.bund_grund, True)}" if pd.isna(r.bund_wert) and r.bund_grund else "") if t))
         for r in df.itertuples(index=False)]
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Kennung": df["jobcenter_id"],
         "Jobcenter": m.jobcenter_info(a.jobcenter_id)["name"],
         "Vergleichsgruppe": gruppe_name(m, a),
@@ -993,6 +989,22 @@ def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
         "Hinweis": hinweis,
         "Datenbasis": _datenbasis(m),
     })
+    ohne_gruppe = ["fenster" if g == "fenster" else "nur_insgesamt" if g == "nur_insgesamt" else GRUND_KEIN_MITGLIED
+                   for g in df["jobcenter_grund"]]
+    return mit_zeichen(out, {"Jobcenter in %": df["jobcenter_grund"], "Gruppe (aus Summen) in %": df["gruppe_grund"],
+                             "Median der Gruppe in %": ohne_gruppe, "1. Quartil der Gruppe in %": ohne_gruppe,
+                             "3. Quartil der Gruppe in %": ohne_gruppe, "Bund in %": df["bund_grund"]})
+
+
+GRUND_KEIN_MITGLIED = text.GRUND_KEIN_MITGLIED
+
+
+def mit_zeichen(df: pd.DataFrame, gruende: dict) -> pd.DataFrame:
+    """df with, per value column, the sign of each row's reason (``text.zeichen``) for the CSV export
+    (``_gerundet``); gruende: column -> reason codes or texts, one per row."""
+    df.attrs["zeichen"] = {c: [text.zeichen(g) if isinstance(g, str) and g else LEER for g in gs]
+                           for c, gs in gruende.items()}
+    return df
 
 
 def mitglieder_tabelle(m, a: Auswahl) -> pd.DataFrame:
@@ -1023,23 +1035,27 @@ def rangliste_tabelle(m, a: Auswahl, sortierung: str = "rang") -> pd.DataFrame:
     """The ranking with German headers (numbers at full precision)."""
     a = vervollstaendigt(m, a)
     rl = rangliste_sortiert(rangliste(m, a), sortierung)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Rang": rl["rang"], "von": rl["rang_n"], "Kennung": rl["jobcenter_id"], "Jobcenter": rl["name"],
         f"{a.kennzahl} in %": rl["wert"],
         "Hinweis": [_grund_text(g) if pd.isna(w) else "" for w, g in zip(rl["wert"], rl["grund"])],
         "Mitglied der Gruppe": np.where(rl["mitglied"], "ja", "nein"),
         "Monat": fmt.monat(a.bis), "Datenbasis": _datenbasis(m)})
+    return mit_zeichen(out, {f"{a.kennzahl} in %": rl["grund"], "Rang": rl["grund"], "von": rl["grund"]})
 
 
 def _gerundet(df: pd.DataFrame, als_text: bool) -> pd.DataFrame:
     """Float columns rounded as in the handbook: as German text (CSV) or as numbers (XLSX)."""
     out = df.copy()
+    zeichen = df.attrs.get("zeichen", {})
     for col in out.columns:
+        ohne = zeichen.get(col) or [LEER] * len(out)
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = [fmt.zahl(x) if als_text else (None if fmt.fehlt(x) else float(fmt.runden(x)))
-                        for x in out[col]]
+            out[col] = [(fmt.zahl(x) if not fmt.fehlt(x) else z) if als_text
+                        else (None if fmt.fehlt(x) else float(fmt.runden(x))) for x, z in zip(out[col], ohne)]
         elif isinstance(out[col].dtype, pd.Int64Dtype):
-            out[col] = [fmt.STRICH if als_text and x is pd.NA else (None if x is pd.NA else int(x)) for x in out[col]]
+            out[col] = [(z if x is pd.NA else int(x)) if als_text else (None if x is pd.NA else int(x))
+                        for x, z in zip(out[col], ohne)]
     return out
 
 

@@ -67,6 +67,21 @@ def zeichen(grund: str | None) -> str:
 _ZEICHEN_TEXT = {grund_text(code, gruppe): z for code, z in ZEICHEN.items() for gruppe in (False, True)}
 
 
+def ohne_wert(grund: str | None, gruppe: bool = False) -> str:
+    """The one plain-text form of a value without a number, where no footnote can follow it (chart
+    data table, aria text, map tooltip, explorer, download): its sign (``zeichen``) and the reason,
+    "x (Nenner ist 0)"; grund: a reason code or its text (``grund_text``); none: the sign alone."""
+    if not grund or fmt.fehlt(grund):
+        return fmt.OHNE_WERT
+    t = grund_text(grund, gruppe) if grund in ZEICHEN or grund in GRUENDE else grund
+    return f"{zeichen(grund)} ({t})"
+
+
+def wert(x, grund: str | None = None, gruppe: bool = False, einheit: str = " %", stellen: int = 1) -> str:
+    """A figure's value as plain text: the number (``fmt.zahl``) or, undefined, ``ohne_wert``."""
+    return ohne_wert(grund, gruppe) if fmt.fehlt(x) else fmt.zahl(x, stellen, einheit)
+
+
 def zeichen_html(grund: str | None, titel: str | None = None) -> str:
     """The one HTML form of a value without a number: its sign (``zeichen``) with the reason as
     tooltip (``titel``, default: the reason itself). Used by every table of the site."""
