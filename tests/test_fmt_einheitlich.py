@@ -21,12 +21,58 @@ def test_half_up_from_full_precision():
 
 
 def test_chart_values_carry_the_shown_rounding():
-    v = charts._r(pd.Series([57.4459, 2.25, 0.05, -0.05, None]))
+    v = charts._r(pd.Series([57.4459, 2.25, 0.05, -0.05, None]), ["K2"] * 5)
     assert v.iloc[:4].tolist() == [57.4, 2.3, 0.1, -0.1]
     assert math.isnan(v.iloc[4])
     # the tooltip's ",.1f" (d3, German locale with U+2212 minus) of these values is the table string
     for x, s in zip(v.iloc[:4], ["57,4", "2,3", "0,1", "\u22120,1"]):
         assert f"{x:.1f}".replace(".", ",").replace("-", fmt.D3_FORMAT_LOCALE["minus"]) == s == fmt.zahl(x)
+
+
+# --------------------------------------------------------------------------- decimals from the catalogue
+
+
+def test_decimals_come_from_the_catalogue(demo_mart, monkeypatch):
+    """Kennzahl.stellen is the one place of a figure's decimals: set to 2 for every figure, the page
+    table, the summary, the chart (data, tooltip format, data table, aria text), the map (text and
+    legend) and the explorer's table all show two decimals of the same full-precision value."""
+    from dataclasses import replace
+
+    from helpers import kennzahlen, pages
+    from helpers import explorer as ex
+
+    m = demo_mart
+    assert {k.stellen for k in kennzahlen.KENNZAHLEN.values()} == {1}
+    for c, k in list(kennzahlen.KENNZAHLEN.items()):
+        monkeypatch.setitem(kennzahlen.KENNZAHLEN, c, replace(k, stellen=2))
+    zwei = re.compile(r"^\u2212?\d{1,3}(\.\d{3})*,\d\d(\u00a0%)?$")
+    jid = str(m.jobcenter["jobcenter_id"].iloc[0])
+    seite = pages.JobcenterSeite(m, jid)
+    wert = seite.vm.set_index(["kennzahl", "geschlecht"]).loc[("K2", "insgesamt"), "wert"]
+    shown = _zelle(seite.tabelle().data, "K2", "Insgesamt", "Jobcenter").get_text("", strip=True)
+    assert shown == fmt.zahl(wert, 2, " %") and zwei.match(shown)
+    prozente = re.findall(r"[\d.,\u2212]+\u00a0%", seite.zusammenfassung().data)
+    assert prozente and all(zwei.match(p) for p in prozente), prozente     # the summary's values too
+
+    spec = seite.zeitreihen(2).to_dict()
+    assert _tooltip_formats(spec) == {",.2f"}
+    rows = [r for r in _zeilen(spec) if r.get("k") == "K2" and r.get("m") == m.datenstand and r.get("g") == "i"]
+    assert rows and rows[0]["w"] == float(fmt.runden(wert, 2))
+    zeile = next(z for z in spec["usermeta"]["tabelle"]["zeilen"] if z[0] == f"K2 {fmt.monat(m.datenstand)}")
+    assert zeile[1] == shown and f"K2: {seite.name} {shown}" in spec["description"]
+    assert spec["usermeta"]["tabelle_param"]["stellen"]["K2"] == 2           # the page script's tables
+
+    shown_map = []
+    monkeypatch.setattr(pages, "display", shown_map.append)
+    pages.BundSeite(m).karte("K2")
+    karte = shown_map[0].to_dict()
+    texte = [r["s"] for r in karte["datasets"]["werte"] if r["k"] == "K2" and "s" in r]
+    assert texte and all(zwei.match(t) for t in texte)
+    klassen = [r["t"] for r in karte["datasets"]["legende"] if r["k"] == "K2" and r.get("f")]
+    assert any(re.search(r"\d,\d\d\u00a0%", t) for t in klassen)
+
+    t = ex.tabelle(m, ex.standard_auswahl(m, jid)).set_index("Kennzahl")
+    assert t.loc["K2", "Jobcenter"] == fmt.zahl(wert, 2)
 
 
 # --------------------------------------------------------------------------- a value without a number

@@ -61,13 +61,13 @@
   // table always lists what is drawn.
   var MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
                 "Oktober", "November", "Dezember"];
-  var ZAHL = new Intl.NumberFormat("de-DE", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
-  // an undefined value: its sign and reason from Python (text.ohne_wert), else the sign alone
-  function prozent(v, ohne) {
+  // decimals per figure from the catalogue (tp.stellen, Kennzahl.stellen); an undefined value:
+  // its sign and reason from Python (text.ohne_wert), else the sign alone
+  function prozent(v, stellen, ohne) {
     if (v === null || v === undefined || v !== v) return ohne;
     if (v === 0) v = 0;  // no "-0,0"
-    return ZAHL.format(v).replace("-", "\u2212") + "\u00a0%";
+    var zahl = new Intl.NumberFormat("de-DE", { minimumFractionDigits: stellen, maximumFractionDigits: stellen });
+    return zahl.format(v).replace("-", "\u2212") + "\u00a0%";
   }
 
   function tableFollows(view, el, spec, tp) {
@@ -91,7 +91,7 @@
           var z = (tp.zeichen || {})[r.k + "|" + r.g] || {};
           vals.forEach(function (v, j) {
             var td = document.createElement("td"), f = tp.felder[j];
-            td.textContent = prozent(v, (z[f] && z[f][String(i)]) || tp.ohne_wert || ".");
+            td.textContent = prozent(v, (tp.stellen || {})[r.k], (z[f] && z[f][String(i)]) || tp.ohne_wert || ".");
             tr.appendChild(td);
           });
           frag.appendChild(tr);

@@ -114,7 +114,7 @@ def wert_text(code: str, wert) -> str:
     if code in STEUERUNG:
         from helpers.zielsteuerung import wert_text as jfw_text
         return jfw_text(code, wert)
-    return fmt.prozent(wert)
+    return fmt.kennzahl(code, wert)
 
 
 def tabelle(d: pd.DataFrame, monat: str, geschlecht: str, name: str, gruppe: bool) -> str:

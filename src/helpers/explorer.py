@@ -544,17 +544,21 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
 # --------------------------------------------------------------------------- German formatting
 
 
-def zahl(x, stellen: int = 1) -> str:
-    """German number as in the handbook (helpers.fmt): "1.234,6"; "." if undefined."""
-    return fmt.zahl(x, stellen)
+def zahl(x, stellen: int | None = None) -> str:
+    """German number as in the handbook (helpers.fmt): "1.234,6"; "." if undefined; default
+    decimals: the figures' (catalogue, ``fmt.stellen``)."""
+    return fmt.zahl(x, fmt.stellen(CODES_ALLE) if stellen is None else stellen)
 
 
 def deutsch(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
-    """The given columns, renamed; numbers as German text ("." if undefined)."""
+    """The given columns, renamed; numbers as German text ("." if undefined), with the decimals of
+    each row's figure (column ``kennzahl``) where there is one."""
     out = df[list(spalten)].copy()
+    stellen = ([fmt.stellen(c) for c in df["kennzahl"]] if "kennzahl" in df.columns
+               else [fmt.stellen(CODES_ALLE)] * len(df))
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(zahl)
+            out[col] = [zahl(x, n) for x, n in zip(out[col], stellen)]
     return out.rename(columns=spalten)
 
 
@@ -566,11 +570,11 @@ PROFIL_SPALTEN = {"kennzahl": "Kennzahl", "kurz": "Bezeichnung", "jobcenter_wert
                   "gruppe_median": "Median der Gruppe", "anteil_besser": "übertrifft % der Gruppe"}
 
 
-def _mit_grund(wert, grund: str, gruppe: bool, hinweise: list[str], wer: str) -> str:
+def _mit_grund(code: str, wert, grund: str, gruppe: bool, hinweise: list[str], wer: str) -> str:
     """The number, or the sign of its reason (``text.zeichen``, as in the page table; the reason
     goes to the column "Hinweis")."""
     if not fmt.fehlt(wert):
-        return zahl(wert)
+        return fmt.kennzahl(code, wert, "")
     t = _grund_text(grund, gruppe)
     if t:
         hinweise.append(f"{wer}: {t}")
@@ -594,11 +598,12 @@ def tabelle(m, a: Auswahl) -> pd.DataFrame:
             "Kennzahl": row.kennzahl,
             "Bezeichnung": row.kurz,
             "Lesart": KENNZAHLEN[row.kennzahl].lesart,
-            "Jobcenter": _mit_grund(row.jobcenter_wert, row.jobcenter_grund, False, hinweise, "Jobcenter"),
-            "Gruppe (Summe)": _mit_grund(row.gruppe_wert, row.gruppe_grund, True, hinweise, "Gruppe"),
-            "Median der Gruppe": zahl(row.gruppe_median),
-            "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else f"{zahl(row.gruppe_q1)} bis {zahl(row.gruppe_q3)}",
-            "Bund": _mit_grund(row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
+            "Jobcenter": _mit_grund(row.kennzahl, row.jobcenter_wert, row.jobcenter_grund, False, hinweise, "Jobcenter"),
+            "Gruppe (Summe)": _mit_grund(row.kennzahl, row.gruppe_wert, row.gruppe_grund, True, hinweise, "Gruppe"),
+            "Median der Gruppe": fmt.kennzahl(row.kennzahl, row.gruppe_median, ""),
+            "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else
+            f"{fmt.kennzahl(row.kennzahl, row.gruppe_q1, '')} bis {fmt.kennzahl(row.kennzahl, row.gruppe_q3, '')}",
+            "Bund": _mit_grund(row.kennzahl, row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
             "Rang": ohne if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
             "Einordnung": {"günstiger": "günstiger als der Median", "ungünstiger": "ungünstiger als der Median",
                            "gleich": "gleich dem Median", "kontext": "ohne Wertung"}.get(row.lesart, ohne),
@@ -628,6 +633,9 @@ def hinweise(m, a: Auswahl) -> list[str]:
 # --------------------------------------------------------------------------- charts
 
 DE_FORMAT = fmt.D3_FORMAT_LOCALE
+# the explorer's chart templates serve every figure: one d3 format from the catalogue's decimals
+# (fmt.stellen raises if the figures ever get different decimals; then the templates need a field)
+D3_WERT = fmt.d3_kennzahl(KENNZAHLEN)
 DE_ZEIT = fmt.D3_TIME_LOCALE
 VL_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]   # "6.4" for vl-convert
 EMBED_OPTIONEN = {"actions": False, "renderer": "svg", "formatLocale": DE_FORMAT, "timeFormatLocale": DE_ZEIT}
@@ -707,15 +715,15 @@ def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str) -> alt.LayerChart
     band = alt.Chart(alt.NamedData("band")).mark_area(color=FARBE["band"], opacity=0.45).encode(
         x=x, y="gruppe_q1:Q", y2="gruppe_q3:Q",
         tooltip=[alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=fmt.d3(1)),
-                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=fmt.d3(1))])
+                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=D3_WERT),
+                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=D3_WERT)])
     lines = alt.Chart(alt.NamedData("reihen")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
+        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=D3_WERT)),
         color=alt.Color("reihe:N", title=None, sort=namen, scale=alt.Scale(domain=namen, range=farben),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         strokeDash=alt.condition(alt.datum.gestrichelt, alt.value([4, 3]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("reihe:N", title="Reihe"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))])
+                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)])
     return (band + lines).properties(
         width=620, height=300,
         title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
@@ -779,12 +787,12 @@ def _vergleich_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def _vergleich_chart(k: _KzTexte, labels: list[str]) -> alt.Chart:
     return alt.Chart(alt.NamedData("vergleich")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
+        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=D3_WERT)),
         color=alt.Color("label:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=VERGLEICH_FARBEN[:len(labels)]),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title="Jobcenter"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
+                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)],
     ).properties(width=620, height=300, title=alt.Title(
         f"{k.code} {k.kurz}: {len(labels)} Jobcenter im Vergleich", subtitle=f"{k.lesart}"))
 
@@ -828,10 +836,10 @@ def _rangliste_daten(df: pd.DataFrame) -> pd.DataFrame:
 def _rangliste_chart(k: _KzTexte, monat: str) -> alt.Chart:
     return alt.Chart(alt.NamedData("rangliste")).mark_bar().encode(
         y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None),
-        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=fmt.d3(1))),
+        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=D3_WERT)),
         color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
         tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
+                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)],
     ).properties(width=520, height=alt.Step(16), title=alt.Title(
         f"Rangliste {k.code}, {monat}", subtitle=("1 = höchster Wert (absteigend sortiert, keine Wertung)"
                                                  if not k.wertend else f"1 = bester Wert ({k.lesart})")))
@@ -866,8 +874,8 @@ def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
         punkte = base.mark_circle(size=110, opacity=1).encode(
             x=achse, color=farbe,
             tooltip=[alt.Tooltip("label:N", title="Kennzahl"),
-                     alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=fmt.d3(1)),
-                     alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=fmt.d3(1)),
+                     alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=D3_WERT),
+                     alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=D3_WERT),
                      alt.Tooltip("anteil_besser:Q", title="Anteil übertroffen in %", format=fmt.d3(0))])
         return (strich + rule + punkte).properties(width=480, height=22 * max(len(labels), 1), title=titel)
 
@@ -997,6 +1005,7 @@ def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
 
 
 GRUND_KEIN_MITGLIED = text.GRUND_KEIN_MITGLIED
+CODES_ALLE = tuple(KENNZAHLEN)     # a table without figure column: the catalogue's common decimals
 
 
 def mit_zeichen(df: pd.DataFrame, gruende: dict) -> pd.DataFrame:
@@ -1041,6 +1050,7 @@ def rangliste_tabelle(m, a: Auswahl, sortierung: str = "rang") -> pd.DataFrame:
         "Hinweis": [_grund_text(g) if pd.isna(w) else "" for w, g in zip(rl["wert"], rl["grund"])],
         "Mitglied der Gruppe": np.where(rl["mitglied"], "ja", "nein"),
         "Monat": fmt.monat(a.bis), "Datenbasis": _datenbasis(m)})
+    out.attrs["kennzahl"] = a.kennzahl
     return mit_zeichen(out, {f"{a.kennzahl} in %": rl["grund"], "Rang": rl["grund"], "von": rl["grund"]})
 
 
@@ -1048,11 +1058,13 @@ def _gerundet(df: pd.DataFrame, als_text: bool) -> pd.DataFrame:
     """Float columns rounded as in the handbook: as German text (CSV) or as numbers (XLSX)."""
     out = df.copy()
     zeichen = df.attrs.get("zeichen", {})
+    codes = df["Kennzahl"] if "Kennzahl" in df.columns else [df.attrs.get("kennzahl", CODES_ALLE)] * len(df)
+    stellen = [fmt.stellen(c) for c in codes]          # the figure's decimals (catalogue)
     for col in out.columns:
         ohne = zeichen.get(col) or [LEER] * len(out)
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = [(fmt.zahl(x) if not fmt.fehlt(x) else z) if als_text
-                        else (None if fmt.fehlt(x) else float(fmt.runden(x))) for x, z in zip(out[col], ohne)]
+            out[col] = [(fmt.zahl(x, n) if not fmt.fehlt(x) else z) if als_text
+                        else (None if fmt.fehlt(x) else float(fmt.runden(x, n))) for x, z, n in zip(out[col], ohne, stellen)]
         elif isinstance(out[col].dtype, pd.Int64Dtype):
             out[col] = [(z if x is pd.NA else int(x)) if als_text else (None if x is pd.NA else int(x))
                         for x, z in zip(out[col], ohne)]

@@ -501,6 +501,7 @@ class ExplorerApp:
                             "Geschlecht": GESCHLECHT_LABEL[a.geschlecht], "Monat": df["monat"].map(fmt.monat),
                             f"{a.kennzahl} in %": df["wert"],
                             "Hinweis": [ex._grund_text(g) if pd.isna(v) else "" for v, g in zip(df["wert"], df["grund"])]})
+        tab.attrs["kennzahl"] = a.kennzahl
         tab = ex.mit_zeichen(tab, {f"{a.kennzahl} in %": df["grund"]})
         ziel = ex.freier_pfad(self.ordner_export / ex.export_dateiname(a, "vergleich", format))
         if format == "xlsx":

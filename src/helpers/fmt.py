@@ -52,6 +52,28 @@ def d3(stellen: int = 1) -> str:
     return f",.{int(stellen)}f"
 
 
+def stellen(codes) -> int:
+    """Decimals shown for a figure (``Kennzahl.stellen`` of the catalogue in ``kennzahlen``), or for
+    several figures drawn with one format (a chart): they must agree."""
+    from helpers.kennzahlen import KENNZAHLEN
+
+    s = {KENNZAHLEN[c].stellen for c in ([codes] if isinstance(codes, str) else codes)}
+    s = s or {max(k.stellen for k in KENNZAHLEN.values())}        # nothing drawn: any
+    if len(s) != 1:
+        raise ValueError(f"Kennzahlen mit verschiedenen Nachkommastellen in einer Darstellung: {sorted(s)}")
+    return s.pop()
+
+
+def kennzahl(code: str, x, einheit: str = " %", vorzeichen: bool = False) -> str:
+    """A figure's value with its decimals: kennzahl("K2", 12.34) -> "12,3 %"."""
+    return zahl(x, stellen(code), einheit, vorzeichen)
+
+
+def d3_kennzahl(codes) -> str:
+    """The d3 format of a chart showing these figures (their common decimals, ``stellen``)."""
+    return d3(stellen(codes))
+
+
 def fehlt(x) -> bool:
     """True for None, NaN and pandas' NA/NaT."""
     if x is None:

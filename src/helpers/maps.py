@@ -271,14 +271,14 @@ PARAM = "kennzahl"
 AUSSERHALB = "#efefef"   # Kreise outside the page's Jobcenter (lighter than GREY = no value)
 
 
-def _klassen(jc_werte: pd.Series, richtung: int) -> tuple[list[float], list[int]]:
+def _klassen(jc_werte: pd.Series, richtung: int, stellen: int) -> tuple[list[float], list[int]]:
     """Quintile thresholds of the Jobcenter values and the colour index (1..5) of each class.
 
     Class i holds values in [t[i-1], t[i]) (open at both ends). Colour 5 (darkest) is the most
     favourable class: the highest values, or the lowest for lower-is-better figures; for context
     figures (richtung 0) simply the highest.
     """
-    t = statistik.klassengrenzen(jc_werte, KLASSEN)
+    t = statistik.klassengrenzen(jc_werte, KLASSEN, stellen)
     if not t and pd.to_numeric(pd.Series(jc_werte), errors="coerce").dropna().empty:
         return [], []
     m = len(t) + 1
@@ -290,15 +290,15 @@ def _klasse(wert: float, t: list[float]) -> int:
     return sum(wert >= x for x in t)
 
 
-def _spanne(i: int, t: list[float], einheit: str) -> str:
-    z = lambda x: zahl(x, einheit)                    # noqa: E731
+def _spanne(i: int, t: list[float], einheit: str, stellen: int) -> str:
+    z = lambda x: zahl(x, einheit, stellen)           # noqa: E731
     if not t:
         return "alle Werte"
     if i == 0:
         return f"unter {z(t[0])}"
     if i == len(t):
         return f"{z(t[-1])} und mehr"
-    return f"{zahl(t[i - 1], '')} bis unter {z(t[i])}"
+    return f"{zahl(t[i - 1], '', stellen)} bis unter {z(t[i])}"
 
 
 def kennzahl_daten(
@@ -354,9 +354,10 @@ def kennzahl_daten(
         sub = jc_werte[jc_werte["kennzahl"] == code][["jobcenter_id", "wert"] + (["grund"] if "grund" in jc_werte else [])]
         # Reading rules: the map compares with all Jobcenter in the Bund, so it is neutral for
         # every figure (dunkler = höher), never günstiger / ungünstiger.
-        t, farbe = _klassen(sub["wert"], 0)
+        stellen = fmt.stellen(code)               # the figure's decimals (catalogue), as in the page tables
+        t, farbe = _klassen(sub["wert"], 0, stellen)
         agg = (kreis_aggregate or {}).get(code)
-        kw, _ = kreiswerte(sub, jobcenter, einheit=einheit, kreis_aggregate=agg)
+        kw, _ = kreiswerte(sub, jobcenter, einheit=einheit, stellen=stellen, kreis_aggregate=agg)
         for r in kw.itertuples(index=False):
             row = {"a": r.kreis_ags, "k": code}
             if r.geteilt:
@@ -364,8 +365,8 @@ def kennzahl_daten(
                 row["l"] = r.jobcenter
             elif r.wert is not None and not pd.isna(r.wert):
                 row["w"] = round(float(r.wert), 2)
-                row["s"] = fmt.zahl(r.wert, 1)          # shown text: same rounding as the page tables
-                row["f"] = farbe[_klasse(float(fmt.runden(r.wert, 1)), t)]   # the class of the shown value
+                row["s"] = fmt.kennzahl(code, r.wert, "")          # shown text: as in the page tables
+                row["f"] = farbe[_klasse(float(fmt.runden(r.wert, stellen)), t)]   # the class of the shown value
                 if r.kreis_ags in multi:
                     row["l"] = r.jobcenter
             else:
@@ -376,7 +377,7 @@ def kennzahl_daten(
         legende.append({"k": code, "i": 1, "t": richtung})
         order = range(len(farbe) - 1, -1, -1)
         for line, i in enumerate(order, start=2):
-            legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit), "f": farbe[i]})
+            legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit, stellen), "f": farbe[i]})
         legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert (Zeichen und Grund im Tooltip)", "f": 0})
     return werte, kreise, legende, hinweise
 

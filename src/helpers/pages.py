@@ -221,11 +221,12 @@ def zeichen_html(grund: str, fn: Fussnoten | None = None) -> str:
     return text.zeichen_html(grund)
 
 
-def wert_zelle(wert, grund: str, label: str, fn: Fussnoten) -> str:
-    """Percent value, or its sign with its reason (tooltip + footnote) when undefined."""
+def wert_zelle(code: str, wert, grund: str, label: str, fn: Fussnoten) -> str:
+    """A figure's value (its decimals: fmt.kennzahl), or its sign with its reason (tooltip +
+    footnote) when undefined."""
     if fmt.fehlt(wert):
         return fn.zelle(grund, label)
-    return _e(fmt.prozent(wert))
+    return _e(fmt.kennzahl(code, wert))
 
 
 LESART_TEXT = {"besser": "besser", "schlechter": "schlechter", "gleich": "gleich"}
@@ -304,7 +305,7 @@ def kennzahlen_tabelle(zeilen: pd.DataFrame, spalten: list[Spalte], fn: Fussnote
             for s in spalten:
                 if s.art == "wert":
                     label = f"{code} {g_label}, {s.kopf}"
-                    cells.append(f'<td class="zahl">{wert_zelle(r.get(s.feld), r.get(s.feld + "_grund", ""), label, fn)}</td>')
+                    cells.append(f'<td class="zahl">{wert_zelle(r["code"], r.get(s.feld), r.get(s.feld + "_grund", ""), label, fn)}</td>')
                 elif s.art == "lesart":
                     cells.append(f"<td>{r.get(s.feld, '')}</td>")
                 else:
@@ -462,7 +463,7 @@ class JobcenterSeite:
             p = vor.loc[c] if c in vor.index else None
             out.append(text.Befund(
                 code=c, wert=r["wert"], score=text.rang_score(r["rang"], r["rang_n"]),
-                detail=f"Rang {fmt.rang(r['rang'], r['rang_n'])}, Median {fmt.prozent(r['vt_median'])}",
+                detail=f"Rang {fmt.rang(r['rang'], r['rang_n'])}, Median {fmt.kennzahl(c, r['vt_median'])}",
                 score_vj=None if p is None else text.rang_score(p["rang"], p["rang_n"]),
                 detail_vj="" if p is None else f"Rang {fmt.rang(p['rang'], p['rang_n'])}",
                 wert_vj=None if p is None else p["wert"], lesart=r["lesart"] if isinstance(r["lesart"], str) else ""))
@@ -703,8 +704,8 @@ class _GruppenSeite:
             r = KENNZAHLEN[c].richtung
             out.append(text.Befund(
                 code=c, wert=w, score=text.abstand_score(w, bw, r, sp.get(c)),
-                detail=f"Bund {fmt.prozent(bw)}", score_vj=text.abstand_score(w_vj, b_vj, r, sp_vj.get(c)),
-                detail_vj=f"Bund {fmt.prozent(b_vj)}", wert_vj=w_vj, bezug=bw))
+                detail=f"Bund {fmt.kennzahl(c, bw)}", score_vj=text.abstand_score(w_vj, b_vj, r, sp_vj.get(c)),
+                detail_vj=f"Bund {fmt.kennzahl(c, b_vj)}", wert_vj=w_vj, bezug=bw))
         return out
 
     def zusammenfassung(self) -> HTML:
@@ -776,7 +777,7 @@ class _GruppenSeite:
                 if r is None:
                     cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>–</td>')
                     continue
-                w = wert_zelle(r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
+                w = wert_zelle(c, r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
                 rang_txt = fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])
                 la = r["lesart"] if rang_spalte == "rang" else ""
                 mark = f" {lesart_zelle(la, c, 'der Median des Vergleichstyps')}" if la in ("besser", "schlechter", "gleich") else ""
@@ -799,7 +800,7 @@ class _GruppenSeite:
 
         def zelle(j, c):
             w, g = werte.get((j, c), (None, "fehlt"))
-            return _e(fmt.zahl(w)) if not fmt.fehlt(w) else zeichen_html(text.grund_text(g if isinstance(g, str) else "fehlt"), fn)
+            return _e(fmt.kennzahl(c, w, "")) if not fmt.fehlt(w) else zeichen_html(text.grund_text(g if isinstance(g, str) else "fehlt"), fn)
 
         rows = []
         for j in self.jc.to_dict("records"):
@@ -874,7 +875,7 @@ class _GruppenSeite:
                     if x is None:
                         inhalt = '<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">–</span>'
                     else:
-                        inhalt = f'{_e(fmt.prozent(x["median"]))} <small>(n = {int(x["count"])})</small>'
+                        inhalt = f'{_e(fmt.kennzahl(c, x["median"]))} <small>(n = {int(x["count"])})</small>'
                     cells.append(f'<td class="zahl">{inhalt}</td>')
                 if ge is not None and zk is not None:
                     la = lesart(zk["median"], ge["median"], c, wertend=False)
@@ -1054,8 +1055,8 @@ class BundSeite(_GruppenSeite):
                 continue
             w, w_vj = _eins(b, self.monat, c), _eins(b, self.vj, c)
             d = None if w is None or w_vj is None else w - w_vj
-            saetze.append(f"{c} ({KENNZAHLEN[c].kurz}): {fmt.prozent(w)} im {fmt.monat(self.monat)}, "
-                          f"{fmt.prozent(w_vj)} ein Jahr zuvor ({fmt.punkte(d)}; {KENNZAHLEN[c].lesart}).")
+            saetze.append(f"{c} ({KENNZAHLEN[c].kurz}): {fmt.kennzahl(c, w)} im {fmt.monat(self.monat)}, "
+                          f"{fmt.kennzahl(c, w_vj)} ein Jahr zuvor ({fmt.punkte(d, fmt.stellen(c))}; {KENNZAHLEN[c].lesart}).")
         f = self.fn.eintraege()
         saetze.append(f"Nicht ausgewiesen: {len(f)} Werte der Tabelle (Gründe unter der Tabelle)." if f
                       else "Alle Werte der Tabelle sind ausgewiesen.")
@@ -1077,7 +1078,7 @@ class BundSeite(_GruppenSeite):
             for c in codes:
                 r = by.get((i, c))
                 w = None if r is None else r["wert"]
-                cells.append(f'<td class="zahl">{wert_zelle(w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
+                cells.append(f'<td class="zahl">{wert_zelle(c, w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
                 cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         titel = EBENE_LABEL[ebene] if ebene != "land" else "Länder"
@@ -1112,7 +1113,7 @@ class BundSeite(_GruppenSeite):
         teile = []
         for k, grp in s.groupby("k", sort=False):
             hi, lo = grp.loc[grp["md"].idxmax()], grp.loc[grp["md"].idxmin()]
-            teile.append(f"{k}: höchster Median {fmt.prozent(hi['md'])} ({hi['g']}), niedrigster {fmt.prozent(lo['md'])} ({lo['g']})")
+            teile.append(f"{k}: höchster Median {fmt.kennzahl(k, hi['md'])} ({hi['g']}), niedrigster {fmt.kennzahl(k, lo['md'])} ({lo['g']})")
         return charts.verteilung_gruppen(s, titel, gruppe_titel="Vergleichstyp",
                                          beschreibung=f"{titel}. Je Kennzahl ein Kastendiagramm je Vergleichstyp. "
                                                       + "; ".join(teile) + ".")

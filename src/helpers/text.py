@@ -168,10 +168,10 @@ def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
         schwach = sorted(schlechter, key=lambda b: b.score)[:anzahl]
         if stark:
             saetze.append("Am günstigsten im Vergleich: " + "; ".join(
-                f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in stark) + ".")
+                f"{_name(b.code)} mit {fmt.kennzahl(b.code, b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in stark) + ".")
         if schwach:
             saetze.append("Am ungünstigsten im Vergleich: " + "; ".join(
-                f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in schwach) + ".")
+                f"{_name(b.code)} mit {fmt.kennzahl(b.code, b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in schwach) + ".")
     else:
         bewertet = [b for b in kz if b.lage]
         lagen = {x: [b for b in bewertet if b.lage == x] for x in ("über", "unter", "gleich")}
@@ -184,7 +184,7 @@ def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
             for x in ("über", "unter"):
                 if lagen[x]:
                     saetze.append(f"{x.capitalize()} {bezug}: " + "; ".join(
-                        f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "")
+                        f"{_name(b.code)} mit {fmt.kennzahl(b.code, b.wert)}" + (f" ({b.detail})" if b.detail else "")
                         for b in lagen[x]) + ".")
         else:
             saetze.append(f"{kopf} keine Kennzahl lässt sich mit {bezug} vergleichen.")
@@ -198,7 +198,7 @@ def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
     if bewegt:
         teile = []
         for b in bewegt[:3]:
-            t = f"{_name(b.code)}: {fmt.prozent(b.wert_vj)} → {fmt.prozent(b.wert)}"
+            t = f"{_name(b.code)}: {fmt.kennzahl(b.code, b.wert_vj)} → {fmt.kennzahl(b.code, b.wert)}"
             if wertend:
                 t += " (im Vergleich " + ("verbessert" if b.score > b.score_vj else "verschlechtert")
                 t += f"; {b.detail_vj} → {b.detail})" if b.detail_vj and b.detail else ")"
