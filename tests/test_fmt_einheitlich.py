@@ -160,7 +160,7 @@ def test_a_value_without_number_reads_the_same_everywhere(demo_mart, monkeypatch
     assert eigene and all(r["z"] == voll and "s" not in r for r in eigene)
     assert "datum.z" in json.dumps(karte) and "'\u2013'" not in json.dumps(karte)
     kt = karte["usermeta"]["tabelle"]
-    spalte = kt["spalten"].index(f"{code} {KENNZAHLEN[code].kurz}")
+    spalte = kt["spalten"].index(maps.wahl_label(code, KENNZAHLEN))
     kreis_zeilen = [z for z in kt["zeilen"] if any(f"({a})" in z[0] or z[0].startswith(maps._kreis_namen()[a]) for a in ags)]
     assert kreis_zeilen and all(z[spalte] == voll for z in kreis_zeilen if seite.name in z[0])
 

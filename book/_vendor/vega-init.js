@@ -102,6 +102,12 @@
     });
   }
 
+  // The chart's text alternative names the container and the svg (role img, below). Vega's own
+  // ARIA would add an English-labelled graphics-symbol per shape, point and axis (thousands on a
+  // map), nameless ones for empty layers: Vega-Lite's config.aria hides the axes and legends,
+  // mark.aria the marks (aria-hidden on their groups). A spec's own config takes precedence.
+  var ARIA = { aria: false, mark: { aria: false } };
+
   function embedAll(payloads) {
     var locale = window.HANDBUCH_VEGA_LOCALE || {};
     if (locale.format) vega.formatLocale(locale.format);
@@ -115,6 +121,7 @@
       vegaEmbed(target, spec, {
         actions: false,
         renderer: "svg",
+        config: ARIA,
         loader: loader,
         formatLocale: locale.format,
         timeFormatLocale: locale.time

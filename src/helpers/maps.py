@@ -415,7 +415,7 @@ def karte_kennzahlen(
 
     wahl = alt.param(
         name=PARAM, value=start,
-        bind=alt.binding_select(options=codes, labels=[f"{c} – {kennzahlen[c].kurz}" for c in codes],
+        bind=alt.binding_select(options=codes, labels=[wahl_label(c, kennzahlen) for c in codes],
                                 name="Kennzahl: "),
     )
     geo = alt.LookupData(data=_geo_data("kreise", geometrie), key="properties.ags")
@@ -506,4 +506,10 @@ def _tabelle(werte: list[dict], kreise: list[dict], codes: list[str], kennzahlen
 
     zeilen = [[f"{namen.get(k['a'], k['a'])} ({k['j']})"] + [zelle(wert.get((k["a"], c))) for c in codes]
               for k in kreise]
-    return {"spalten": ["Kreis (Jobcenter)"] + [f"{c} {kennzahlen[c].kurz}" for c in codes], "zeilen": zeilen}
+    return {"spalten": ["Kreis (Jobcenter)"] + [wahl_label(c, kennzahlen) for c in codes], "zeilen": zeilen}
+
+
+def wahl_label(code: str, kennzahlen: dict) -> str:
+    """A figure's name in the map's picker and in its table's column head (the same text, so
+    the column of the chosen figure is found by its name)."""
+    return f"{code} – {kennzahlen[code].kurz}"

@@ -1040,8 +1040,10 @@ class BundSeite(_GruppenSeite):
     def kopf(self) -> HTML:
         ta = self.jc["traegerart"].value_counts()
         fakten = [("Jobcenter", _e(len(self.jc))), ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
-                  ("Vergleichstypen", " · ".join(_a(typ_url(t), t) for t in sorted(self.jc["vergleichstyp"].unique(), key=_typ_sort))),
-                  ("Länder", " · ".join(_a(land_url(l), n) for l, n in LAENDER.items())),
+                  # counts with a link to their section (whose table links every page): 31 links
+                  # here would stand between the skip link and the map for keyboard users
+                  ("Vergleichstypen", f'{self.jc["vergleichstyp"].nunique()} ({_a("#vergleichstypen", "Abschnitt Vergleichstypen")})'),
+                  ("Länder", f'{len(LAENDER)} ({_a("#lander", "Abschnitt Länder")})'),
                   ("Berichtsmonat", _e(fmt.monat(self.monat)))]
         return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat))
 
