@@ -19,6 +19,21 @@ def test_chart_table_is_taken_out_of_the_payload_and_escaped():
     assert "<td>1,5 %</td>" in out
 
 
+def test_time_series_table_rows_come_from_the_chart_data_once():
+    """A time series with a gender choice carries its numbers once (chart data): the table keeps
+    caption and header, its rows are built by vega-init.js (checked in the browser by
+    test_zielsteuerung_site against charts.tabelle_zeitreihen), and without JavaScript a note says why."""
+    tabelle = {"titel": "Werte für Insgesamt", "spalten": ["Kennzahl, Monat", "Jobcenter"],
+               "zeilen": [["K2 Januar 2024", "12,3\u00a0%"]]}
+    mit = {"description": "Text", "usermeta": {"tabelle": tabelle, "tabelle_param": {"param": "geschlecht"}}}
+    out = mystnb_vega.spec_to_html(mit, "vl-c1-o0")
+    assert "<caption>Werte für Insgesamt</caption>" in out and '<th scope="col">Jobcenter</th>' in out
+    assert "<tbody></tbody>" in out and "K2 Januar 2024" not in out
+    assert f"<noscript><p>{mystnb_vega.OHNE_SKRIPT}</p></noscript>" in out
+    ohne = mystnb_vega.spec_to_html({"description": "Text", "usermeta": {"tabelle": tabelle}}, "vl-c1-o0")
+    assert "<th scope=\"row\">K2 Januar 2024</th>" in ohne and "noscript" not in ohne
+
+
 def test_time_series_table_uses_the_project_formatter():
     daten = pd.DataFrame({"k": ["K2", "K2"], "m": ["2024-01", "2024-02"], "w": [12.345, float("nan")],
                           "md": [10.0, 9.96]})

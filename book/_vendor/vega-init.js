@@ -55,10 +55,10 @@
     });
   }
 
-  // Time series with a gender choice: the "Daten als Tabelle" rows follow the chart. The rows of
-  // the first gender are in the page (German formats from helpers.fmt); for another gender they
-  // are built from the chart's own data (values already rounded to one decimal in Python), so the
-  // table always lists what is drawn.
+  // Time series with a gender choice: the "Daten als Tabelle" rows are built here from the chart's
+  // own data (values already rounded to one decimal in Python), once when the page loads – also
+  // when a chart cannot be drawn – and again when the radio changes the gender, so the table
+  // always lists what is drawn. The page carries the numbers once (in the chart data), not twice.
   var MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
                 "Oktober", "November", "Dezember"];
   var ZAHL = new Intl.NumberFormat("de-DE", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -66,50 +66,58 @@
   function prozent(v) {
     if (v === null || v === undefined || v !== v) return "\u2013";
     if (v === 0) v = 0;  // no "-0,0"
-    return ZAHL.format(v) + "\u00a0%";
+    return ZAHL.format(v).replace("-", "\u2212") + "\u00a0%";   // the minus sign of helpers.fmt
   }
 
-  function tableFollows(view, el, spec, tp) {
-    var details = el.nextElementSibling;
-    if (!details || !details.classList.contains("hb-daten")) return;
+  function fillTable(details, spec, tp, g) {
     var tbody = details.querySelector("tbody"), caption = details.querySelector("caption");
     var rows = (spec.datasets || {})[spec.data && spec.data.name] || [];
     var y0 = parseInt(tp.start.slice(0, 4), 10), m0 = parseInt(tp.start.slice(5, 7), 10) - 1;
-    view.addSignalListener(tp.param, function (name, g) {
-      var frag = document.createDocumentFragment();
-      rows.forEach(function (r) {
-        if (r.g !== g) return;
-        var n = r[tp.felder[0]].length;
-        for (var i = 0; i < n; i++) {
-          var vals = tp.felder.map(function (f) { return r[f][i]; });
-          if (vals.every(function (v) { return v === null; })) continue;
-          var t = m0 + r.o + i, tr = document.createElement("tr"), th = document.createElement("th");
-          th.scope = "row";
-          th.textContent = r.k + " " + MONATE[t % 12] + " " + (y0 + Math.floor(t / 12));
-          tr.appendChild(th);
-          vals.forEach(function (v) {
-            var td = document.createElement("td");
-            td.textContent = prozent(v);
-            tr.appendChild(td);
-          });
-          frag.appendChild(tr);
-        }
-      });
-      tbody.replaceChildren(frag);
-      if (caption && tp.titel && tp.titel[g]) caption.textContent = tp.titel[g];
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (r) {
+      if (r.g !== g) return;
+      var n = r[tp.felder[0]].length;
+      for (var i = 0; i < n; i++) {
+        var vals = tp.felder.map(function (f) { return r[f][i]; });
+        if (vals.every(function (v) { return v === null; })) continue;
+        var t = m0 + r.o + i, tr = document.createElement("tr"), th = document.createElement("th");
+        th.scope = "row";
+        th.textContent = r.k + " " + MONATE[t % 12] + " " + (y0 + Math.floor(t / 12));
+        tr.appendChild(th);
+        vals.forEach(function (v) {
+          var td = document.createElement("td");
+          td.textContent = prozent(v);
+          tr.appendChild(td);
+        });
+        frag.appendChild(tr);
+      }
     });
+    tbody.replaceChildren(frag);
+    if (caption && tp.titel && tp.titel[g]) caption.textContent = tp.titel[g];
   }
 
-  function embedAll(payloads) {
+  function tableOf(el) {
+    var details = el.nextElementSibling;
+    return details && details.classList.contains("hb-daten") ? details : null;
+  }
+
+  function tableParam(spec) {
+    var tp = spec.usermeta && spec.usermeta.tabelle_param;
+    if (!tp) return null;
+    var p = (spec.params || []).filter(function (q) { return q.name === tp.param; })[0];
+    return { tp: tp, start: p ? p.value : null };
+  }
+
+  function embedAll(payloads, specs) {
     var locale = window.HANDBUCH_VEGA_LOCALE || {};
     if (locale.format) vega.formatLocale(locale.format);
     if (locale.time) vega.timeFormatLocale(locale.time);
     var loader = vega.loader({ baseURL: ROOT });
-    payloads.forEach(function (el) {
+    payloads.forEach(function (el, i) {
       var target = document.getElementById(el.getAttribute("data-target"));
       if (!target) return;
-      var spec;
-      try { spec = JSON.parse(el.textContent); } catch (err) { fail(target, err); return; }
+      var spec = specs[i];
+      if (spec instanceof Error) { fail(target, spec); return; }
       vegaEmbed(target, spec, {
         actions: false,
         renderer: "svg",
@@ -125,8 +133,10 @@
           svg.setAttribute("aria-label", text);
         }
         pickerFirst(target, svg, text);
-        var tp = spec.usermeta && spec.usermeta.tabelle_param;
-        if (tp) tableFollows(result.view, el, spec, tp);
+        var tab = tableParam(spec), details = tableOf(el);
+        if (tab && details) {
+          result.view.addSignalListener(tab.tp.param, function (name, g) { fillTable(details, spec, tab.tp, g); });
+        }
       }).catch(function (err) { fail(target, err); });
     });
   }
@@ -134,7 +144,14 @@
   function start() {
     var payloads = Array.prototype.slice.call(document.querySelectorAll(PAYLOAD));
     if (!payloads.length) return;
-    loadLibs().then(function () { embedAll(payloads); }).catch(function (err) {
+    var specs = payloads.map(function (el) {
+      var spec;
+      try { spec = JSON.parse(el.textContent); } catch (err) { return err; }
+      var tab = tableParam(spec), details = tableOf(el);
+      if (tab && details && tab.start !== null) fillTable(details, spec, tab.tp, tab.start);
+      return spec;
+    });
+    loadLibs().then(function () { embedAll(payloads, specs); }).catch(function (err) {
       payloads.forEach(function (el) {
         var target = document.getElementById(el.getAttribute("data-target"));
         if (target) fail(target, err);
