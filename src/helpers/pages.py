@@ -31,7 +31,6 @@ from helpers import charts, fmt, statistik, text
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
                                 TRAEGERART_LABEL, ZIELE, codes_for)
 
-MONATE_ZEITREIHE = 36
 BUND_ID = "DE"
 
 # --------------------------------------------------------------------------- setup and ids
@@ -373,6 +372,26 @@ def rang_in_gruppe(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
+def zeitreihen_ziel(df: pd.DataFrame, ziel: int, felder: dict[str, str], reihen: dict[str, str], band: str,
+                    geschlecht: str, wer: str = ""):
+    """The time series chart of one Ziel, for the Jobcenter and the group pages alike: every month
+    of ``df`` (the whole available period up to the page's month), Frauen/Männer as a choice where
+    the figure is defined by gender, the page's gender drawn first.
+
+    df: monat, geschlecht, kennzahl, the value columns named in ``felder`` (short field -> column,
+    as ``charts.zeitreihen_daten``) and per field "z" + field, the text of an undefined value."""
+    codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
+    df = df[df["kennzahl"].isin(codes)
+            & ((df["geschlecht"] == "insgesamt") | ~df["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt))]
+    d = charts.zeitreihen_daten(df, felder, ohne={f: "z" + f for f in felder if "z" + f in df.columns})
+    titel = f"Ziel {ziel}: {ZIELE[ziel]}"
+    eigen = d[d["g"] == charts.GESCHLECHT_KURZ[geschlecht]].dropna(subset=list(reihen), how="all")
+    return charts.zeitreihen(d, titel, reihen, band=band, geschlecht=geschlecht,
+                             beschreibung=f"Zeitreihen{wer}, {titel} – {GESCHLECHT_LABEL[geschlecht]}. "
+                                          + charts.beschreibung_zeitreihen(eigen, reihen, band)
+                                          + " Frauen und Männer sind über die Auswahl „Geschlecht“ wählbar.")
+
+
 # --------------------------------------------------------------------------- Jobcenter page
 
 
@@ -488,23 +507,15 @@ class JobcenterSeite:
         figure is defined by gender (the page's gender drawn first)."""
         codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
         v = self.v[(self.v["monat"] <= self.monat) & self.v["kennzahl"].isin(codes)]
-        v = v[(v["geschlecht"] == "insgesamt") | ~v["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt)]
         b = self.m.ergebnisse(ebene="bund", id=BUND_ID, kennzahl=codes, columns=["monat", "geschlecht", "kennzahl", "grund"])
         v = v.merge(b.astype(str).rename(columns={"grund": "bund_grund"}), on=["monat", "geschlecht", "kennzahl"], how="left")
         v = v.assign(zw=_ohne_wert(v["wert"], v["grund"], False),
                      zmd=_ohne_wert(v["vt_median"], _median_grund(v["grund"], v["kennzahl"], v["geschlecht"]), False),
                      zb=_ohne_wert(v["bund_wert"], v["bund_grund"], True))
-        d = charts.zeitreihen_daten(v, {"w": "wert", "md": "vt_median", "q1": "vt_q1", "q3": "vt_q3", "b": "bund_wert"},
-                                    ohne={"w": "zw", "md": "zmd", "b": "zb"})
+        v = v.rename(columns={"wert": "w", "vt_median": "md", "vt_q1": "q1", "vt_q3": "q3", "bund_wert": "b"})
         reihen = {"w": self.name, "md": f"Median Vergleichstyp {self.vt}", "b": "Bund"}
         band = f"mittlere Hälfte der Jobcenter des Vergleichstyps {self.vt} (1. bis 3. Quartil)"
-        titel = f"Ziel {ziel}: {ZIELE[ziel]}"
-        g0 = charts.GESCHLECHT_KURZ[self.geschlecht]
-        eigen = d[d["g"] == g0].dropna(subset=["w", "md", "b"], how="all")
-        return charts.zeitreihen(d, titel, reihen, band=band, geschlecht=self.geschlecht,
-                                 beschreibung=f"Zeitreihen, {titel} – {GESCHLECHT_LABEL[self.geschlecht]}. "
-                                              + charts.beschreibung_zeitreihen(eigen, reihen, band)
-                                              + " Frauen und Männer sind über die Auswahl „Geschlecht“ wählbar.")
+        return zeitreihen_ziel(v, ziel, {f: f for f in ("w", "md", "q1", "q3", "b")}, reihen, band, self.geschlecht)
 
     def position(self):
         mv = self.m.vergleich(vergleichstyp=self.vt, monat=self.monat, geschlecht=self.geschlecht,
@@ -618,14 +629,13 @@ class _GruppenSeite:
         self.m = m
         self.monat = _monat(m, monat)
         self.geschlecht = _geschlecht(geschlecht)
-        self.monate = fmt.monate_bis(self.monat, MONATE_ZEITREIHE)
         self.vj = fmt.monat_plus(self.monat, -12)
 
     # subclasses set: self.name, self.ids (member ids), self.e (aggregate ergebnisse rows, all months)
     def _init_daten(self):
         jc = self.m.jobcenter
         self.jc = jc[jc["jobcenter_id"].isin(self.ids)].sort_values("name").reset_index(drop=True)
-        monate = sorted(set(self.monate) | {self.monat, self.vj})
+        monate = sorted({self.monat, self.vj})   # the table and its previous year; charts: zeitreihen
         mv = self.m.vergleich(jobcenter_id=None if self.alle else self.ids, monat=monate,
                               columns=["jobcenter_id", "vergleichstyp", "land", "traegerart", "monat", "geschlecht",
                                        "kennzahl", "wert", "grund", "rang", "rang_n", "lesart"])
@@ -716,32 +726,28 @@ class _GruppenSeite:
                     f'Jobcenter gemessen.</em></p><ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
 
     def zeitreihen(self, ziel: int):
-        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel and
-                 (self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt)]
-        keys = ["monat", "kennzahl"]
-        e = self.e[(self.e["geschlecht"] == self.geschlecht) & self.e["monat"].isin(self.monate)
-                   & self.e["kennzahl"].isin(codes)][keys + ["wert", "grund"]]
-        s = self.stats[(self.stats["geschlecht"] == self.geschlecht) & self.stats["monat"].isin(self.monate)][
-            keys + ["md", "q1", "q3"]]
-        b = self.bund[self.bund["geschlecht"] == self.geschlecht][keys + ["wert", "grund"]].rename(
-            columns={"wert": "bund", "grund": "bund_grund"})
-        df = e.merge(s, on=keys, how="left").merge(b, on=keys, how="left")
-        df = df.assign(zw=_ohne_wert(df["wert"], df["grund"], True),
-                       zmd=_ohne_wert(df["md"], ["fenster" if g == "fenster" else text.GRUND_KEIN_MITGLIED
-                                                 for g in df["grund"]], True),
-                       zb=_ohne_wert(df["bund"], df["bund_grund"], True))
-        df = df.sort_values(["kennzahl", "monat"], key=lambda col: col.map(CODES.index) if col.name == "kennzahl" else col)
+        """As on the Jobcenter page (``zeitreihen_ziel``): the whole available period, all genders;
+        median and quartiles of the members' values per month."""
+        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
+        keys = ["monat", "geschlecht", "kennzahl"]
+        e = self.e[(self.e["monat"] <= self.monat) & self.e["kennzahl"].isin(codes)][keys + ["wert", "grund"]]
+        mv = self.m.vergleich(jobcenter_id=None if self.alle else self.ids, kennzahl=codes, columns=keys + ["wert"])
+        s = verteilung_je_monat(mv[mv["monat"] <= self.monat])[keys + ["md", "q1", "q3"]]
+        df = e.merge(s, on=keys, how="left")
         felder = {"w": "wert", "md": "md", "q1": "q1", "q3": "q3"}
         reihen = {"w": f"{self.name} (Summe)", "md": f"Median der Jobcenter ({self.art_kurz})"}
         if self.bund_vergleich:
+            b = self.m.ergebnisse(ebene="bund", id=BUND_ID, kennzahl=codes, columns=keys + ["wert", "grund"])
+            df = df.merge(b.rename(columns={"wert": "bund", "grund": "bund_grund"}), on=keys, how="left")
+            df["zb"] = _ohne_wert(df["bund"], df["bund_grund"], True)
             felder["b"] = "bund"
             reihen["b"] = "Bund"
-        d = charts.zeitreihen_daten(df, felder, ohne={"w": "zw", "md": "zmd", "b": "zb"})
+        df = df.assign(zw=_ohne_wert(df["wert"], df["grund"], True),
+                       zmd=_ohne_wert(df["md"], _median_grund(df["grund"], df["kennzahl"], df["geschlecht"]), True))
+        df = df.sort_values(["kennzahl", "geschlecht", "monat"],
+                            key=lambda col: col.map(CODES.index) if col.name == "kennzahl" else col)
         band = f"mittlere Hälfte der Jobcenter ({self.art_kurz}, 1. bis 3. Quartil)"
-        titel = f"Ziel {ziel}: {ZIELE[ziel]} – {GESCHLECHT_LABEL[self.geschlecht]}"
-        return charts.zeitreihen(d, titel, reihen, band=band,
-                                 beschreibung=f"Zeitreihen {self.name}, {titel}. "
-                                              + charts.beschreibung_zeitreihen(d, reihen, band))
+        return zeitreihen_ziel(df, ziel, felder, reihen, band, self.geschlecht, f" {self.name}")
 
     def verteilung(self):
         mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)]
