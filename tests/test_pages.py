@@ -192,9 +192,12 @@ def test_csv_round_trip(m, seite):
     from helpers import pages
 
     link = seite.download().data
-    assert '<a download="kennzahlen_01001_' in link and 'href="data:text/csv;charset=utf-8;base64,' in link
+    assert '<a download="kennzahlen_01001_' in link and "data:" not in link     # a file, not inline data
+    assert pages.csv_href(link) == f"../../../downloads/jobcenter/01001_{seite.monat}.csv"
     assert "Semikolon" in link and "Dezimalkomma" in link
-    df = pages.csv_lesen(link)
+    raw = seite.csv_bytes()
+    assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
+    df = pages.csv_aus_bytes(raw)
     v = m.vergleich(jobcenter_id="01001", monat=m.datenstand)
     merged = df.merge(v, left_on=["Kennzahl", "Geschlecht"],
                       right_on=["kennzahl", v["geschlecht"].map({"insgesamt": "Insgesamt", "frauen": "Frauen",
@@ -209,7 +212,7 @@ def test_group_csv_round_trip(m):
     from helpers import pages
 
     s = pages.TypSeite(m, "Ia")
-    df = pages.csv_lesen(s.download().data)
+    df = pages.csv_aus_bytes(s.csv_bytes())
     e = m.ergebnisse(ebene="vergleichstyp", id="Ia", monat=m.datenstand, geschlecht="insgesamt").set_index("kennzahl")
     row = df[(df["Zeile"] == "Vergleichstyp (Summe)") & (df["Geschlecht"] == "Insgesamt")].iloc[0]
     for c in CODES:

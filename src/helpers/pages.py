@@ -153,15 +153,45 @@ def hilfe_liste(codes=CODES) -> HTML:
                 f"{_a(LESEHILFE_URL, 'Lesehilfe')}.</p>")
 
 
-def csv_link(df: pd.DataFrame, dateiname: str, beschriftung: str = "Tabelle als CSV herunterladen") -> HTML:
-    """A download link with the CSV inside a data: URI (UTF-8 with BOM, ';' separator, decimal comma)."""
+DOWNLOADS_HREF = "../../../downloads/"   # the site's downloads folder (helpers.downloads) from book/seiten/<set>/
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A page's CSV as Excel opens it: UTF-8 with BOM, ';' separator, decimal comma, CRLF."""
     buf = io.StringIO()
     df.to_csv(buf, sep=";", decimal=",", index=False, lineterminator="\r\n")
-    # base64 grows the text by a third; percent-encoding (";", ",", umlauts) would nearly double it.
-    uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(("\ufeff" + buf.getvalue()).encode("utf-8")).decode("ascii")
-    return HTML(f'<p class="csv-download"><a download="{_e(dateiname)}" href="{uri}">{_e(beschriftung)}</a> '
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def monats_csv_pfad(ebene: str, uid: str, monat: str) -> str:
+    """Where the one-month CSV of a unit's page lives, relative to the site's downloads folder
+    (written by ``helpers downloads`` into the cache _build/.downloads/<key>/)."""
+    return f"{ebene}/{uid}_{monat}.csv"
+
+
+def csv_link(df: pd.DataFrame | None, dateiname: str, beschriftung: str = "Tabelle als CSV herunterladen",
+             href: str | None = None) -> HTML:
+    """A download link: to the file ``href`` (a page's CSV in the downloads folder), or without one
+    the CSV inside a data: URI (pages whose CSV is not a download file, e.g. Vergleichsringe)."""
+    if href is None:
+        # base64 grows the text by a third; percent-encoding (";", ",", umlauts) would nearly double it.
+        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes(df)).decode("ascii")
+    return HTML(f'<p class="csv-download"><a download="{_e(dateiname)}" href="{_e(href)}">{_e(beschriftung)}</a> '
                 "(CSV: Semikolon als Trennzeichen, Dezimalkomma, UTF-8; Werte in Prozent mit voller "
                 "Genauigkeit)</p>")
+
+
+def csv_href(link_html: str) -> str:
+    """The href of a ``csv_link``."""
+    start = link_html.index('class="csv-download"><a download="')
+    start = link_html.index('href="', start) + len('href="')
+    return html.unescape(link_html[start:link_html.index('"', start)])
+
+
+def csv_aus_bytes(raw: bytes) -> pd.DataFrame:
+    """Read a page CSV (``csv_bytes``) back (for tests and checks)."""
+    return pd.read_csv(io.StringIO(raw.decode("utf-8").lstrip("\ufeff")), sep=";", decimal=",",
+                       dtype={"Jobcenter-ID": str, "Kennung": str})
 
 
 def csv_lesen(link_html: str) -> pd.DataFrame:
@@ -562,12 +592,28 @@ class JobcenterSeite:
                                                    dtype="Int64")
         return out
 
+    download_ebene = "jobcenter"
+
     def download(self) -> HTML:
-        return csv_link(self.csv_daten(), f"kennzahlen_{self.id}_{self.monat}.csv",
-                        f"Zahlen dieser Seite ({fmt.monat(self.monat)}) als CSV herunterladen")
+        """Link to the page's one-month CSV, a file in the site's downloads folder (``csv_bytes``)."""
+        return csv_link(None, f"kennzahlen_{self.id}_{self.monat}.csv",
+                        f"Zahlen dieser Seite ({fmt.monat(self.monat)}) als CSV herunterladen",
+                        href=DOWNLOADS_HREF + monats_csv_pfad(self.download_ebene, self.id, self.monat))
+
+    def csv_bytes(self) -> bytes:
+        return csv_bytes(self.csv_daten())
 
     def hilfe(self) -> HTML:
         return hilfe_liste()
+
+
+def seite(m, ebene: str, uid: str, monat: str | None = None):
+    """The page object of a unit with a one-month CSV file (``download_ebene``), as its notebook builds it."""
+    if ebene == "jobcenter":
+        return JobcenterSeite(m, uid, monat)
+    if ebene == "bund":
+        return BundSeite(m, monat)
+    return {"vergleichstyp": TypSeite, "land": LandSeite}[ebene](m, uid, monat)
 
 
 def _ring_param(ring) -> dict | None:
@@ -866,10 +912,19 @@ class _GruppenSeite:
             for g in GESCHLECHTER:
                 yield "Jobcenter", j, namen[j], g, w.get((j, g), {})
 
+    download_ebene: str | None = None   # set: the CSV is a file of the downloads folder, else inline
+
     def download(self) -> HTML:
-        return csv_link(self.csv_daten(), f"kennzahlen_{self.art.lower()}_{self.kennung}_{self.monat}.csv",
+        """Link to the page's one-month CSV: a file in the site's downloads folder (Vergleichstyp,
+        Land, Bund), inline only for pages without one (a Vergleichsring's members are its own)."""
+        e = self.download_ebene
+        return csv_link(None if e else self.csv_daten(),
+                        f"kennzahlen_{self.art.lower()}_{self.kennung}_{self.monat}.csv",
                         f"Zahlen dieser Seite ({fmt.monat(self.monat)}; {self.art_kurz} und alle Jobcenter) als CSV "
-                        "herunterladen")
+                        "herunterladen", href=DOWNLOADS_HREF + monats_csv_pfad(e, self.kennung, self.monat) if e else None)
+
+    def csv_bytes(self) -> bytes:
+        return csv_bytes(self.csv_daten())
 
     def hilfe(self) -> HTML:
         return hilfe_liste()
@@ -955,6 +1010,7 @@ def _typ_sort(t: str):
 
 
 class TypSeite(_GruppenSeite):
+    download_ebene = "vergleichstyp"
     art = "Vergleichstyp"
     art_kurz = "Vergleichstyp"
 
@@ -995,6 +1051,7 @@ class TypSeite(_GruppenSeite):
 
 
 class LandSeite(_GruppenSeite):
+    download_ebene = "land"
     art = "Land"
     art_kurz = "Land"
 
@@ -1029,6 +1086,7 @@ class LandSeite(_GruppenSeite):
 
 
 class BundSeite(_GruppenSeite):
+    download_ebene = "bund"
     art = "Bund"
     art_kurz = "Bund"
     bund_vergleich = False
