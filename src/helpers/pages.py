@@ -821,21 +821,34 @@ class _GruppenSeite:
             rows.append({"Zeile": zeile, "Kennung": kennung, "Name": name, "Monat": self.monat,
                          "Geschlecht": GESCHLECHT_LABEL[g], **{c: werte.get(c, np.nan) for c in CODES}})
 
+        def abdeckung(zeile, kennung, name, g, e):
+            """erfasst/mitglieder of a group value (coverage rule of 2026-12), one row each."""
+            eg = e[e["geschlecht"] == g].set_index("kennzahl")
+            for col, label in (("erfasst", "erfasste Jobcenter"), ("mitglieder", "Mitglieder")):
+                if col in eg:
+                    add(f"{zeile}: {label}", kennung, name, g, eg[col].to_dict())
+
         for g in GESCHLECHTER:
             zg = z[z["geschlecht"] == g].set_index("code")
             add(f"{self.art_kurz} (Summe)", self.kennung, self.name, g, zg["wert"].to_dict())
-            eg = self._am(self.e, geschlecht=g).set_index("kennzahl")
-            for col, label in (("erfasst", "erfasste Jobcenter"), ("mitglieder", "Mitglieder")):
-                if col in eg:
-                    add(f"{self.art_kurz}: {label}", self.kennung, self.name, g, eg[col].to_dict())
+            abdeckung(self.art_kurz, self.kennung, self.name, g, self._am(self.e))
             add("Median der Jobcenter", self.kennung, self.name, g, zg["md"].to_dict())
             add("1. Quartil der Jobcenter", self.kennung, self.name, g, zg["q1"].to_dict())
             add("3. Quartil der Jobcenter", self.kennung, self.name, g, zg["q3"].to_dict())
             if self.bund_vergleich:
                 add("Bund", BUND_ID, "Bund", g, zg["bund"].to_dict())
+                abdeckung("Bund", BUND_ID, "Bund", g, self._am(self.bund))
         for zeile, kennung, name, g, werte in self._csv_weitere():
             add(zeile, kennung, name, g, werte)
+        for zeile, kennung, name, e in self._csv_weitere_gruppen():
+            for g in GESCHLECHTER:
+                add(zeile, kennung, name, g, e[e["geschlecht"] == g].set_index("kennzahl")["wert"].to_dict())
+                abdeckung(zeile, kennung, name, g, e)
         return pd.DataFrame(rows)
+
+    def _csv_weitere_gruppen(self):
+        """Further group rows (label, id, name, their ergebnisse in the month); Bund: Länder etc."""
+        return []
 
     def _csv_weitere(self):
         """Further CSV rows: the member Jobcenter (Bund: Länder and Vergleichstypen instead)."""
@@ -1088,11 +1101,14 @@ class BundSeite(_GruppenSeite):
                     f'</tr></thead><tbody>{"".join(rows)}</tbody></table>' + fn.html())
 
     def _csv_weitere(self):
+        return []
+
+    def _csv_weitere_gruppen(self):
         e = self.m.ergebnisse(ebene=["traegerart", "land", "vergleichstyp"], monat=self.monat)
         label = {"traegerart": lambda i: TRAEGERART_LABEL.get(i, i), "land": lambda i: LAENDER.get(i, i),
                  "vergleichstyp": lambda i: f"Vergleichstyp {i}"}
-        for (ebene, i, g), grp in e.groupby(["ebene", "id", "geschlecht"], sort=True, observed=True):
-            yield f"{EBENE_LABEL[ebene]} (Summe)", i, label[ebene](i), g, grp.set_index("kennzahl")["wert"].to_dict()
+        for (ebene, i), grp in e.groupby(["ebene", "id"], sort=True, observed=True):
+            yield f"{EBENE_LABEL[ebene]} (Summe)", i, label[ebene](i), grp
 
     def laender(self) -> HTML:
         return self._uebersicht("land", list(LAENDER), lambda i: LAENDER[i], land_url)
