@@ -934,20 +934,6 @@ class _Ersatz:
                 "text/plain": "<Diagramm: in JupyterLab mit `make lab` sichtbar>"}
 
 
-_OFFLINE = False
-
-
-def anzeige(chart: alt.TopLevelMixin, daten: pd.DataFrame | None = None):
-    """Something to ``display()``: an offline altair JupyterChart in Lab, else the fallback."""
-    global _OFFLINE
-    if diagramm_modus() == "widget":
-        if not _OFFLINE:
-            alt.JupyterChart.enable_offline()
-            _OFFLINE = True
-        return alt.JupyterChart(chart, embed_options=EMBED_OPTIONEN)
-    return _Ersatz(chart, daten)
-
-
 # --------------------------------------------------------------------------- exports
 #
 # Data exports have readable German headers and the handbook's rounding (helpers.fmt: one
