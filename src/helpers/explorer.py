@@ -835,7 +835,8 @@ def _rangliste_daten(df: pd.DataFrame) -> pd.DataFrame:
 
 def _rangliste_chart(k: _KzTexte, monat: str) -> alt.Chart:
     return alt.Chart(alt.NamedData("rangliste")).mark_bar().encode(
-        y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None),
+        y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=0)),
         x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=D3_WERT)),
         color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
         tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
