@@ -261,8 +261,12 @@ def wert_zelle(code: str, wert, grund: str, label: str, fn: Fussnoten) -> str:
 LESART_TEXT = {"besser": "besser", "schlechter": "schlechter", "gleich": "gleich"}
 
 
-def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None) -> str:
-    """Direction-aware marker as text (the site CSS adds ▲/▼/● and colour)."""
+KEINE_EINORDNUNG = "keine Einordnung: Wert oder Vergleichswert nicht ausgewiesen"
+
+
+def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None, fn: Fussnoten | None = None) -> str:
+    """Direction-aware marker as text (the site CSS adds ▲/▼/● and colour); without a reading
+    (value or reference undefined) the sign "x" (not meaningful), registered in ``fn``'s legend."""
     k = KENNZAHLEN[code]
     if lesart in LESART_TEXT:
         titel = f"{LESART_TEXT[lesart]} als {bezug} ({k.lesart})"
@@ -273,7 +277,9 @@ def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None) 
         lage = "ohne Wertung" if ueber is None else ("über " if ueber else "unter ") + dativ
         grund = "Ergänzungsgröße" if not k.wertend else "Vergleich mit anders zusammengesetzter Gruppe"
         return f'<span class="lesart-kontext" title="{_e(grund)}: keine Wertung">{_e(lage)}</span>'
-    return '<span class="wert-fehlt">–</span>'
+    if fn is not None:
+        fn.zeichen.add(text.zeichen(text.GRUND_NICHT_FESTGELEGT))
+    return text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, KEINE_EINORDNUNG)
 
 
 def lesart(wert, bezug, code: str, wertend: bool = True) -> str:
@@ -469,7 +475,7 @@ class JobcenterSeite:
             if not fmt.fehlt(r) else zeichen_html(g if isinstance(g, str) and g else text.grund_text(text.GRUND_KEIN_MITGLIED), self.fn)
             for r, n, c, g in zip(z["rang"], z["rang_n"], z["code"], z["wert_grund"])]
         z["lesart_html"] = [lesart_zelle(la if isinstance(la, str) else "", c, bezug,
-                                         None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
+                                         None if fmt.fehlt(w) or fmt.fehlt(md) else w > md, self.fn)
                             for la, c, w, md in zip(z["lesart"], z["code"], z["wert"], z["vt_median"])]
         self._zeilen = z
         spalten = [Spalte("Jobcenter", "wert"), Spalte(f"Median Vergleichstyp {self.vt}", "vt_median"),
@@ -644,7 +650,7 @@ def ring_vergleich_html(m, jid: str, name: str, ring: dict, monat: str, geschlec
     z["md"] = z["code"].map(stats["md"]) if len(stats) else np.nan
     z["md_grund"] = text.grund_text(text.GRUND_KEIN_MITGLIED)
     z["rang_html"] = [_e(fmt.rang(eigen.loc[c, "rang_g"], eigen.loc[c, "rang_g_n"])) if c in eigen.index
-                      else '<span class="wert-fehlt">–</span>' for c in z["code"]]
+                      else text.zeichen_html(z.loc[z["code"] == c, "wert_grund"].iloc[0]) for c in z["code"]]
     z["lesart_html"] = [lesart_zelle(lesart(w, md, c), c, "der Median des Rings", None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
                         for w, md, c in zip(z["wert"], z["md"], z["code"])]
     spalten = [Spalte("Jobcenter", "wert"), Spalte(f"{ring['name']} (Summe)", "ring"),
@@ -726,7 +732,7 @@ class _GruppenSeite:
         z = self.zeilen()
         z["n_html"] = [_e(fmt.ganzzahl(n)) if not fmt.fehlt(n) else "0" for n in z["n"]]
         z["lesart"] = [lesart(w, b, c, wertend=False) for w, b, c in zip(z["wert"], z["bund"], z["code"])]
-        z["lesart_html"] = [lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b)
+        z["lesart_html"] = [lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b, self.fn)
                             for la, c, w, b in zip(z["lesart"], z["code"], z["wert"], z["bund"])]
         self._zeilen = z
         return kennzahlen_tabelle(z, self._spalten(), self.fn,
@@ -827,13 +833,14 @@ class _GruppenSeite:
             for c in codes:
                 r = by.get((j["jobcenter_id"], c))
                 if r is None:
-                    cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>–</td>')
+                    cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>{zeichen_html(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), fn)}</td>')
                     continue
                 w = wert_zelle(c, r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
-                rang_txt = fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])
+                rang_txt = (_e(fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])) if not fmt.fehlt(r[rang_spalte])
+                            else zeichen_html(text.grund_text(r["grund"]) or text.grund_text("fehlt"), fn))
                 la = r["lesart"] if rang_spalte == "rang" else ""
                 mark = f" {lesart_zelle(la, c, 'der Median des Vergleichstyps')}" if la in ("besser", "schlechter", "gleich") else ""
-                cells.append(f'<td class="zahl">{w}</td><td>{_e(rang_txt)}{mark}</td>')
+                cells.append(f'<td class="zahl">{w}</td><td>{rang_txt}{mark}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")
         tab = (f'<table class="kennzahlen-tabelle mitglieder"><caption>Jobcenter ({len(self.jc)}) – '
                f'{_e(fmt.monat(self.monat))}, {_e(GESCHLECHT_LABEL[self.geschlecht])}, nach Namen sortiert; Rang 1 = '
@@ -947,7 +954,7 @@ class _GruppenSeite:
                 zk = g.loc[(t, c, "zkT")] if (t, c, "zkT") in g.index else None
                 for x in (ge, zk):
                     if x is None:
-                        inhalt = '<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">–</span>'
+                        inhalt = f'<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">{fmt.NICHTS}</span>'
                     else:
                         inhalt = f'{_e(fmt.kennzahl(c, x["median"]))} <small>(n = {int(x["count"])})</small>'
                     cells.append(f'<td class="zahl">{inhalt}</td>')
@@ -1156,7 +1163,7 @@ class BundSeite(_GruppenSeite):
                 r = by.get((i, c))
                 w = None if r is None else r["wert"]
                 cells.append(f'<td class="zahl">{wert_zelle(c, w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
-                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c))}</td>")
+                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c), fn)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         titel = EBENE_LABEL[ebene] if ebene != "land" else "Länder"
         return HTML(f'<table class="kennzahlen-tabelle"><caption>{_e(titel)}: Kennzahlen im {_e(fmt.monat(self.monat))} '
