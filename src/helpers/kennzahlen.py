@@ -7,11 +7,11 @@ which goal it belongs to, how it is read, and which inputs it needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 GESCHLECHTER = ("insgesamt", "frauen", "maenner")
 GESCHLECHT_LABEL = {"insgesamt": "Insgesamt", "frauen": "Frauen", "maenner": "Männer"}
 
-EBENEN = ("jobcenter", "vergleichstyp", "land", "traegerart", "land_traegerart", "bund")
 EBENE_LABEL = {
     "jobcenter": "Jobcenter",
     "vergleichstyp": "Vergleichstyp",
@@ -68,6 +68,10 @@ GRUENDE_GRUPPE = {
 }
 
 
+# Coverage of a group value (rule of 2026-12, kennzahlen.md): defined when at least this share of
+# the group's members count (erfasst >= MINDESTANTEIL * mitglieder), exact, no float rounding.
+MINDESTANTEIL = Fraction(9, 10)
+
 # Reading rules (spec kennzahlen.md, "Reading directions"): a movement is "deutlich" only from
 # these thresholds on: percentage points for quotas, rates and shares, points for changes.
 SCHWELLE_PP = 0.5
@@ -85,6 +89,7 @@ class Kennzahl:
     inputs: tuple[str, ...]
     nur_insgesamt: bool = False
     einheit: str = "%"     # every figure is a percentage (§ 3 of the Verordnung)
+    stellen: int = 1       # decimals shown everywhere (tables, sentences, charts, maps, explorer): fmt.kennzahl
 
     @property
     def ist_kennzahl(self) -> bool:
