@@ -60,8 +60,9 @@ def _template(path: Path) -> None:
             " + ''.join(f'<tr><td>K{i}</td><td class=\"zahl\">{i},5 %</td></tr>' for i in range(15)) + '</table>')"),
         nbformat.v4.new_code_cell(
             "jc = m.jobcenter\n"
-            "maps.karte_bund(pd.DataFrame({'jobcenter_id': jc.jobcenter_id, 'wert': range(len(jc))}),"
-            " jc, 'Karte', wert_titel='K2').chart"),
+            "from helpers.kennzahlen import KENNZAHLEN\n"
+            "maps.karte_kennzahlen(pd.DataFrame({'jobcenter_id': jc.jobcenter_id, 'kennzahl': 'K2', 'wert': range(len(jc))}),"
+            " jc, {'K2': KENNZAHLEN['K2']}, 'Karte').chart"),
     ]
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
     nbformat.write(nb, path)

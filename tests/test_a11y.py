@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers import charts, mystnb_vega
+from helpers import charts, mystnb_vega, text
 
 
 def test_chart_table_is_taken_out_of_the_payload_and_escaped():
@@ -21,11 +21,16 @@ def test_chart_table_is_taken_out_of_the_payload_and_escaped():
 
 def test_time_series_table_uses_the_project_formatter():
     daten = pd.DataFrame({"k": ["K2", "K2"], "m": ["2024-01", "2024-02"], "w": [12.345, float("nan")],
-                          "md": [10.0, 9.96]})
-    t = charts.tabelle_zeitreihen(daten, {"w": "Jobcenter", "md": "Median"})
+                          "md": [10.0, 9.96], "zw": ["", text.ohne_wert("gesperrt")]})
+    t = charts.tabelle_zeitreihen(daten.drop(columns="zw"), {"w": "Jobcenter", "md": "Median"})
     assert t["spalten"] == ["Kennzahl, Monat", "Jobcenter", "Median"]
     assert t["zeilen"] == [["K2 Januar 2024", "12,3\u00a0%", "10,0\u00a0%"],
-                           ["K2 Februar 2024", "–", "10,0\u00a0%"]]
+                           ["K2 Februar 2024", ".", "10,0\u00a0%"]]       # no reason given: "." alone
+    # with the reason (zeitreihen_daten(..., ohne=...)): sign and reason, as the page table's footnote
+    d = charts.zeitreihen_daten(daten.rename(columns={"k": "kennzahl", "m": "monat"}), {"w": "w", "md": "md"},
+                                ohne={"w": "zw"})
+    t = charts.tabelle_zeitreihen(d, {"w": "Jobcenter", "md": "Median"})
+    assert t["zeilen"][1] == ["K2 Februar 2024", ". (Eingangswert aus Datenschutzgründen gesperrt (*))", "10,0\u00a0%"]
 
 
 def test_position_table_summarises_each_figure():

@@ -100,3 +100,48 @@ def test_type_and_land_pages_name_their_values_formed_without_members(demo_mart)
         html_ = seite.tabelle().data
         _assert_named(html_, seite.name, e[e["id"] == ids[0]])
         _assert_named(html_, "Bund", demo_mart.ergebnisse(ebene="bund", monat=monat))
+
+
+def _csv_counts(csv, zeile, kennung):
+    """{(kennzahl, geschlecht): (erfasst, mitglieder)} of one group's coverage rows in a page CSV."""
+    from helpers.kennzahlen import CODES, GESCHLECHT_LABEL
+
+    g_of = {v: k for k, v in GESCHLECHT_LABEL.items()}
+    out = {}
+    for label, i in (("erfasste Jobcenter", 0), ("Mitglieder", 1)):
+        rows = csv[(csv["Zeile"] == f"{zeile}: {label}") & (csv["Kennung"] == kennung)]
+        for r in rows.to_dict("records"):
+            for c in CODES:
+                if not pd.isna(r[c]):
+                    out.setdefault((c, g_of[r["Geschlecht"]]), [None, None])[i] = int(r[c])
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _mart_counts(rows):
+    return {(r.kennzahl, r.geschlecht): (int(r.erfasst), int(r.mitglieder)) for r in rows.itertuples()}
+
+
+def test_group_page_csvs_carry_erfasst_and_mitglieder_of_every_group_value(demo_mart):
+    """The one-month CSV of the Vergleichstyp, Land and Bund pages: each group value in it (the
+    page's own sum, the Bund beside it, on the Bund page every Land, Vergleichstyp and
+    Trägerart) has its erfasst/mitglieder rows, equal to the mart – also where a value is
+    formed without some members ("ohne N von M" on the page)."""
+    from helpers import pages
+
+    monat = demo_mart.meta["datenstand"]
+    bund = demo_mart.ergebnisse(ebene="bund", monat=monat)
+    for ebene, cls, zeile in (("vergleichstyp", pages.TypSeite, "Vergleichstyp"), ("land", pages.LandSeite, "Land")):
+        e = demo_mart.ergebnisse(ebene=ebene, monat=monat)
+        gid = sorted({i for i, g in e.groupby("id") if _gaps(g)})[0]
+        csv = pages.csv_lesen(cls(demo_mart, gid, monat).download().data)
+        own = _csv_counts(csv, zeile, gid)
+        assert own == _mart_counts(e[e["id"] == gid])
+        assert any(er < mg for er, mg in own.values())          # a value formed without members
+        assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
+    csv = pages.csv_lesen(pages.BundSeite(demo_mart, monat).download().data)
+    assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
+    for ebene, zeile in (("land", "Land (Summe)"), ("vergleichstyp", "Vergleichstyp (Summe)"),
+                         ("traegerart", "Trägerart (Summe)")):
+        e = demo_mart.ergebnisse(ebene=ebene, monat=monat)
+        for gid, rows in e.groupby("id"):
+            assert _csv_counts(csv, zeile, gid) == _mart_counts(rows), (ebene, gid)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import book, maps, mystnb_vega, paths
+from helpers import book, fmt, maps, mystnb_vega, paths, text
 
 ROOT = paths.ROOT
 SPEC = {
@@ -279,52 +279,44 @@ def _vals(jc: pd.DataFrame) -> pd.DataFrame:
 
 def test_map_handles_shared_kreise_and_multi_kreis_jobcenter(fake_mart):
     jc = pd.read_parquet(fake_mart() / "jobcenter.parquet")
-    k = maps.karte_bund(_vals(jc), jc, "Integrationsquote", wert_titel="K2")
-    spec = k.chart.to_dict()
-    text = json.dumps(spec, ensure_ascii=False)
-    assert maps.ATTRIBUTION in text                                     # attribution on the map
-    assert maps.GEO_URL["kreise"] in text and maps.GEO_URL["laender"] in text
-    assert '"coordinates"' not in text                                  # geometry by URL only
-    assert spec["description"].startswith("Karte: Integrationsquote")
-    rows = {r["kreis_ags"]: r for ds in spec["datasets"].values() for r in ds if "kreis_ags" in r}
+    werte, hinweise = maps.kreiswerte(_vals(jc), jc)
+    rows = {r["kreis_ags"]: r for r in werte.to_dict("records")}
     berlin = rows["11000"]
-    assert berlin["geteilt"] is True and berlin["wert"] is None
+    assert berlin["geteilt"] is True and pd.isna(berlin["wert"])
     assert "Jobcenter Berlin Mitte" in berlin["jobcenter"] and "Jobcenter Berlin Pankow" in berlin["jobcenter"]
     straubing = jc.index[jc["jobcenter_id"] == "09278"][0]
     wert = 2.5 + straubing
     for ags in ("09278", "09263"):                                      # both Kreise, JC's value
         assert rows[ags]["wert"] == wert and rows[ags]["jobcenter"] == "Jobcenter Straubing-Bogen"
         assert "2 Kreise" in rows[ags]["label"]
-    arten = set(k.hinweise["Art"])
+    arten = set(hinweise["Art"])
     assert {"Kreis mit mehreren Jobcentern", "Jobcenter für mehrere Kreise"} <= arten
-    assert k.hinweise.loc[k.hinweise["Art"] == "Kreis mit mehreren Jobcentern", "Gebiet"].str.contains("11000").all()
+    assert hinweise.loc[hinweise["Art"] == "Kreis mit mehreren Jobcentern", "Gebiet"].str.contains("11000").all()
 
 
-def test_map_kreis_aggregate_and_land_and_type(fake_mart):
+def test_map_kreis_aggregate_subset_and_undefined_value(fake_mart):
     jc = pd.read_parquet(fake_mart() / "jobcenter.parquet")
-    k = maps.karte_bund(_vals(jc), jc, "K2", kreis_aggregate={"11000": 4.25})
-    rows = {r["kreis_ags"]: r for ds in k.chart.to_dict()["datasets"].values() for r in ds if "kreis_ags" in r}
+    werte, _ = maps.kreiswerte(_vals(jc), jc, kreis_aggregate={"11000": 4.25})
+    rows = {r["kreis_ags"]: r for r in werte.to_dict("records")}
     assert rows["11000"]["wert"] == 4.25 and rows["11000"]["geteilt"] is False
     assert "4,3\u00a0%" in rows["11000"]["label"]          # 4.25 half-up (one formatter)
-
-    land = maps.karte_land(_vals(jc), jc, "01", "Schleswig-Holstein").chart.to_dict()
-    rows = {r["kreis_ags"] for ds in land["datasets"].values() for r in ds if "kreis_ags" in r}
-    assert rows == {"01001", "01002", "01051"}
-    filters = [t["filter"] for layer in land["layer"] for t in layer.get("transform", []) if "filter" in t]
-    assert any("properties" in json.dumps(f) and "01" in json.dumps(f) for f in filters)
-
-    # Type map: only one of Berlin's two Jobcenter is a member -> Berlin stays "shared".
-    jc2 = jc.copy()
-    jc2.loc[jc2["jobcenter_id"] == "11002", "vergleichstyp"] = "Ia"
-    vt = maps.karte_vergleichstyp(jc2, "IIa", "Vergleichstyp IIa")
-    rows = {r["kreis_ags"]: r for ds in vt.chart.to_dict()["datasets"].values() for r in ds if "kreis_ags" in r}
+    # a subset (e.g. one type) with only one of Berlin's two Jobcenter -> Berlin stays "shared"
+    werte, _ = maps.kreiswerte(_vals(jc)[jc["jobcenter_id"].isin(["01002", "11001"])], jc)
+    rows = {r["kreis_ags"]: r for r in werte.to_dict("records")}
     assert set(rows) == {"01002", "11000"}
     assert rows["11000"]["geteilt"] is True and "gezeigt 1 von 2" in rows["11000"]["jobcenter"]
+    # an undefined value: the sign of its reason with the reason (text.ohne_wert), as in the page table
+    v = _vals(jc).assign(grund="")
+    v.loc[v["jobcenter_id"] == "01002", ["wert", "grund"]] = [float("nan"), "gesperrt"]
+    rows = {r["kreis_ags"]: r for r in maps.kreiswerte(v, jc)[0].to_dict("records")}
+    assert rows["01002"]["label"] == rows["01002"]["ohne"] == text.ohne_wert("gesperrt")
+    assert rows["01002"]["ohne"].startswith(". (Eingangswert aus Datenschutzgründen gesperrt")
 
 
 def test_german_number_text():
     assert maps.zahl(1234.56) == "1.234,6\u00a0%"
-    assert maps.zahl(float("nan")) == "kein Wert"
+    assert maps.zahl(float("nan")) == "."
+    assert maps.zahl(float("nan"), grund="nenner_null") == "x (Nenner ist 0)"
     assert maps.zahl(-0.25, einheit="", stellen=2) == "\u22120,25"
 
 
@@ -349,7 +341,9 @@ def _scratch_notebook(path: Path, title: str, mart: Path) -> None:
             ".properties(description='Verlauf der Integrationsquote der Alleinerziehenden (K2E4)')"),
         nbformat.v4.new_code_cell(
             f"jc = pd.read_parquet({str(mart / 'jobcenter.parquet')!r})\n"
-            "maps.karte_bund(pd.DataFrame({'jobcenter_id': jc.jobcenter_id, 'wert': 1.0}), jc, 'Karte').chart"),
+            "from helpers.kennzahlen import KENNZAHLEN\n"
+            "maps.karte_kennzahlen(pd.DataFrame({'jobcenter_id': jc.jobcenter_id, 'kennzahl': 'K2', 'wert': 1.0}), jc,"
+            " {'K2': KENNZAHLEN['K2']}, 'Karte').chart"),
     ]
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -426,11 +420,11 @@ def test_map_with_figure_chosen_by_the_reader(fake_mart):
     single = [j for j, a in zip(jc["jobcenter_id"], jc["kreis_ags"]) if not str(a).startswith("11")]
     assert kreis("K2", single[-1])["f"] == maps.KLASSEN and kreis("K3", single[-1])["f"] == maps.KLASSEN
     assert kreis("K3", single[0])["f"] < maps.KLASSEN
-    # undefined value: no w, no colour class (grey, "–" in the tooltip)
+    # undefined value: no w, no colour class (grey; the tooltip shows sign and reason, "z")
     leer = kreis("K1E3", ids[0]) if not str(jc["kreis_ags"].iloc[0]).startswith("11") else None
     if leer is not None:
-        assert "w" not in leer and "f" not in leer
-    assert "'–'" in text
+        assert "w" not in leer and "f" not in leer and leer["z"] == fmt.OHNE_WERT   # no reason given: "."
+    assert "datum.z" in text and "'–'" not in text
     # shared Berlin: dashed, the per-Jobcenter values in the tooltip; hinweise name Jobcenter only
     berlin = [r for r in werte if r["a"] == "11000"]
     assert all(r.get("g") == 1 and "Jobcenter Berlin Mitte" in r["l"] for r in berlin)

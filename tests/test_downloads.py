@@ -60,11 +60,15 @@ def test_berechnungsgrundlagen_reproduce_page_values(m):
             shown = cells["wert"].split(" (")[0]
             if code in KENNZAHLEN:      # the main table of the page shows the same value
                 assert shown == fmt.prozent(haupt[(code, "insgesamt")]), (jid, code)
-            if shown == "–" or cells["zaehler"] == "–":
-                assert KENNZAHLEN.get(code) is None or KENNZAHLEN[code].art == "rate12" or shown == "–", (jid, code)
+            ohne = (fmt.UNBEKANNT, fmt.NICHT_SINNVOLL)          # the official signs, never "–"
+            assert fmt.STRICH not in cells.values(), (jid, code, cells)
+            if shown in ohne or cells["zaehler"] in ohne:
+                assert KENNZAHLEN.get(code) is None or KENNZAHLEN[code].art == "rate12" or shown in ohne, (jid, code)
                 continue
+            if KENNZAHLEN.get(code) is not None and KENNZAHLEN[code].art == "rate12":
+                assert cells["nenner"] == fmt.NICHT_SINNVOLL, (jid, code, cells)   # no single Nenner: "x"
             z = _zahl(cells["zaehler"])
-            n = _zahl(cells["nenner"]) if cells["nenner"] != "–" else math.nan
+            n = _zahl(cells["nenner"]) if cells["nenner"] not in ohne else math.nan
             value = _nachgerechnet(code, z, n)
             assert zielsteuerung.wert_text(code, value) == shown if code.startswith("JFW") else \
                 fmt.prozent(value) == shown, (jid, code, cells, value)

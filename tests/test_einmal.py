@@ -158,3 +158,57 @@ def test_hilfe_sections_take_the_figure_names_from_the_metadata():
                 assert f"({k.anker})=\n## {k.code} – {k.name}\n" in source[0].replace("\\", "")
         assert not re.search(r"^## K\d", quelle, flags=re.M), f"{doc}: Überschrift mit festem Namen"
     assert {c: int(d[-1]) for c, d in gefunden.items()} == {c: k.ziel for c, k in KENNZAHLEN.items()}
+
+
+def _definitionstabellen(pfad: Path, codes: set[str]) -> list[str]:
+    """Columns or mappings of a data file that list the figures one per row or key (a catalogue)."""
+    import csv
+    import json
+
+    import yaml
+
+    text = pfad.read_text(encoding="utf-8", errors="replace")
+    funde = []
+    if pfad.suffix in (".csv", ".tsv"):
+        zeilen = list(csv.reader(text.splitlines(), delimiter=";" if text.count(";") > text.count(",") else ","))
+        for j, spalte in enumerate(zip(*zeilen[1:]) if len(zeilen) > 1 else []):
+            werte = [w.strip() for w in spalte]
+            if len(set(werte) & codes) >= 10 and len(werte) == len(set(werte)):
+                funde.append(f"{pfad.name}: Spalte {zeilen[0][j]!r}")
+    elif pfad.suffix in (".yml", ".yaml", ".json"):
+        daten = json.loads(text) if pfad.suffix == ".json" else yaml.safe_load(text)
+
+        def walk(x, wo):
+            if isinstance(x, dict):
+                if len(set(map(str, x)) & codes) >= 10:
+                    funde.append(f"{pfad.name}: {wo or 'oberste Ebene'}")
+                for k, v in x.items():
+                    walk(v, f"{wo}.{k}" if wo else str(k))
+            elif isinstance(x, list):
+                for i, v in enumerate(x):
+                    walk(v, f"{wo}[{i}]")
+        walk(daten, "")
+    return funde
+
+
+def test_figure_definitions_exist_once(tmp_path):
+    """The catalogue in kennzahlen.py is the one source of the figure definitions: no data file of
+    the repository (reference data, parameters, book, templates) lists the 15 figures again as a
+    table (one row or key per figure, as the former data/reference/kennzahlen_definitionen.csv did)."""
+    import subprocess
+
+    from helpers import paths
+    from helpers.kennzahlen import KENNZAHLEN
+
+    dateien = subprocess.run(["git", "ls-files"], cwd=paths.ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    daten = [paths.ROOT / d for d in dateien if Path(d).suffix in (".csv", ".tsv", ".yml", ".yaml", ".json")
+             and not d.startswith(("book/_build/", "node_modules/")) and d != "package-lock.json"]
+    assert any(p.name == "jobcenter_list.csv" for p in daten)      # the scan sees the reference data
+    funde = [f for p in daten if p.is_file() for f in _definitionstabellen(p, set(KENNZAHLEN))]
+    assert not funde, "zweite Quelle der Kennzahl-Definitionen: " + "; ".join(funde)
+    # the scan does find such a table (the deleted CSV's shape: code, ziel, name, ...)
+    probe = tmp_path / "kennzahlen_definitionen.csv"
+    probe.write_text("code,ziel,name\n" + "".join(f"{k.code},{k.ziel},\"{k.name}\"\n" for k in KENNZAHLEN.values()),
+                     encoding="utf-8")
+    assert _definitionstabellen(probe, set(KENNZAHLEN)) == ["kennzahlen_definitionen.csv: Spalte 'code'"]

@@ -192,11 +192,11 @@ def test_table_german_numbers_and_reasons(m, jid):
     assert t["Jobcenter"].str.fullmatch(r"\u2212?\d{1,3}(\.\d{3})*,\d").all()
     early = ex.tabelle(m, replace(a, bis=m.meta["erster_monat"], von=None))
     window = early[early["Kennzahl"].map(lambda c: KENNZAHLEN[c].art != "stichtag")]   # 12-month figures
-    assert len(window) == 14 and (window["Jobcenter"] == "–").all()
+    assert len(window) == 14 and (window["Jobcenter"] == "x").all()         # not formed (window): "x"
     assert window["Hinweis"].str.contains(GRUENDE["fenster"], regex=False).all()
     frauen = ex.tabelle(m, replace(a, geschlecht="frauen"))
     assert "K1" not in set(frauen["Kennzahl"])
-    assert ex.zahl(-1234.56) == "\u22121.234,6" and ex.zahl(float("nan")) == "–" and ex.zahl(-0.01) == "0,0"
+    assert ex.zahl(-1234.56) == "\u22121.234,6" and ex.zahl(float("nan")) == "." and ex.zahl(-0.01) == "0,0"
 
 
 def test_table_reason_for_suppressed_value(m):
@@ -206,7 +206,7 @@ def test_table_reason_for_suppressed_value(m):
         pytest.skip("keine gesperrten Werte im Datenbestand")
     row = hit.iloc[0]
     t = ex.tabelle(m, ex.standard_auswahl(m, row["id"], geschlecht="frauen")).set_index("Kennzahl")
-    assert t.loc[row["kennzahl"], "Jobcenter"] == "–"
+    assert t.loc[row["kennzahl"], "Jobcenter"] == "."                        # Zahlenwert geheim zu halten
     assert GRUENDE["gesperrt"] in t.loc[row["kennzahl"], "Hinweis"]
 
 
@@ -220,11 +220,13 @@ def test_csv_export_german_headers_handbook_rounding_members(m, jid, tmp_path):
     assert list(back.columns) == list(original.columns)
     assert {"Kennung", "Jobcenter in %", "Median der Gruppe in %", "Hinweis"} <= set(back.columns)
     assert not any("_" in c for c in back.columns)                       # no technical headers
-    # the handbook's formatter: one decimal, half away from zero, "–" when undefined
-    assert back["Jobcenter in %"].tolist() == [fmt.zahl(x) for x in original["Jobcenter in %"]]
-    assert back["Kennung"].iloc[0] == jid
+    # the handbook's formatter: one decimal, half away from zero; undefined: the sign of its reason
     undefined = original["Jobcenter in %"].isna()
-    assert undefined.any() and (back.loc[undefined, "Jobcenter in %"] == "–").all()
+    assert back.loc[~undefined, "Jobcenter in %"].tolist() == [fmt.zahl(x) for x in original.loc[~undefined, "Jobcenter in %"]]
+    assert back["Kennung"].iloc[0] == jid
+    assert undefined.any() and back.loc[undefined, "Jobcenter in %"].isin(["x", "."]).all()
+    assert (back.loc[undefined & original["Hinweis"].str.contains(GRUENDE["fenster"], regex=False),
+                     "Jobcenter in %"] == "x").all()
     assert (back.loc[undefined, "Hinweis"] != "").all()
     text = werte.read_text(encoding="utf-8-sig")
     assert "synthetische Demodaten" in text if m.demo else True

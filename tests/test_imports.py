@@ -72,3 +72,43 @@ def test_cli_imports_only_the_command_module():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['helpers.demo']"
+
+
+def test_compute_command_loads_no_heavy_unused_library(tmp_path):
+    """`compute` (issue #10: ≤ 3 s) runs without hypothesis (pandera loads it only for data
+    synthesis), the chart, page and spreadsheet libraries; pandera still validates afterwards
+    and hypothesis stays importable in the same process."""
+    import subprocess
+    import sys
+
+    from helpers.demo import write
+
+    write(tmp_path, seed=7, bis="2026-08", monate=48)
+    jc, gd = tmp_path / "jobcenter.csv", tmp_path / "grunddaten.csv"
+    code = ("import runpy, sys\n"
+            f"sys.argv = ['helpers', 'compute', '--jobcenter', {str(jc)!r}, '--grunddaten', {str(gd)!r}, "
+            f"'--out', {str(tmp_path / 'k.csv')!r}]\n"
+            "from helpers import cli\n"
+            "rc = cli.main(sys.argv[1:])\n"
+            "heavy = ('hypothesis', 'altair', 'openpyxl', 'jinja2', 'matplotlib', 'python_calamine', 'helpers.pages')\n"
+            "print(rc, sorted(m for m in heavy if m in sys.modules))\n"
+            "import hypothesis\n"
+            "print(hypothesis.__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[-3:-1] == ["0 []", "hypothesis"]
+    assert (tmp_path / "k.csv").stat().st_size > 0
+
+
+def test_pandera_validates_with_hypothesis_hidden(tmp_path):
+    """The hidden hypothesis does not switch validation off: a bad cell is still found."""
+    import subprocess
+    import sys
+
+    (tmp_path / "jc.csv").write_text("jobcenter_id,name,land,traegerart,vergleichstyp\n"
+                                     "0531X,Bonn,NW,gE,Ia\n", encoding="utf-8")
+    code = ("import sys\nfrom helpers import io\n"
+            "assert 'hypothesis' not in sys.modules\n"
+            f"try:\n    io.load_jobcenter({str(tmp_path / 'jc.csv')!r})\nexcept io.InputError as e:\n"
+            "    print(e.render())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "0531X" in out and "Zeile 2" in out

@@ -31,11 +31,13 @@ def test_rounding_is_not_bankers():
 
 
 @pytest.mark.parametrize("leer", [None, float("nan"), np.nan, pd.NA])
-def test_undefined_is_dash(leer):
-    assert fmt.zahl(leer) == "–"
-    assert fmt.prozent(leer) == "–"
-    assert fmt.punkte(leer) == "–"
-    assert fmt.rang(leer, 5) == "–"
+def test_undefined_is_the_sign_for_unknown(leer):
+    # the Zeichenerklärung reserves "–" for "nichts vorhanden": an undefined value without reason is "."
+    assert fmt.zahl(leer) == "."
+    assert fmt.prozent(leer) == "."
+    assert fmt.punkte(leer) == "."
+    assert fmt.rang(leer, 5) == "."
+    assert fmt.ganzzahl(leer) == "."
 
 
 def test_units_months_ranks():

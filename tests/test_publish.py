@@ -127,6 +127,24 @@ def test_lock_allows_one_run_per_site(tmp_path):
         pass
 
 
+def test_the_steps_of_a_run_hold_its_checkout_lock_until_they_end(tmp_path):
+    """The lock is inherited by the run's steps: when the parent is gone (its fd closed, as after
+    kill -9) while a step still runs, a second run on the checkout is still refused."""
+    from helpers.publish import monthly
+
+    with site.checkout_locked(tmp_path):
+        step = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
+                                **monthly.child_options())
+    try:
+        with pytest.raises(site.SiteError, match="läuft bereits"):   # the parent let go, the step did not
+            with site.checkout_locked(tmp_path):
+                pass
+    finally:
+        step.communicate(b"")                                       # the step ends
+    with site.checkout_locked(tmp_path):                              # and the lock is free
+        pass
+
+
 # --------------------------------------------------------------------------- deliveries
 
 
@@ -713,6 +731,9 @@ def test_kill_9_of_the_parent_during_pages_leaves_no_orphan_and_no_half_state(pr
         else:
             raise AssertionError("kein Kernel gestartet:\n" + "".join(seen))
         assert "[3/8] Seiten ausführen" in "".join(seen)
+        runner = next(p for p, c in zip(tree, cmdlines) if "helpers run" in c)
+        held = {f.path for f in runner.open_files()}
+        assert str(root / site.CHECKOUT_LOCK) in held and str(s / ".lock") in held   # inherited locks
         os.kill(proc.pid, signal.SIGKILL)                     # the parent only, as `kill -9 <pid>`
         proc.wait(timeout=30)
         for _ in range(600):

@@ -499,3 +499,33 @@ def test_ring_name_with_traversal_and_html_stays_inside_book_seiten_and_is_escap
     finalize(nb, page.title, input_path="x.ipynb", output_path=page.output, template_ids=[])
     html = MarkdownIt("commonmark", {"html": True}).render(nb.cells[0].source.split("\n")[0])
     assert "<img" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_a_failing_step_of_the_monthly_run_ends_the_run_with_exactly_one_abbruch_line(tmp_path, monkeypatch, capfd):
+    """A step (a real `python -m helpers` child) fails on its environment: it reports "Fehler: …"
+    in German, and the monthly run adds the single "Abbruch: …" line; no traceback."""
+    from helpers import cli
+    from helpers.publish import monthly as _m
+
+    jc = jobcenter_table([("01001", "01", "gE", "Ia")])
+    gd = grunddaten_table({"01001": {"elb": [900] * 14}}, 14)
+    jp, gp = write(tmp_path, jc, gd)
+    blocker = tmp_path / "datei"
+    blocker.write_text("x")                              # --out below a file: the folder cannot be made
+
+    def schritt(run):
+        rc = run.helpers("compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
+                         "--out", str(blocker / "kennzahlen.csv"))
+        if rc:
+            raise _m.StepFailed("Berechnung fehlgeschlagen", rc)
+
+    monkeypatch.setattr(_m, "STEPS", [("berechnen", "Berechnen", schritt)])
+    monkeypatch.setattr(paths, "ROOT", tmp_path / "checkout")
+    (tmp_path / "lieferung").mkdir()
+    code = cli.main(["monthly", "--data", str(tmp_path / "lieferung"), "--site", str(tmp_path / "site")])
+    err = capfd.readouterr().err
+    lines = err.strip().splitlines()
+    assert code == 1
+    assert sum(x.startswith("Abbruch") for x in lines) == 1 and lines[-1].startswith("Abbruch: nichts wurde")
+    assert any(x.startswith("Fehler: ") and str(blocker) in x for x in lines), err   # the step's own reason
+    assert "Traceback" not in err

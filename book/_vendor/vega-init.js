@@ -61,12 +61,13 @@
   // table always lists what is drawn.
   var MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
                 "Oktober", "November", "Dezember"];
-  var ZAHL = new Intl.NumberFormat("de-DE", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
-  function prozent(v) {
-    if (v === null || v === undefined || v !== v) return "\u2013";
+  // decimals per figure from the catalogue (tp.stellen, Kennzahl.stellen); an undefined value:
+  // its sign and reason from Python (text.ohne_wert), else the sign alone
+  function prozent(v, stellen, ohne) {
+    if (v === null || v === undefined || v !== v) return ohne;
     if (v === 0) v = 0;  // no "-0,0"
-    return ZAHL.format(v) + "\u00a0%";
+    var zahl = new Intl.NumberFormat("de-DE", { minimumFractionDigits: stellen, maximumFractionDigits: stellen });
+    return zahl.format(v).replace("-", "\u2212") + "\u00a0%";
   }
 
   function tableFollows(view, el, spec, tp) {
@@ -87,9 +88,10 @@
           th.scope = "row";
           th.textContent = r.k + " " + MONATE[t % 12] + " " + (y0 + Math.floor(t / 12));
           tr.appendChild(th);
-          vals.forEach(function (v) {
-            var td = document.createElement("td");
-            td.textContent = prozent(v);
+          var z = (tp.zeichen || {})[r.k + "|" + r.g] || {};
+          vals.forEach(function (v, j) {
+            var td = document.createElement("td"), f = tp.felder[j];
+            td.textContent = prozent(v, (tp.stellen || {})[r.k], (z[f] && z[f][String(i)]) || tp.ohne_wert || ".");
             tr.appendChild(td);
           });
           frag.appendChild(tr);

@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers import io, steuerung
 from helpers.compute import compute
+from helpers.eingabefehler import abbruch
 from helpers.gebiete import load_inputs
 
 
@@ -20,15 +21,15 @@ def cmd_compute(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
     for given in (args.jobcenter, args.grunddaten, getattr(args, "gebietsaenderungen", None)):
         if given is not None and Path(given).resolve() == out:
-            print(f"Abbruch: --out {args.out} ist zugleich eine Eingabedatei; bitte eine andere "
-                  "Ausgabedatei angeben.", file=sys.stderr)
+            print(abbruch(f"--out {args.out} ist zugleich eine Eingabedatei; bitte eine andere "
+                          "Ausgabedatei angeben."), file=sys.stderr)
             return 2
     try:
         # on today's territory; warns about Jobcenter that appear late without a change record
         jc, gd, _stand = load_inputs(args.jobcenter, args.grunddaten, getattr(args, "gebietsaenderungen", None))
     except io.InputError as exc:
         print(exc.render(), file=sys.stderr)
-        print("Abbruch: es wurde nichts geschrieben.", file=sys.stderr)
+        print(abbruch("es wurde nichts geschrieben."), file=sys.stderr)
         return 2
     results = pd.concat([compute(jc, gd), steuerung.compute(jc, gd)], ignore_index=True)
     io.write_kennzahlen_csv(results, args.out)

@@ -61,10 +61,24 @@ def ist_geld(code: str) -> bool:
     return code in KENNZAHLEN and KENNZAHLEN[code].inputs[0] in MONEY_COLUMNS
 
 
-def zahl_text(code: str, x, rolle: str = "zaehler") -> str:
+OHNE_NENNER = "nicht festgelegt: eine gemittelte Quote hat keinen einzelnen Nenner (Mittel der zwölf Monatsquoten)"
+
+
+def zahl_html(code: str, x, rolle: str = "zaehler", grund: str | None = None, gruppe: bool = False) -> str:
+    """A Zähler/Nenner cell: the number (``zahl_text``) or, undefined, the sign of the value's reason
+    with the reason as tooltip (the averaged rates have no single Nenner: "x")."""
+    if not fmt.fehlt(x):
+        return _e(zahl_text(code, x))
+    if rolle == "nenner" and code in KENNZAHLEN and KENNZAHLEN[code].art == "rate12":
+        return text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, OHNE_NENNER)
+    g = grund if isinstance(grund, str) and grund else None
+    return text.zeichen_html(g, text.grund_text(g, gruppe) if g else "kein Wert")
+
+
+def zahl_text(code: str, x) -> str:
     """A Zähler/Nenner in German format: EUR with cents, counts as integers, means with 2 decimals."""
     if fmt.fehlt(x):
-        return fmt.STRICH
+        return fmt.OHNE_WERT
     if ist_geld(code):
         return fmt.zahl(x, 2, " EUR")
     if code in ("JFW_K2_VJ", "JFW_K2_VJ_PP"):
@@ -100,7 +114,7 @@ def wert_text(code: str, wert) -> str:
     if code in STEUERUNG:
         from helpers.zielsteuerung import wert_text as jfw_text
         return jfw_text(code, wert)
-    return fmt.prozent(wert)
+    return fmt.kennzahl(code, wert)
 
 
 def tabelle(d: pd.DataFrame, monat: str, geschlecht: str, name: str, gruppe: bool) -> str:
@@ -131,8 +145,10 @@ def tabelle(d: pd.DataFrame, monat: str, geschlecht: str, name: str, gruppe: boo
         rows.append(
             f'<tr data-kennzahl="{_e(code)}"><th scope="row">{_e(code)}<br><small>{_e(name_k)}</small></th>'
             f'<td class="zahl" data-rolle="wert">{wert}{abdeckung}</td>'
-            f'<td class="zahl" data-rolle="zaehler">{_e(zahl_text(code, r["zaehler"]))}</td><td>{_e(bz)}</td>'
-            f'<td class="zahl" data-rolle="nenner">{_e(zahl_text(code, r["nenner"]))}</td><td>{_e(bn)}</td>'
+            f'<td class="zahl" data-rolle="zaehler">{zahl_html(code, r["zaehler"], "zaehler", r["grund"], gruppe)}</td>'
+            f'<td>{_e(bz)}</td>'
+            f'<td class="zahl" data-rolle="nenner">{zahl_html(code, r["nenner"], "nenner", r["grund"], gruppe)}</td>'
+            f'<td>{_e(bn)}</td>'
             f'<td>{_e(rechnung)}</td></tr>')
     kopf = ('<tr><th scope="col">Kennzahl</th><th scope="col">Wert</th><th scope="col">Zähler</th>'
             '<th scope="col">Zähler: Bedeutung</th><th scope="col">Nenner</th><th scope="col">Nenner: Bedeutung</th>'

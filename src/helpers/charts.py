@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from helpers import fmt, statistik
+from helpers import fmt, statistik, text
 from helpers.kennzahlen import KENNZAHLEN
 
 # Series -> colour. "haupt" is the page's subject (Jobcenter, Vergleichstyp, Land, Ring).
@@ -30,16 +30,17 @@ FARBEN = {
     "zkT": "#c75b00",
 }
 STRICHE = {"haupt": [1, 0], "median": [6, 3], "bund": [2, 2], "land": [1, 3]}
-STELLEN = 1          # decimals kept in chart data = decimals shown in tooltips and tables
 BREITE = 210         # one small multiple
 HOEHE = 120
 
 
-def _r(s: pd.Series) -> pd.Series:
-    """Chart values rounded half-up (decimal, from the full-precision value) to the decimal the
-    tooltips show, so a tooltip's ",.1f" gives the same string as the page table (fmt.prozent)."""
+def _r(s: pd.Series, codes) -> pd.Series:
+    """Chart values rounded half-up (decimal, from the full-precision value) to the decimals of
+    their figure (``fmt.stellen``, as the tooltips show them), so a tooltip's d3 format gives the
+    same string as the page table (fmt.kennzahl). codes: the figure of each value."""
     v = pd.to_numeric(s, errors="coerce").astype(float)
-    return v.map(lambda x: x if fmt.fehlt(x) else float(fmt.runden(x, STELLEN)))
+    n = pd.Series(codes, index=v.index).astype(str).map({c: fmt.stellen(c) for c in pd.unique(pd.Series(codes).astype(str))})
+    return pd.Series([x if fmt.fehlt(x) else float(fmt.runden(x, k)) for x, k in zip(v, n)], index=v.index, dtype=float)
 
 
 def _header_expr(codes) -> str:
@@ -58,15 +59,49 @@ GESCHLECHT_WAHL = {"i": "Insgesamt", "f": "Frauen", "m": "Männer"}
 PARAM_GESCHLECHT = "geschlecht"
 
 
-def zeitreihen_daten(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
+def zeitreihen_daten(df: pd.DataFrame, spalten: dict[str, str], ohne: dict[str, str] | None = None) -> pd.DataFrame:
     """Chart data from a frame with columns monat, kennzahl (optionally geschlecht) and the value
-    columns named in ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"})."""
+    columns named in ``spalten`` (short field -> source column, e.g. {"w": "wert", "md": "vt_median"}).
+    ohne: short field -> source column with the text of an undefined value (``text.ohne_wert``: sign
+    and reason); kept as column "z" + field for the chart's data table and aria text."""
     out = pd.DataFrame({"k": df["kennzahl"].astype(str), "m": df["monat"].astype(str)})
     if "geschlecht" in df.columns:
         out["g"] = df["geschlecht"].map(GESCHLECHT_KURZ).to_numpy()
     for short, col in spalten.items():
-        out[short] = _r(df[col])
+        out[short] = _r(df[col], out["k"].to_numpy())
+    for short, col in (ohne or {}).items():
+        out["z" + short] = df[col].to_numpy()
     return out.reset_index(drop=True)
+
+
+def _zelle(d: dict, f: str) -> str:
+    """A chart value as the page shows it: the number, or sign and reason (``text.ohne_wert``)."""
+    v = d.get(f)
+    if not fmt.fehlt(v):
+        return fmt.kennzahl(d["k"], v)
+    z = d.get("z" + f)
+    return z if isinstance(z, str) and z else fmt.OHNE_WERT
+
+
+def _zeichen_kompakt(daten: pd.DataFrame, werte: list[dict], erster: str, felder: list[str]) -> dict:
+    """Texts of the undefined values inside the compact series ("k|g" -> field -> index -> text),
+    for the page's script that rebuilds the data table when the gender changes."""
+    if not erster:
+        return {}
+    start = pd.Period(erster, "M")
+    offset = {(r["k"], r["g"]): (r["o"], len(r[felder[0]])) for r in werte}
+    out: dict = {}
+    for f in felder:
+        if "z" + f not in daten.columns:
+            continue
+        for k, g, m, v, z in zip(daten["k"], daten["g"], daten["m"], daten[f], daten["z" + f]):
+            if (k, g) not in offset or not fmt.fehlt(v) or not isinstance(z, str) or not z:
+                continue
+            o, n = offset[(k, g)]
+            i = (pd.Period(m, "M") - start).n - o
+            if 0 <= i < n:
+                out.setdefault(f"{k}|{g}", {}).setdefault(f, {})[str(i)] = z
+    return out
 
 
 def _kompakt(daten: pd.DataFrame, felder: list[str]) -> tuple[list[dict], str]:
@@ -140,7 +175,7 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
                                       scale=alt.Scale(domain=labels, range=[STRICHE[rolle[f]] for f in felder])),
             tooltip=[alt.Tooltip("m:T", timeUnit="utcyearmonth", format="%B %Y", title="Monat"),
                      alt.Tooltip("Reihe:N", title="Reihe"),
-                     alt.Tooltip("v:Q", format=fmt.d3(1), title="Wert (%)")],
+                     alt.Tooltip("v:Q", format=fmt.d3_kennzahl(codes), title="Wert (%)")],
         )
     )
     untertitel = [f"Fläche: {band}"] if band else []
@@ -160,7 +195,9 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
             options=gewaehlt, labels=[GESCHLECHT_WAHL[g] for g in gewaehlt], name="Geschlecht: "))
         chart = chart.add_params(wahl).transform_filter(f"datum.g == {PARAM_GESCHLECHT}")
         usermeta["tabelle_param"] = {"param": PARAM_GESCHLECHT, "felder": felder, "start": erster,
-                                     "titel": {g: f"Werte für {GESCHLECHT_WAHL[g]}" for g in gewaehlt}}
+                                     "titel": {g: f"Werte für {GESCHLECHT_WAHL[g]}" for g in gewaehlt},
+                                     "ohne_wert": fmt.OHNE_WERT, "stellen": {c: fmt.stellen(c) for c in codes},
+                                     "zeichen": _zeichen_kompakt(daten, werte, erster, felder)}
     else:
         chart = chart.transform_filter(alt.datum.g == g0)
     return (
@@ -174,17 +211,19 @@ def zeitreihen(daten: pd.DataFrame, titel: str, reihen: dict[str, str], *, band:
 
 
 def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorheben: str | None = None,
-             haupt_label: str = "", beschreibung: str = "") -> alt.FacetChart:
+             haupt_label: str = "", beschreibung: str = "", ohne: dict[str, str] | None = None) -> alt.FacetChart:
     """Every member's value per figure as a dot (one row per figure, own x scale); the median
     as a vertical tick; optionally one member highlighted.
 
     daten: k (code), i (jobcenter_id), v (value), md (median of the figure; ``position_daten``).
     namen: jobcenter_id -> name (tooltip).
+    ohne: code -> text of the highlighted member's undefined value (``text.ohne_wert``).
     """
     codes = list(dict.fromkeys(daten["k"]))
     # Names via one map expression (a lookup into inline data fails inside a faceted layer).
     name_expr = f"{json.dumps({str(i): str(n) for i, n in namen.items()}, ensure_ascii=False)}[datum.i] || datum.i"
-    tooltip = [alt.Tooltip("n:N", title="Jobcenter"), alt.Tooltip("v:Q", format=fmt.d3(1), title="Wert (%)")]
+    d3 = fmt.d3_kennzahl(codes)
+    tooltip = [alt.Tooltip("n:N", title="Jobcenter"), alt.Tooltip("v:Q", format=d3, title="Wert (%)")]
     x = alt.X("v:Q", title=None, scale=alt.Scale(zero=False, nice=True))
     punkte = (alt.Chart().transform_calculate(n=name_expr)
               .mark_circle(size=45, opacity=0.55, color=FARBEN["punkt"])
@@ -192,7 +231,7 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
     # the median of the full-precision values (statistik, as in the page table), not vega's
     # median of the rounded chart values; every row of a figure carries it (md)
     median = alt.Chart().mark_tick(color=FARBEN["median"], thickness=2.5, size=22).encode(
-        x=alt.X("min(md):Q"), tooltip=[alt.Tooltip("min(md):Q", format=fmt.d3(1), title="Median (%)")])
+        x=alt.X("min(md):Q"), tooltip=[alt.Tooltip("min(md):Q", format=d3, title="Median (%)")])
     layers = [punkte, median]
     if hervorheben is not None:
         layers.append(
@@ -211,7 +250,7 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
                                              labelLimit=230, labelFontSize=11)))
         .resolve_scale(x="independent")
         .properties(title=alt.Title(titel, subtitle=[untertitel], anchor="start"), description=beschreibung,
-                    usermeta={"tabelle": tabelle_position(daten, hervorheben, haupt_label)})
+                    usermeta={"tabelle": tabelle_position(daten, hervorheben, haupt_label, ohne)})
         .configure_facet(spacing=6)
     )
 
@@ -219,11 +258,12 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
 def position_daten(df: pd.DataFrame) -> pd.DataFrame:
     """k, i, v, md from rows of vergleich (kennzahl, jobcenter_id, wert); undefined values dropped.
     md: the median of the figure's full-precision values (``statistik``), rounded as shown."""
-    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "i": df["jobcenter_id"].astype(str), "v": _r(df["wert"]),
+    out = pd.DataFrame({"k": df["kennzahl"].astype(str), "i": df["jobcenter_id"].astype(str),
+                        "v": _r(df["wert"], df["kennzahl"].to_numpy()),
                         "w": pd.to_numeric(df["wert"], errors="coerce").to_numpy()})
     out = out.dropna(subset=["v"]).reset_index(drop=True)
     md = statistik.verteilung(out, ["k"], wert="w").set_index("k")["median"]
-    return out.drop(columns="w").assign(md=_r(out["k"].map(md))).reset_index(drop=True)
+    return out.drop(columns="w").assign(md=_r(out["k"].map(md), out["k"].to_numpy())).reset_index(drop=True)
 
 
 def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, beschreibung: str = "",
@@ -235,10 +275,11 @@ def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, be
     codes = list(dict.fromkeys(stats["k"]))
     gruppen = list(dict.fromkeys(stats["g"]))
     y = alt.Y("g:N", sort=gruppen, title=gruppe_titel)
+    d3 = fmt.d3_kennzahl(codes)
     tooltip = [alt.Tooltip("g:N", title=gruppe_titel), alt.Tooltip("n:Q", title="Anzahl Jobcenter"),
-               alt.Tooltip("mn:Q", format=fmt.d3(1), title="Minimum"), alt.Tooltip("q1:Q", format=fmt.d3(1), title="1. Quartil"),
-               alt.Tooltip("md:Q", format=fmt.d3(1), title="Median"), alt.Tooltip("q3:Q", format=fmt.d3(1), title="3. Quartil"),
-               alt.Tooltip("mx:Q", format=fmt.d3(1), title="Maximum")]
+               alt.Tooltip("mn:Q", format=d3, title="Minimum"), alt.Tooltip("q1:Q", format=d3, title="1. Quartil"),
+               alt.Tooltip("md:Q", format=d3, title="Median"), alt.Tooltip("q3:Q", format=d3, title="3. Quartil"),
+               alt.Tooltip("mx:Q", format=d3, title="Maximum")]
     base = alt.Chart()
     layers = [
         base.mark_rule(color=FARBEN["punkt"]).encode(x=alt.X("mn:Q", title="Prozent", scale=alt.Scale(zero=False)),
@@ -248,7 +289,7 @@ def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, be
     ]
     s = stats.copy()
     for c in ("mn", "q1", "md", "q3", "mx"):
-        s[c] = _r(s[c])
+        s[c] = _r(s[c], s["k"].to_numpy())
     return (
         alt.layer(*layers, data=s)
         .properties(width=BREITE, height=max(60, 13 * len(gruppen)))
@@ -266,20 +307,26 @@ def verteilung_gruppen(stats: pd.DataFrame, titel: str, *, gruppe_titel: str, be
 def tabelle_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str]) -> dict:
     """Values of a time-series chart as table rows (Kennzahl, Monat, one column per series)."""
     felder = [f for f in reihen if f in daten.columns]
-    zeilen = [[f"{r['k']} {fmt.monat(r['m'])}"] + [fmt.prozent(r[f]) for f in felder]
+    zeilen = [[f"{r['k']} {fmt.monat(r['m'])}"] + [_zelle(r, f) for f in felder]
               for r in daten.dropna(subset=felder, how="all").to_dict("records")]
     return {"spalten": ["Kennzahl, Monat"] + [reihen[f] for f in felder], "zeilen": zeilen}
 
 
-def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str) -> dict:
+def _ohne(ohne: dict[str, str] | None, k: str) -> str:
+    return (ohne or {}).get(k) or fmt.OHNE_WERT
+
+
+def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str,
+                     ohne: dict[str, str] | None = None) -> dict:
     """A position chart as table rows per figure: members, minimum, median, maximum and the
     highlighted member's value (the page's own table lists the values themselves)."""
     zeilen = []
     for k, g in daten.groupby("k", sort=False):
-        z = [k, fmt.ganzzahl(len(g)), fmt.prozent(g["v"].min()), fmt.prozent(g["md"].iloc[0]), fmt.prozent(g["v"].max())]
+        z = [k, fmt.ganzzahl(len(g)), fmt.kennzahl(k, g["v"].min()), fmt.kennzahl(k, g["md"].iloc[0]),
+             fmt.kennzahl(k, g["v"].max())]
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
-            z.append(fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH)
+            z.append(fmt.kennzahl(k, h.iloc[0]) if len(h) else _ohne(ohne, k))
         zeilen.append(z)
     spalten = ["Kennzahl", "Anzahl Werte", "Minimum", "Median", "Maximum"]
     return {"spalten": spalten + ([haupt_label or "Hervorgehoben"] if hervorheben is not None else []), "zeilen": zeilen}
@@ -287,7 +334,7 @@ def tabelle_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: 
 
 def tabelle_verteilung(stats: pd.DataFrame, gruppe_titel: str) -> dict:
     """Box-plot statistics as table rows."""
-    zeilen = [[f"{r['k']} {r['g']}", fmt.ganzzahl(r["n"])] + [fmt.prozent(r[c]) for c in ("mn", "q1", "md", "q3", "mx")]
+    zeilen = [[f"{r['k']} {r['g']}", fmt.ganzzahl(r["n"])] + [fmt.kennzahl(r["k"], r[c]) for c in ("mn", "q1", "md", "q3", "mx")]
               for r in stats.to_dict("records")]
     return {"spalten": [f"Kennzahl, {gruppe_titel}", "Anzahl Jobcenter", "Minimum", "1. Quartil", "Median",
                         "3. Quartil", "Maximum"], "zeilen": zeilen}
@@ -304,7 +351,7 @@ def beschreibung_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str], band: s
     werte = []
     for r in last.itertuples(index=False):
         d = r._asdict()
-        werte.append(f"{d['k']}: " + ", ".join(f"{lab} {fmt.prozent(d.get(f))}" for f, lab in reihen.items()
+        werte.append(f"{d['k']}: " + ", ".join(f"{lab} {_zelle(d, f)}" for f, lab in reihen.items()
                                                if f in d))
     if werte:
         teile.append(f"Werte {fmt.monat(monate[-1])}: " + "; ".join(werte) + ".")
@@ -312,15 +359,15 @@ def beschreibung_zeitreihen(daten: pd.DataFrame, reihen: dict[str, str], band: s
 
 
 def beschreibung_position(daten: pd.DataFrame, hervorheben: str | None, haupt_label: str,
-                          raenge: dict[str, str] | None = None) -> str:
+                          raenge: dict[str, str] | None = None, ohne: dict[str, str] | None = None) -> str:
     """Text alternative of the position chart: per figure the number of members, the median
     and (if highlighted) the member's value and rank."""
     teile = []
     for k, g in daten.groupby("k", sort=False):
-        t = f"{k}: {len(g)} Werte, Median {fmt.prozent(g['md'].iloc[0])}"
+        t = f"{k}: {len(g)} Werte, Median {fmt.kennzahl(k, g['md'].iloc[0])}"
         if hervorheben is not None:
             h = g.loc[g["i"] == str(hervorheben), "v"]
-            t += f", {haupt_label} {fmt.prozent(h.iloc[0]) if len(h) else fmt.STRICH}"
+            t += f", {haupt_label} {fmt.kennzahl(k, h.iloc[0]) if len(h) else _ohne(ohne, k)}"
             if raenge and k in raenge:
                 t += f" (Rang {raenge[k]})"
         teile.append(t)

@@ -14,6 +14,8 @@ import os
 import re
 import sys
 
+from helpers.eingabefehler import abbruch
+
 # command -> the module that registers it; only that module is imported when the command runs
 COMMANDS = {
     "compute": "helpers.berechnung",
@@ -136,5 +138,5 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         reason = _os_reason(exc) if isinstance(exc, OSError) else "zu wenig Speicher oder zu tief verschachtelt"
-        print(f"Abbruch: {reason}. Details mit --debug.", file=sys.stderr)
+        print(abbruch(f"{reason}. Details mit --debug."), file=sys.stderr)
         return 1

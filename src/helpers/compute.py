@@ -325,8 +325,11 @@ RESULT_COLUMNS = ("ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "gru
 def text_column(values, idx: np.ndarray) -> pd.Series:
     """The text column ``values[idx]``, gathered in Arrow: no Python string object per row
     (building a million-row text column from an object array costs more than the figures)."""
-    return pd.Series(pa.array([str(v) for v in values], type=pa.string()).take(pa.array(idx, type=pa.int32())),
-                     dtype="str")
+    arr = pa.array([str(v) for v in values], type=pa.string()).take(pa.array(idx, type=pa.int32()))
+    return pd.Series(arr.to_pandas(types_mapper=_STR_DTYPE.get))
+
+
+_STR_DTYPE = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}   # pandas' default "str"
 
 
 def results_frame(cube: Cube, figures: dict) -> pd.DataFrame:

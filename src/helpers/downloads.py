@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from helpers import fmt
+from helpers import fmt, text
 from helpers.kennzahlen import EBENE_LABEL, GESCHLECHT_LABEL, KENNZAHLEN, VALUE_COLUMNS
 
 VERSION = "2"                  # bump when the file layout or content changes (cache key)
@@ -50,6 +50,8 @@ SPALTEN = {   # column -> (German header, explanation)
     "bezeichnung": ("Kurzname", "Kurzname der Kennzahl (der volle Name steht im Blatt „Erläuterungen“ der XLSX-Datei)"),
     "einheit": ("Einheit", "Prozent, Prozentpunkte, Anzahl oder Personen (Durchschnittsbestand)"),
     "wert": ("Wert", "Wert mit voller Genauigkeit (auf der Seite gerundet); leer = nicht ausgewiesen"),
+    "zeichen": ("Zeichen (kein Wert)", "Zeichen eines nicht ausgewiesenen Werts wie auf den Seiten: "
+                + "; ".join(f"{z} = {t}" for z, t in fmt.ZEICHENERKLAERUNG.items() if z != fmt.NICHTS)),
     "grund": ("Grund (kein Wert)", "warum kein Wert ausgewiesen ist"),
     "zaehler": ("Zähler", "Zähler des Quotienten (Berechnungsgrundlage); Geld in Euro"),
     "nenner": ("Nenner", "Nenner des Quotienten (Berechnungsgrundlage); leer bei gemittelten Quoten"),
@@ -125,6 +127,7 @@ def _deutsch(d: pd.DataFrame) -> pd.DataFrame:
         "geschlecht": d["geschlecht"].map(GESCHLECHT_LABEL),
         "kennzahl": d["kennzahl"].astype(str), "bezeichnung": _map(d["kennzahl"], _kurz),
         "einheit": _map(d["kennzahl"], _einheit), "wert": d["wert"].astype(float),
+        "zeichen": np.where(d["wert"].isna(), _map(grund, text.zeichen), ""),
         "grund": _map(grund + "|" + gruppe.map({True: "1", False: ""}),
                       lambda x: _grund(x.split("|")[0], x.endswith("1"))),
         "zaehler": d["zaehler"].astype(float), "nenner": d["nenner"].astype(float),

@@ -4,10 +4,21 @@ Below ``formats`` and ``io`` (both raise them); ``io`` re-exports the names."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 MAX_PROBLEMS = 25
+
+# Set by the monthly run for its steps: a failing step then ends with "Fehler: …", and the
+# monthly run adds the one "Abbruch: …" line of the whole run.
+SCHRITT_ENV = "HANDBUCH_SCHRITT"
+
+
+def abbruch(grund: str) -> str:
+    """The last line of a failed command: "Abbruch: <grund>" (inside a monthly run's step:
+    "Fehler: <grund>", the run itself says "Abbruch")."""
+    return f"{'Fehler' if os.environ.get(SCHRITT_ENV) else 'Abbruch'}: {grund}"
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers import fmt, paths, statistik
-from helpers.kennzahlen import (
-    GESCHLECHT_LABEL, GESCHLECHTER, GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, ZIELE,
-    codes_for,
-)
+from helpers import fmt, paths, statistik, text
+from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, ZIELE, codes_for
 
 GRUPPEN_ARTEN = {
     "vergleichstyp": "Vergleichstyp",
@@ -64,8 +61,7 @@ STANDARD_MONATE = 36       # default length of the time series
 RINGE = paths.PARAMETERS / "ringe"
 EIGENE = paths.PARAMETERS / "eigene"
 EXPORTE = paths.ROOT / "exports"
-LEER = "–"                 # shown for an undefined value
-GRUND_NUR_INSGESAMT = "nur für Geschlecht „insgesamt“ definiert (Geldleistungen liegen nicht nach Geschlecht vor)"
+LEER = fmt.OHNE_WERT       # an undefined value without a reason at hand (else: text.zeichen of its reason)
 
 FARBE = {"jobcenter": "#08519c", "gruppe": "#e6550d", "median": "#636363", "band": "#bdbdbd",
          "bund": "#31a354", "günstiger": "#2166ac", "ungünstiger": "#b2182b", "gleich": "#737373",
@@ -422,13 +418,8 @@ def gruppe_werte(m, a: Auswahl) -> pd.DataFrame:
 
 
 def _grund_text(grund: str, gruppe: bool = False) -> str:
-    if not grund:
-        return ""
-    if grund == "nur_insgesamt":
-        return GRUND_NUR_INSGESAMT
-    if gruppe:
-        return GRUENDE_GRUPPE.get(grund, GRUENDE.get(grund, grund))
-    return GRUENDE.get(grund, grund)
+    """The reason text of the handbook's pages (``text.grund_text``)."""
+    return text.grund_text(grund, gruppe)
 
 
 # --------------------------------------------------------------------------- views (data)
@@ -553,17 +544,21 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
 # --------------------------------------------------------------------------- German formatting
 
 
-def zahl(x, stellen: int = 1) -> str:
-    """German number as in the handbook (helpers.fmt): "1.234,6"; "–" if undefined."""
-    return fmt.zahl(x, stellen)
+def zahl(x, stellen: int | None = None) -> str:
+    """German number as in the handbook (helpers.fmt): "1.234,6"; "." if undefined; default
+    decimals: the figures' (catalogue, ``fmt.stellen``)."""
+    return fmt.zahl(x, fmt.stellen(CODES_ALLE) if stellen is None else stellen)
 
 
 def deutsch(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
-    """The given columns, renamed; numbers as German text ("–" if undefined)."""
+    """The given columns, renamed; numbers as German text ("." if undefined), with the decimals of
+    each row's figure (column ``kennzahl``) where there is one."""
     out = df[list(spalten)].copy()
+    stellen = ([fmt.stellen(c) for c in df["kennzahl"]] if "kennzahl" in df.columns
+               else [fmt.stellen(CODES_ALLE)] * len(df))
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(zahl)
+            out[col] = [zahl(x, n) for x, n in zip(out[col], stellen)]
     return out.rename(columns=spalten)
 
 
@@ -575,18 +570,21 @@ PROFIL_SPALTEN = {"kennzahl": "Kennzahl", "kurz": "Bezeichnung", "jobcenter_wert
                   "gruppe_median": "Median der Gruppe", "anteil_besser": "übertrifft % der Gruppe"}
 
 
-def _mit_grund(wert, grund: str, gruppe: bool, hinweise: list[str], wer: str) -> str:
-    if isinstance(wert, float) and math.isnan(wert):
-        text = _grund_text(grund, gruppe)
-        if text:
-            hinweise.append(f"{wer}: {text}")
-    return zahl(wert)
+def _mit_grund(code: str, wert, grund: str, gruppe: bool, hinweise: list[str], wer: str) -> str:
+    """The number, or the sign of its reason (``text.zeichen``, as in the page table; the reason
+    goes to the column "Hinweis")."""
+    if not fmt.fehlt(wert):
+        return fmt.kennzahl(code, wert, "")
+    t = _grund_text(grund, gruppe)
+    if t:
+        hinweise.append(f"{wer}: {t}")
+    return text.zeichen(grund) if grund else LEER
 
 
 def tabelle(m, a: Auswahl) -> pd.DataFrame:
     """The numbers of the profile as German text: one row per figure at the chosen month.
 
-    Undefined values are "–"; the column "Hinweis" says why.
+    An undefined value shows its sign ("." or "x", ``text.zeichen``); the column "Hinweis" says why.
     """
     a = vervollstaendigt(m, a)
     p = profil(m, a)
@@ -595,18 +593,20 @@ def tabelle(m, a: Auswahl) -> pd.DataFrame:
     for row in p.itertuples(index=False):
         hinweise: list[str] = []
         eigen = rang[row.kennzahl]
+        ohne = text.zeichen(row.jobcenter_grund) if row.jobcenter_grund else LEER
         out.append({
             "Kennzahl": row.kennzahl,
             "Bezeichnung": row.kurz,
             "Lesart": KENNZAHLEN[row.kennzahl].lesart,
-            "Jobcenter": _mit_grund(row.jobcenter_wert, row.jobcenter_grund, False, hinweise, "Jobcenter"),
-            "Gruppe (Summe)": _mit_grund(row.gruppe_wert, row.gruppe_grund, True, hinweise, "Gruppe"),
-            "Median der Gruppe": zahl(row.gruppe_median),
-            "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else f"{zahl(row.gruppe_q1)} bis {zahl(row.gruppe_q3)}",
-            "Bund": _mit_grund(row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
-            "Rang": LEER if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
+            "Jobcenter": _mit_grund(row.kennzahl, row.jobcenter_wert, row.jobcenter_grund, False, hinweise, "Jobcenter"),
+            "Gruppe (Summe)": _mit_grund(row.kennzahl, row.gruppe_wert, row.gruppe_grund, True, hinweise, "Gruppe"),
+            "Median der Gruppe": fmt.kennzahl(row.kennzahl, row.gruppe_median, ""),
+            "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else
+            f"{fmt.kennzahl(row.kennzahl, row.gruppe_q1, '')} bis {fmt.kennzahl(row.kennzahl, row.gruppe_q3, '')}",
+            "Bund": _mit_grund(row.kennzahl, row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
+            "Rang": ohne if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
             "Einordnung": {"günstiger": "günstiger als der Median", "ungünstiger": "ungünstiger als der Median",
-                           "gleich": "gleich dem Median", "kontext": "ohne Wertung"}.get(row.lesart, LEER),
+                           "gleich": "gleich dem Median", "kontext": "ohne Wertung"}.get(row.lesart, ohne),
             "Hinweis": "; ".join(dict.fromkeys(hinweise)),
         })
     return pd.DataFrame(out)
@@ -622,7 +622,7 @@ def hinweise(m, a: Auswahl) -> list[str]:
         notes.append("Die Vergleichstypen der Demodaten sind synthetisch zugeordnet, nicht die amtlichen.")
     k = KENNZAHLEN[a.kennzahl]
     if k.nur_insgesamt and a.geschlecht != "insgesamt":
-        notes.append(f"{k.code} ist {GRUND_NUR_INSGESAMT}.")
+        notes.append(f"{k.code} ist {text.grund_text(text.GRUND_NUR_INSGESAMT)}.")
     if a.gruppe_art == "nachbarn":
         n = len(mitglieder(m, a)) - 1
         if n < a.k:
@@ -633,6 +633,9 @@ def hinweise(m, a: Auswahl) -> list[str]:
 # --------------------------------------------------------------------------- charts
 
 DE_FORMAT = fmt.D3_FORMAT_LOCALE
+# the explorer's chart templates serve every figure: one d3 format from the catalogue's decimals
+# (fmt.stellen raises if the figures ever get different decimals; then the templates need a field)
+D3_WERT = fmt.d3_kennzahl(KENNZAHLEN)
 DE_ZEIT = fmt.D3_TIME_LOCALE
 VL_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]   # "6.4" for vl-convert
 EMBED_OPTIONEN = {"actions": False, "renderer": "svg", "formatLocale": DE_FORMAT, "timeFormatLocale": DE_ZEIT}
@@ -712,15 +715,15 @@ def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str) -> alt.LayerChart
     band = alt.Chart(alt.NamedData("band")).mark_area(color=FARBE["band"], opacity=0.45).encode(
         x=x, y="gruppe_q1:Q", y2="gruppe_q3:Q",
         tooltip=[alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=fmt.d3(1)),
-                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=fmt.d3(1))])
+                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=D3_WERT),
+                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=D3_WERT)])
     lines = alt.Chart(alt.NamedData("reihen")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
+        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=D3_WERT)),
         color=alt.Color("reihe:N", title=None, sort=namen, scale=alt.Scale(domain=namen, range=farben),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         strokeDash=alt.condition(alt.datum.gestrichelt, alt.value([4, 3]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("reihe:N", title="Reihe"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))])
+                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)])
     return (band + lines).properties(
         width=620, height=300,
         title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
@@ -784,12 +787,12 @@ def _vergleich_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def _vergleich_chart(k: _KzTexte, labels: list[str]) -> alt.Chart:
     return alt.Chart(alt.NamedData("vergleich")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt.d3(1))),
+        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=D3_WERT)),
         color=alt.Color("label:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=VERGLEICH_FARBEN[:len(labels)]),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title="Jobcenter"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
+                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)],
     ).properties(width=620, height=300, title=alt.Title(
         f"{k.code} {k.kurz}: {len(labels)} Jobcenter im Vergleich", subtitle=f"{k.lesart}"))
 
@@ -833,10 +836,10 @@ def _rangliste_daten(df: pd.DataFrame) -> pd.DataFrame:
 def _rangliste_chart(k: _KzTexte, monat: str) -> alt.Chart:
     return alt.Chart(alt.NamedData("rangliste")).mark_bar().encode(
         y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None),
-        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=fmt.d3(1))),
+        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=D3_WERT)),
         color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
         tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=fmt.d3(1))],
+                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)],
     ).properties(width=520, height=alt.Step(16), title=alt.Title(
         f"Rangliste {k.code}, {monat}", subtitle=("1 = höchster Wert (absteigend sortiert, keine Wertung)"
                                                  if not k.wertend else f"1 = bester Wert ({k.lesart})")))
@@ -871,8 +874,8 @@ def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
         punkte = base.mark_circle(size=110, opacity=1).encode(
             x=achse, color=farbe,
             tooltip=[alt.Tooltip("label:N", title="Kennzahl"),
-                     alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=fmt.d3(1)),
-                     alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=fmt.d3(1)),
+                     alt.Tooltip("jobcenter_wert:Q", title="Jobcenter in %", format=D3_WERT),
+                     alt.Tooltip("gruppe_median:Q", title="Median der Gruppe in %", format=D3_WERT),
                      alt.Tooltip("anteil_besser:Q", title="Anteil übertroffen in %", format=fmt.d3(0))])
         return (strich + rule + punkte).properties(width=480, height=22 * max(len(labels), 1), title=titel)
 
@@ -947,7 +950,8 @@ def anzeige(chart: alt.TopLevelMixin, daten: pd.DataFrame | None = None):
 # --------------------------------------------------------------------------- exports
 #
 # Data exports have readable German headers and the handbook's rounding (helpers.fmt: one
-# decimal, half away from zero). CSV: the numbers as the handbook prints them ("12,3", "–"),
+# decimal, half away from zero). CSV: the numbers as the handbook prints them ("12,3"; undefined: the
+# sign of its reason, "." or "x", kept per column in ``df.attrs["zeichen"]`` by ``mit_zeichen``),
 # ";" separated, UTF-8 with BOM (German spreadsheets). XLSX: the rounded numbers as numbers,
 # undefined cells empty; the reason is in "Hinweis". The group's members come with every export
 # (CSV: a second file ..._mitglieder.csv; XLSX: sheet "Mitglieder"). Existing files are never
@@ -975,7 +979,7 @@ def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
             f"Gruppe: {_grund_text(r.gruppe_grund, True)}" if pd.isna(r.gruppe_wert) and r.gruppe_grund else "",
             f"Bund: {_grund_text(r.bund_grund, True)}" if pd.isna(r.bund_wert) and r.bund_grund else "") if t))
         for r in df.itertuples(index=False)]
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Kennung": df["jobcenter_id"],
         "Jobcenter": m.jobcenter_info(a.jobcenter_id)["name"],
         "Vergleichsgruppe": gruppe_name(m, a),
@@ -993,6 +997,23 @@ def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
         "Hinweis": hinweis,
         "Datenbasis": _datenbasis(m),
     })
+    ohne_gruppe = ["fenster" if g == "fenster" else "nur_insgesamt" if g == "nur_insgesamt" else GRUND_KEIN_MITGLIED
+                   for g in df["jobcenter_grund"]]
+    return mit_zeichen(out, {"Jobcenter in %": df["jobcenter_grund"], "Gruppe (aus Summen) in %": df["gruppe_grund"],
+                             "Median der Gruppe in %": ohne_gruppe, "1. Quartil der Gruppe in %": ohne_gruppe,
+                             "3. Quartil der Gruppe in %": ohne_gruppe, "Bund in %": df["bund_grund"]})
+
+
+GRUND_KEIN_MITGLIED = text.GRUND_KEIN_MITGLIED
+CODES_ALLE = tuple(KENNZAHLEN)     # a table without figure column: the catalogue's common decimals
+
+
+def mit_zeichen(df: pd.DataFrame, gruende: dict) -> pd.DataFrame:
+    """df with, per value column, the sign of each row's reason (``text.zeichen``) for the CSV export
+    (``_gerundet``); gruende: column -> reason codes or texts, one per row."""
+    df.attrs["zeichen"] = {c: [text.zeichen(g) if isinstance(g, str) and g else LEER for g in gs]
+                           for c, gs in gruende.items()}
+    return df
 
 
 def mitglieder_tabelle(m, a: Auswahl) -> pd.DataFrame:
@@ -1023,23 +1044,30 @@ def rangliste_tabelle(m, a: Auswahl, sortierung: str = "rang") -> pd.DataFrame:
     """The ranking with German headers (numbers at full precision)."""
     a = vervollstaendigt(m, a)
     rl = rangliste_sortiert(rangliste(m, a), sortierung)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Rang": rl["rang"], "von": rl["rang_n"], "Kennung": rl["jobcenter_id"], "Jobcenter": rl["name"],
         f"{a.kennzahl} in %": rl["wert"],
         "Hinweis": [_grund_text(g) if pd.isna(w) else "" for w, g in zip(rl["wert"], rl["grund"])],
         "Mitglied der Gruppe": np.where(rl["mitglied"], "ja", "nein"),
         "Monat": fmt.monat(a.bis), "Datenbasis": _datenbasis(m)})
+    out.attrs["kennzahl"] = a.kennzahl
+    return mit_zeichen(out, {f"{a.kennzahl} in %": rl["grund"], "Rang": rl["grund"], "von": rl["grund"]})
 
 
 def _gerundet(df: pd.DataFrame, als_text: bool) -> pd.DataFrame:
     """Float columns rounded as in the handbook: as German text (CSV) or as numbers (XLSX)."""
     out = df.copy()
+    zeichen = df.attrs.get("zeichen", {})
+    codes = df["Kennzahl"] if "Kennzahl" in df.columns else [df.attrs.get("kennzahl", CODES_ALLE)] * len(df)
+    stellen = [fmt.stellen(c) for c in codes]          # the figure's decimals (catalogue)
     for col in out.columns:
+        ohne = zeichen.get(col) or [LEER] * len(out)
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = [fmt.zahl(x) if als_text else (None if fmt.fehlt(x) else float(fmt.runden(x)))
-                        for x in out[col]]
+            out[col] = [(fmt.zahl(x, n) if not fmt.fehlt(x) else z) if als_text
+                        else (None if fmt.fehlt(x) else float(fmt.runden(x, n))) for x, z, n in zip(out[col], ohne, stellen)]
         elif isinstance(out[col].dtype, pd.Int64Dtype):
-            out[col] = [fmt.STRICH if als_text and x is pd.NA else (None if x is pd.NA else int(x)) for x in out[col]]
+            out[col] = [(z if x is pd.NA else int(x)) if als_text else (None if x is pd.NA else int(x))
+                        for x, z in zip(out[col], ohne)]
     return out
 
 

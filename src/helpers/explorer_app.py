@@ -56,7 +56,7 @@ def _feld(text: str) -> w.HTML:
 
 
 def _tabelle_html(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, na_rep=fmt.STRICH, escape=True)
+    return df.to_html(index=False, na_rep=fmt.OHNE_WERT, escape=True)
 
 
 _VEGA_JS = r"""
@@ -501,6 +501,8 @@ class ExplorerApp:
                             "Geschlecht": GESCHLECHT_LABEL[a.geschlecht], "Monat": df["monat"].map(fmt.monat),
                             f"{a.kennzahl} in %": df["wert"],
                             "Hinweis": [ex._grund_text(g) if pd.isna(v) else "" for v, g in zip(df["wert"], df["grund"])]})
+        tab.attrs["kennzahl"] = a.kennzahl
+        tab = ex.mit_zeichen(tab, {f"{a.kennzahl} in %": df["grund"]})
         ziel = ex.freier_pfad(self.ordner_export / ex.export_dateiname(a, "vergleich", format))
         if format == "xlsx":
             return [ex.schreibe_xlsx({"Vergleich": tab}, ziel)]

@@ -8,12 +8,12 @@ the line (as a person sees it: header = line 1 in CSV and XLSX), the column and 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
@@ -25,6 +25,29 @@ from helpers.kennzahlen import (
     COUNT_COLUMNS, GESCHLECHTER, JOBCENTER_COLUMNS, KEY_COLUMNS, LAENDER, MONEY_COLUMNS,
     VALUE_COLUMNS,
 )
+
+
+
+def _import_pandera():
+    """pandera, without the hypothesis library it loads for data-synthesis strategies.
+
+    pandera's built-in checks import hypothesis when it is installed (it is, for our tests):
+    0.25 s CPU of every `compute` run for strategies the handbook never uses. Hidden while
+    pandera loads unless a test already imported it; pandera then only lacks ``.strategy()``.
+    """
+    hide = "hypothesis" not in sys.modules
+    if hide:
+        sys.modules["hypothesis"] = None   # makes `import hypothesis` raise ImportError
+    try:
+        import pandera.pandas
+        import pandera.backends.pandas.builtin_checks  # noqa: F401  (the module that asks for hypothesis)
+    finally:
+        if hide:
+            del sys.modules["hypothesis"]
+    return pandera.pandas
+
+
+pa = _import_pandera()
 
 # Status of an input cell (see compute: higher codes win when statuses are combined).
 # NICHT_GELIEFERT: the delivery has no row for the Jobcenter, month and gender (data contract:

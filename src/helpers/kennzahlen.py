@@ -85,6 +85,7 @@ class Kennzahl:
     inputs: tuple[str, ...]
     nur_insgesamt: bool = False
     einheit: str = "%"     # every figure is a percentage (§ 3 of the Verordnung)
+    stellen: int = 1       # decimals shown everywhere (tables, sentences, charts, maps, explorer): fmt.kennzahl
 
     @property
     def ist_kennzahl(self) -> bool:

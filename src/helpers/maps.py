@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from helpers import fmt, paths, statistik
+from helpers import fmt, paths, statistik, text
 
 ATTRIBUTION = "© GeoBasis-DE / BKG 2021 (Daten verändert)"
 BKG_URL = "https://www.bkg.bund.de"
@@ -40,7 +40,6 @@ GRID = 0.001                 # coordinate rounding (~100 m)
 
 GREY = "#d9d9d9"
 SHARED_FILL = "#bdbdbd"
-HIGHLIGHT = "#1f6fb4"
 WIDTH = {"bund": 420, "land": 420}
 HEIGHT = {"bund": 540, "land": 420}
 
@@ -133,11 +132,9 @@ def _kreis_namen() -> dict[str, str]:
 # Values per Kreis
 
 
-def zahl(wert: float | None, einheit: str = " %", stellen: int = 1) -> str:
-    """German number text: 1234.5 -> '1.234,5 %'; missing -> 'kein Wert'."""
-    if wert is None or (isinstance(wert, float) and math.isnan(wert)):
-        return "kein Wert"
-    return fmt.zahl(wert, stellen, einheit)        # the one formatter (half-up decimal rounding)
+def zahl(wert: float | None, einheit: str = " %", stellen: int = 1, grund: str | None = None) -> str:
+    """German number text: 1234.5 -> '1.234,5 %'; undefined: sign and reason (``text.wert``)."""
+    return text.wert(wert, grund, einheit=einheit, stellen=stellen)
 
 
 def _split_ags(value) -> list[str]:
@@ -162,17 +159,20 @@ def kreiswerte(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Spread Jobcenter values onto Kreise.
 
-    jc_werte: jobcenter_id, wert — the Jobcenter to show (may be a subset, e.g. one type).
+    jc_werte: jobcenter_id, wert, optional grund — the Jobcenter to show (may be a subset, e.g. one type).
     jobcenter: the full master table (jobcenter_id, name, kreis_ags ";"-joined); it decides
     which Kreise are shared, so a Kreis is never shown as one Jobcenter's area when it is not.
     kreis_aggregate: optional value per shared Kreis (e.g. Berlin as a whole).
     mit_werten: False leaves the values out of the hinweise (names only), for maps of several figures.
-    Returns (werte per Kreis: kreis_ags, wert, label, jobcenter, geteilt; hinweise).
+    Returns (werte per Kreis: kreis_ags, wert, label, jobcenter, geteilt, ohne — the text of an
+    undefined value, ``text.ohne_wert``; hinweise).
     """
     jc = jobcenter[["jobcenter_id", "name", "kreis_ags"]].copy()
     jc["jobcenter_id"] = jc["jobcenter_id"].astype(str)
     jc["kreise"] = jc["kreis_ags"].map(_split_ags)
     vals = dict(zip(jc_werte["jobcenter_id"].astype(str), pd.to_numeric(jc_werte["wert"], errors="coerce")))
+    gruende = (dict(zip(jc_werte["jobcenter_id"].astype(str), jc_werte["grund"])) if "grund" in jc_werte.columns
+               else {})
     unbekannt = sorted(set(vals) - set(jc["jobcenter_id"]))
     if unbekannt:
         raise ValueError(f"Jobcenter nicht in der Stammdatentabelle: {', '.join(unbekannt[:5])}")
@@ -183,8 +183,12 @@ def kreiswerte(
         v = vals.get(jid)
         return None if v is None or pd.isna(v) else float(v)
 
+    def grund_of(jid):
+        g = gruende.get(jid)
+        return g if isinstance(g, str) and g else None
+
     def mit_wert(r):
-        return f"{r.name}: {zahl(wert_of(r.jobcenter_id), einheit, stellen)}" if mit_werten else r.name
+        return f"{r.name}: {zahl(wert_of(r.jobcenter_id), einheit, stellen, grund_of(r.jobcenter_id))}" if mit_werten else r.name
 
     covering: dict[str, list] = {}
     for r in jc.itertuples(index=False):
@@ -200,10 +204,11 @@ def kreiswerte(
         if len(members) == 1:
             r = members[0]
             wert = wert_of(r.jobcenter_id)
-            label = zahl(wert, einheit, stellen)
+            label = zahl(wert, einheit, stellen, grund_of(r.jobcenter_id))
             if len(r.kreise) > 1:
                 label += f" (Wert des Jobcenters für {len(r.kreise)} Kreise)"
-            rows.append({"kreis_ags": ags, "wert": wert, "label": label, "jobcenter": r.name, "geteilt": False})
+            rows.append({"kreis_ags": ags, "wert": wert, "label": label, "jobcenter": r.name, "geteilt": False,
+                         "ohne": "" if wert is not None else zahl(None, grund=grund_of(r.jobcenter_id))})
             continue
         agg = kreis_aggregate.get(ags)
         agg = None if agg is None or pd.isna(agg) else float(agg)
@@ -212,7 +217,8 @@ def kreiswerte(
             einzel += f" (gezeigt {len(shown)} von {len(members)} Jobcentern des Kreises)"
         label = (f"{zahl(agg, einheit, stellen)} (Kreis insgesamt)" if agg is not None
                  else f"{len(members)} Jobcenter, siehe Tabelle unter der Karte")
-        rows.append({"kreis_ags": ags, "wert": agg, "label": label, "jobcenter": einzel, "geteilt": agg is None})
+        rows.append({"kreis_ags": ags, "wert": agg, "label": label, "jobcenter": einzel, "geteilt": agg is None,
+                     "ohne": ""})
         hinweise.append({
             "Art": "Kreis mit mehreren Jobcentern",
             "Gebiet": f"{names.get(ags, ags)} ({ags})",
@@ -237,7 +243,7 @@ def kreiswerte(
                 "Jobcenter": r.name,
                 "Darstellung": "nicht auf der Karte",
             })
-    werte = pd.DataFrame(rows, columns=["kreis_ags", "wert", "label", "jobcenter", "geteilt"])
+    werte = pd.DataFrame(rows, columns=["kreis_ags", "wert", "label", "jobcenter", "geteilt", "ohne"])
     return werte, pd.DataFrame(hinweise, columns=["Art", "Gebiet", "Jobcenter", "Darstellung"])
 
 
@@ -256,132 +262,6 @@ def _geo_data(kind: str, geometrie: str):
     return alt.Data(url=GEO_URL[kind], format=alt.DataFormat(type="json", property="features"))
 
 
-def karte(
-    werte: pd.DataFrame,
-    titel: str,
-    *,
-    wert_titel: str = "Wert",
-    land: str | None = None,
-    schema: str = "blues",
-    umkehren: bool = False,
-    format: str = fmt.d3(1),
-    hinweise: pd.DataFrame | None = None,
-    geometrie: str = "url",
-    beschreibung: str | None = None,
-    einfarbig: str | None = None,
-) -> Karte:
-    """Choropleth of Kreise from werte[kreis_ags, wert, label, (jobcenter, geteilt)].
-
-    land: restrict to one Land ("01".."16"). Kreise without a row are drawn light grey.
-    einfarbig: draw every Kreis with a value in this one colour (no legend), e.g. to highlight.
-    """
-    import altair as alt
-
-    w = werte.copy()
-    w["kreis_ags"] = w["kreis_ags"].astype(str).map(lambda a: MERGE.get(a, a))
-    for col, default in (("label", ""), ("jobcenter", ""), ("geteilt", False)):
-        if col not in w.columns:
-            w[col] = default
-    w["wert"] = pd.to_numeric(w["wert"], errors="coerce").astype(float)
-    w["label"] = [lab if lab else zahl(v) for lab, v in zip(w["label"], w["wert"])]
-    w = w[["kreis_ags", "wert", "label", "jobcenter", "geteilt"]]
-    if land is not None:
-        w = w[w["kreis_ags"].str[:2] == land]
-
-    width, height = (WIDTH["land"], HEIGHT["land"]) if land else (WIDTH["bund"], HEIGHT["bund"])
-    lookup = alt.LookupData(data=w, key="kreis_ags", fields=["wert", "label", "jobcenter", "geteilt"])
-    tooltip = [
-        alt.Tooltip("properties.name:N", title="Kreis"),
-        alt.Tooltip("jobcenter:N", title="Jobcenter"),
-        alt.Tooltip("label:N", title=wert_titel),
-    ]
-
-    def base(kind="kreise"):
-        chart = alt.Chart(_geo_data(kind, geometrie))
-        if land is not None:
-            chart = chart.transform_filter(alt.datum["properties"]["land"] == land)
-        return chart
-
-    grund = base().mark_geoshape(fill=GREY, stroke="white", strokeWidth=0.3).encode(
-        tooltip=[alt.Tooltip("properties.name:N", title="Kreis")]
-    )
-    geteilt = (
-        base().transform_lookup(lookup="properties.ags", from_=lookup)
-        .transform_filter("datum.geteilt === true")
-        .mark_geoshape(fill=SHARED_FILL, stroke="#333", strokeWidth=0.8, strokeDash=[3, 2])
-        .encode(tooltip=tooltip)
-    )
-    farbe = (
-        base().transform_lookup(lookup="properties.ags", from_=lookup)
-        .transform_filter("isValid(datum.wert)")
-        .mark_geoshape(stroke="white", strokeWidth=0.3)
-        .encode(
-            color=alt.value(einfarbig) if einfarbig else alt.Color(
-                "wert:Q", title=wert_titel,
-                scale=alt.Scale(scheme=schema, reverse=umkehren),
-                legend=alt.Legend(format=format, orient="right"),
-            ),
-            tooltip=tooltip,
-        )
-    )
-    grenzen = base("laender").mark_geoshape(fill="none", stroke="#444", strokeWidth=0.9)  # "none": hovers reach the Kreise
-    quelle = alt.Chart(alt.Data(values=[{"text": ATTRIBUTION}])).mark_text(
-        align="right", baseline="top", fontSize=9, color="#555"
-    ).encode(text="text:N", x=alt.value(width), y=alt.value(height + 6))
-
-    text = beschreibung or (
-        f"Karte: {titel}. Kreise eingefärbt nach {wert_titel}; grau: kein Wert"
-        + ("; grau gestrichelt: Kreis mit mehreren Jobcentern" if bool(w["geteilt"].any()) else "")
-        + f". Kartengrundlage {ATTRIBUTION}."
-    )
-    chart = (
-        alt.layer(grund, geteilt, farbe, grenzen, quelle)
-        .project(type="mercator")
-        .properties(width=width, height=height, title=titel, description=text)
-        .configure_view(stroke=None)
-    )
-    if hinweise is None:
-        hinweise = pd.DataFrame(columns=["Art", "Gebiet", "Jobcenter", "Darstellung"])
-    return Karte(chart, hinweise)
-
-
-def karte_bund(jc_werte, jobcenter, titel, *, wert_titel="Wert", einheit=" %", kreis_aggregate=None, **kw) -> Karte:
-    """All Kreise of Germany coloured by their Jobcenter's value."""
-    werte, hinweise = kreiswerte(jc_werte, jobcenter, einheit=einheit, kreis_aggregate=kreis_aggregate)
-    return karte(werte, titel, wert_titel=wert_titel, hinweise=hinweise, **kw)
-
-
-def karte_land(jc_werte, jobcenter, land: str, titel, *, wert_titel="Wert", einheit=" %",
-               kreis_aggregate=None, **kw) -> Karte:
-    """The Kreise of one Land ("01".."16")."""
-    in_land = jobcenter["kreis_ags"].map(lambda v: any(a[:2] == land for a in _split_ags(v)))
-    ids = set(jobcenter.loc[in_land, "jobcenter_id"].astype(str))
-    jc_werte = jc_werte[jc_werte["jobcenter_id"].astype(str).isin(ids)]
-    werte, hinweise = kreiswerte(jc_werte, jobcenter, einheit=einheit, kreis_aggregate=kreis_aggregate)
-    return karte(werte, titel, wert_titel=wert_titel, land=land, hinweise=hinweise, **kw)
-
-
-def karte_vergleichstyp(jobcenter, vergleichstyp: str, titel, *, jc_werte=None, wert_titel="Wert",
-                        einheit=" %", **kw) -> Karte:
-    """All Kreise; the Kreise of the type's members highlighted (coloured by value if given)."""
-    members = jobcenter[jobcenter["vergleichstyp"].astype(str) == str(vergleichstyp)]
-    if jc_werte is None:
-        werte, hinweise = kreiswerte(
-            members[["jobcenter_id"]].assign(wert=float("nan")), jobcenter, einheit=einheit
-        )
-        # No values: one highlight colour; shared Kreise stay marked as shared.
-        werte["wert"] = [None if g else 1.0 for g in werte["geteilt"]]
-        werte["label"] = [lab if g else f"Mitglied von Vergleichstyp {vergleichstyp}"
-                          for lab, g in zip(werte["label"], werte["geteilt"])]
-        return karte(werte, titel, wert_titel=f"Vergleichstyp {vergleichstyp}", hinweise=hinweise,
-                     einfarbig=HIGHLIGHT, **kw)
-    ids = set(members["jobcenter_id"].astype(str))
-    werte, hinweise = kreiswerte(jc_werte[jc_werte["jobcenter_id"].astype(str).isin(ids)], jobcenter,
-                                 einheit=einheit)
-    return karte(werte, titel, wert_titel=wert_titel, hinweise=hinweise, **kw)
-
-
-
 # --------------------------------------------------------------------------------------------
 # One map, figure chosen by the reader (vega-lite parameter bound to a select input)
 
@@ -391,14 +271,14 @@ PARAM = "kennzahl"
 AUSSERHALB = "#efefef"   # Kreise outside the page's Jobcenter (lighter than GREY = no value)
 
 
-def _klassen(jc_werte: pd.Series, richtung: int) -> tuple[list[float], list[int]]:
+def _klassen(jc_werte: pd.Series, richtung: int, stellen: int) -> tuple[list[float], list[int]]:
     """Quintile thresholds of the Jobcenter values and the colour index (1..5) of each class.
 
     Class i holds values in [t[i-1], t[i]) (open at both ends). Colour 5 (darkest) is the most
     favourable class: the highest values, or the lowest for lower-is-better figures; for context
     figures (richtung 0) simply the highest.
     """
-    t = statistik.klassengrenzen(jc_werte, KLASSEN)
+    t = statistik.klassengrenzen(jc_werte, KLASSEN, stellen)
     if not t and pd.to_numeric(pd.Series(jc_werte), errors="coerce").dropna().empty:
         return [], []
     m = len(t) + 1
@@ -410,15 +290,15 @@ def _klasse(wert: float, t: list[float]) -> int:
     return sum(wert >= x for x in t)
 
 
-def _spanne(i: int, t: list[float], einheit: str) -> str:
-    z = lambda x: zahl(x, einheit)                    # noqa: E731
+def _spanne(i: int, t: list[float], einheit: str, stellen: int) -> str:
+    z = lambda x: zahl(x, einheit, stellen)           # noqa: E731
     if not t:
         return "alle Werte"
     if i == 0:
         return f"unter {z(t[0])}"
     if i == len(t):
         return f"{z(t[-1])} und mehr"
-    return f"{zahl(t[i - 1], '')} bis unter {z(t[i])}"
+    return f"{zahl(t[i - 1], '', stellen)} bis unter {z(t[i])}"
 
 
 def kennzahl_daten(
@@ -471,12 +351,13 @@ def kennzahl_daten(
     werte, legende = [], []
     for code in codes:
         k = kennzahlen[code]
-        sub = jc_werte[jc_werte["kennzahl"] == code][["jobcenter_id", "wert"]]
+        sub = jc_werte[jc_werte["kennzahl"] == code][["jobcenter_id", "wert"] + (["grund"] if "grund" in jc_werte else [])]
         # Reading rules: the map compares with all Jobcenter in the Bund, so it is neutral for
         # every figure (dunkler = höher), never günstiger / ungünstiger.
-        t, farbe = _klassen(sub["wert"], 0)
+        stellen = fmt.stellen(code)               # the figure's decimals (catalogue), as in the page tables
+        t, farbe = _klassen(sub["wert"], 0, stellen)
         agg = (kreis_aggregate or {}).get(code)
-        kw, _ = kreiswerte(sub, jobcenter, einheit=einheit, kreis_aggregate=agg)
+        kw, _ = kreiswerte(sub, jobcenter, einheit=einheit, stellen=stellen, kreis_aggregate=agg)
         for r in kw.itertuples(index=False):
             row = {"a": r.kreis_ags, "k": code}
             if r.geteilt:
@@ -484,18 +365,20 @@ def kennzahl_daten(
                 row["l"] = r.jobcenter
             elif r.wert is not None and not pd.isna(r.wert):
                 row["w"] = round(float(r.wert), 2)
-                row["s"] = fmt.zahl(r.wert, 1)          # shown text: same rounding as the page tables
-                row["f"] = farbe[_klasse(float(fmt.runden(r.wert, 1)), t)]   # the class of the shown value
+                row["s"] = fmt.kennzahl(code, r.wert, "")          # shown text: as in the page tables
+                row["f"] = farbe[_klasse(float(fmt.runden(r.wert, stellen)), t)]   # the class of the shown value
                 if r.kreis_ags in multi:
                     row["l"] = r.jobcenter
+            else:
+                row["z"] = r.ohne                      # sign and reason, as in the page table
             werte.append(row)
         richtung = f"dunkler = höher (ohne Wertung); {k.lesart}"
         legende.append({"k": code, "i": 0, "t": f"{code} {k.kurz} (Fünftel der Jobcenter)"})
         legende.append({"k": code, "i": 1, "t": richtung})
         order = range(len(farbe) - 1, -1, -1)
         for line, i in enumerate(order, start=2):
-            legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit), "f": farbe[i]})
-        legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert", "f": 0})
+            legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit, stellen), "f": farbe[i]})
+        legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert (Zeichen und Grund im Tooltip)", "f": 0})
     return werte, kreise, legende, hinweise
 
 
@@ -515,7 +398,8 @@ def karte_kennzahlen(
 
     Colours are the figure's quintile classes among the Jobcenter shown (recomputed per figure),
     dark = favourable (flipped for lower-is-better figures); the tooltip gives the real value,
-    the legend the value range of each class. Kreise without a value: grey, tooltip "–".
+    the legend the value range of each class. Kreise without a value: grey, the tooltip gives the
+    sign and reason (``text.ohne_wert``), as the page table does.
     land: restrict the geometry to one Land; otherwise all Kreise (those without data grey).
     """
     import altair as alt
@@ -539,7 +423,7 @@ def karte_kennzahlen(
     tooltip = [alt.Tooltip("geo.properties.name:N", title="Kreis"), alt.Tooltip("j:N", title="Jobcenter"),
                alt.Tooltip("t:N", title="Wert")]
     text = (f"isValid(datum.w) ? datum.s + '{einheit}' + (datum.n ? ' ' + datum.n : '')"
-            f" : (datum.l ? datum.l : '–')")
+            f" : (datum.l ? datum.l : (datum.z || '{fmt.OHNE_WERT}') + (datum.n ? ' ' + datum.n : ''))")
 
     def auswahl(bedingung: str):
         return (alt.Chart(alt.NamedData(name="werte"))
@@ -609,18 +493,16 @@ def karte_kennzahlen(
 
 
 def _tabelle(werte: list[dict], kreise: list[dict], codes: list[str], kennzahlen: dict, einheit: str) -> dict:
-    """The map's values as a table: one row per Kreis, one column per figure (helpers.fmt)."""
-    from helpers import fmt
-
+    """The map's values as a table: one row per Kreis, one column per figure (the tooltip's texts)."""
     namen = _kreis_namen()
     wert = {(r["a"], r["k"]): r for r in werte}
 
     def zelle(r):
         if r is None:
-            return fmt.STRICH
-        if "w" in r:
-            return fmt.zahl(r["w"], einheit=einheit)
-        return r.get("l") or fmt.STRICH
+            return fmt.OHNE_WERT
+        if "s" in r:
+            return r["s"] + einheit.replace(" ", fmt.NBSP)      # the tooltip's text
+        return r.get("l") or r.get("z") or fmt.OHNE_WERT
 
     zeilen = [[f"{namen.get(k['a'], k['a'])} ({k['j']})"] + [zelle(wert.get((k["a"], c))) for c in codes]
               for k in kreise]

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from helpers import paths
+from helpers.eingabefehler import abbruch
 from helpers.kennzahlen import LAENDER
 
 FILES = ("meta.json", "jobcenter.parquet", "ergebnisse.parquet", "vergleich.parquet", "grundlagen.parquet")
@@ -197,18 +198,18 @@ def cmd_mart(args: argparse.Namespace) -> int:
         try:
             d = find(args.data)
         except DeliveryError as exc:
-            print(f"Abbruch: {exc}", file=sys.stderr)
+            print(abbruch(str(exc)), file=sys.stderr)
             return 2
         args.jobcenter, args.grunddaten = d.jobcenter, d.grunddaten
         args.gebietsaenderungen = args.gebietsaenderungen or d.gebietsaenderungen
     elif args.jobcenter is None or args.grunddaten is None:
-        print("Abbruch: bitte --data ORDNER oder --jobcenter und --grunddaten angeben.", file=sys.stderr)
+        print(abbruch("bitte --data ORDNER oder --jobcenter und --grunddaten angeben."), file=sys.stderr)
         return 2
     try:
         meta = build(args.jobcenter, args.grunddaten, args.out, args.gebietsaenderungen, args.ziele)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
-        print("Abbruch: der Datenbestand wurde nicht verändert.", file=sys.stderr)
+        print(abbruch("der Datenbestand wurde nicht verändert."), file=sys.stderr)
         return 2
     demo = " (Demodaten)" if meta["demo"] else ""
     print(f"Datenbestand {args.out} geschrieben: Datenstand {meta['datenstand']}, "

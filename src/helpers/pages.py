@@ -221,11 +221,12 @@ def zeichen_html(grund: str, fn: Fussnoten | None = None) -> str:
     return text.zeichen_html(grund)
 
 
-def wert_zelle(wert, grund: str, label: str, fn: Fussnoten) -> str:
-    """Percent value, or its sign with its reason (tooltip + footnote) when undefined."""
+def wert_zelle(code: str, wert, grund: str, label: str, fn: Fussnoten) -> str:
+    """A figure's value (its decimals: fmt.kennzahl), or its sign with its reason (tooltip +
+    footnote) when undefined."""
     if fmt.fehlt(wert):
         return fn.zelle(grund, label)
-    return _e(fmt.prozent(wert))
+    return _e(fmt.kennzahl(code, wert))
 
 
 LESART_TEXT = {"besser": "besser", "schlechter": "schlechter", "gleich": "gleich"}
@@ -304,7 +305,7 @@ def kennzahlen_tabelle(zeilen: pd.DataFrame, spalten: list[Spalte], fn: Fussnote
             for s in spalten:
                 if s.art == "wert":
                     label = f"{code} {g_label}, {s.kopf}"
-                    cells.append(f'<td class="zahl">{wert_zelle(r.get(s.feld), r.get(s.feld + "_grund", ""), label, fn)}</td>')
+                    cells.append(f'<td class="zahl">{wert_zelle(r["code"], r.get(s.feld), r.get(s.feld + "_grund", ""), label, fn)}</td>')
                 elif s.art == "lesart":
                     cells.append(f"<td>{r.get(s.feld, '')}</td>")
                 else:
@@ -321,6 +322,24 @@ def _alle_zeilen() -> pd.DataFrame:
 
 def _grund_series(df: pd.DataFrame, gruppe: bool) -> pd.Series:
     return df["grund"].map(lambda g: text.grund_text(g, gruppe))
+
+
+def _ohne_wert(werte: pd.Series, gruende, gruppe: bool) -> list[str]:
+    """Per row the text of an undefined value (``text.ohne_wert``: sign and reason), "" if defined."""
+    return ["" if not fmt.fehlt(w) else text.ohne_wert(g if isinstance(g, str) else None, gruppe)
+            for w, g in zip(werte, gruende)]
+
+
+def _median_grund(gruende, codes, geschlechter) -> list[str]:
+    """Reason code of an undefined median of the Vergleichstyp, from the Jobcenter's row: a figure only
+    formed for insgesamt or an incomplete window holds for every member; otherwise no member has a value."""
+    out = []
+    for g, c, ge in zip(gruende, codes, geschlechter):
+        if KENNZAHLEN[str(c)].nur_insgesamt and ge != "insgesamt":
+            out.append(text.GRUND_NUR_INSGESAMT)
+        else:
+            out.append("fenster" if g == "fenster" else text.GRUND_KEIN_MITGLIED)
+    return out
 
 
 def _werte_mit_grund(grid: pd.DataFrame, werte: pd.DataFrame, feld: str, gruppe: bool) -> pd.DataFrame:
@@ -388,7 +407,7 @@ class JobcenterSeite:
         out["wert_grund"] = out["grund"].map(lambda g: text.grund_text(g, False))
         nur = out["code"].map(lambda c: KENNZAHLEN[c].nur_insgesamt) & (out["geschlecht"] != "insgesamt")
         out.loc[nur, "wert_grund"] = text.grund_text(text.GRUND_NUR_INSGESAMT)
-        out["vt_median_grund"] = np.where(nur, out["wert_grund"], text.grund_text(text.GRUND_KEIN_MITGLIED))
+        out["vt_median_grund"] = [text.grund_text(g) for g in _median_grund(out["grund"], out["code"], out["geschlecht"])]
         out = _werte_mit_grund(out, self._land_e, "land_wert", True)
         out = _werte_mit_grund(out, self._bund_e, "bund_wert", True)
         return out.drop(columns="grund")
@@ -398,8 +417,8 @@ class JobcenterSeite:
         bezug = f"der Median des Vergleichstyps {self.vt}"
         z["rang_html"] = [
             (_e(fmt.rang(r, n)) + ('<br><small>nach Höhe</small>' if not KENNZAHLEN[c].wertend else ""))
-            if not fmt.fehlt(r) else '<span class="wert-fehlt">–</span>'
-            for r, n, c in zip(z["rang"], z["rang_n"], z["code"])]
+            if not fmt.fehlt(r) else zeichen_html(g if isinstance(g, str) and g else text.grund_text(text.GRUND_KEIN_MITGLIED), self.fn)
+            for r, n, c, g in zip(z["rang"], z["rang_n"], z["code"], z["wert_grund"])]
         z["lesart_html"] = [lesart_zelle(la if isinstance(la, str) else "", c, bezug,
                                          None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
                             for la, c, w, md in zip(z["lesart"], z["code"], z["wert"], z["vt_median"])]
@@ -444,7 +463,7 @@ class JobcenterSeite:
             p = vor.loc[c] if c in vor.index else None
             out.append(text.Befund(
                 code=c, wert=r["wert"], score=text.rang_score(r["rang"], r["rang_n"]),
-                detail=f"Rang {fmt.rang(r['rang'], r['rang_n'])}, Median {fmt.prozent(r['vt_median'])}",
+                detail=f"Rang {fmt.rang(r['rang'], r['rang_n'])}, Median {fmt.kennzahl(c, r['vt_median'])}",
                 score_vj=None if p is None else text.rang_score(p["rang"], p["rang_n"]),
                 detail_vj="" if p is None else f"Rang {fmt.rang(p['rang'], p['rang_n'])}",
                 wert_vj=None if p is None else p["wert"], lesart=r["lesart"] if isinstance(r["lesart"], str) else ""))
@@ -470,7 +489,13 @@ class JobcenterSeite:
         codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
         v = self.v[(self.v["monat"] <= self.monat) & self.v["kennzahl"].isin(codes)]
         v = v[(v["geschlecht"] == "insgesamt") | ~v["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt)]
-        d = charts.zeitreihen_daten(v, {"w": "wert", "md": "vt_median", "q1": "vt_q1", "q3": "vt_q3", "b": "bund_wert"})
+        b = self.m.ergebnisse(ebene="bund", id=BUND_ID, kennzahl=codes, columns=["monat", "geschlecht", "kennzahl", "grund"])
+        v = v.merge(b.astype(str).rename(columns={"grund": "bund_grund"}), on=["monat", "geschlecht", "kennzahl"], how="left")
+        v = v.assign(zw=_ohne_wert(v["wert"], v["grund"], False),
+                     zmd=_ohne_wert(v["vt_median"], _median_grund(v["grund"], v["kennzahl"], v["geschlecht"]), False),
+                     zb=_ohne_wert(v["bund_wert"], v["bund_grund"], True))
+        d = charts.zeitreihen_daten(v, {"w": "wert", "md": "vt_median", "q1": "vt_q1", "q3": "vt_q3", "b": "bund_wert"},
+                                    ohne={"w": "zw", "md": "zmd", "b": "zb"})
         reihen = {"w": self.name, "md": f"Median Vergleichstyp {self.vt}", "b": "Bund"}
         band = f"mittlere Hälfte der Jobcenter des Vergleichstyps {self.vt} (1. bis 3. Quartil)"
         titel = f"Ziel {ziel}: {ZIELE[ziel]}"
@@ -488,9 +513,10 @@ class JobcenterSeite:
         namen = self._namen(d["i"].unique())
         r = self.vm[self.vm["geschlecht"] == self.geschlecht]
         raenge = {c: fmt.rang(a, b) for c, a, b in zip(r["kennzahl"], r["rang"], r["rang_n"])}
+        ohne = dict(zip(r["kennzahl"].astype(str), _ohne_wert(r["wert"], r["grund"], False)))
         titel = (f"Lage im Vergleichstyp {self.vt}, {fmt.monat(self.monat)} ({GESCHLECHT_LABEL[self.geschlecht]})")
-        return charts.position(d, namen, titel, hervorheben=self.id, haupt_label=self.name,
-                               beschreibung=f"{titel}. " + charts.beschreibung_position(d, self.id, self.name, raenge))
+        return charts.position(d, namen, titel, hervorheben=self.id, haupt_label=self.name, ohne=ohne,
+                               beschreibung=f"{titel}. " + charts.beschreibung_position(d, self.id, self.name, raenge, ohne))
 
     def _namen(self, ids) -> dict[str, str]:
         jc = self.m.jobcenter
@@ -678,8 +704,8 @@ class _GruppenSeite:
             r = KENNZAHLEN[c].richtung
             out.append(text.Befund(
                 code=c, wert=w, score=text.abstand_score(w, bw, r, sp.get(c)),
-                detail=f"Bund {fmt.prozent(bw)}", score_vj=text.abstand_score(w_vj, b_vj, r, sp_vj.get(c)),
-                detail_vj=f"Bund {fmt.prozent(b_vj)}", wert_vj=w_vj, bezug=bw))
+                detail=f"Bund {fmt.kennzahl(c, bw)}", score_vj=text.abstand_score(w_vj, b_vj, r, sp_vj.get(c)),
+                detail_vj=f"Bund {fmt.kennzahl(c, b_vj)}", wert_vj=w_vj, bezug=bw))
         return out
 
     def zusammenfassung(self) -> HTML:
@@ -694,18 +720,23 @@ class _GruppenSeite:
                  (self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt)]
         keys = ["monat", "kennzahl"]
         e = self.e[(self.e["geschlecht"] == self.geschlecht) & self.e["monat"].isin(self.monate)
-                   & self.e["kennzahl"].isin(codes)][keys + ["wert"]]
+                   & self.e["kennzahl"].isin(codes)][keys + ["wert", "grund"]]
         s = self.stats[(self.stats["geschlecht"] == self.geschlecht) & self.stats["monat"].isin(self.monate)][
             keys + ["md", "q1", "q3"]]
-        b = self.bund[self.bund["geschlecht"] == self.geschlecht][keys + ["wert"]].rename(columns={"wert": "bund"})
+        b = self.bund[self.bund["geschlecht"] == self.geschlecht][keys + ["wert", "grund"]].rename(
+            columns={"wert": "bund", "grund": "bund_grund"})
         df = e.merge(s, on=keys, how="left").merge(b, on=keys, how="left")
+        df = df.assign(zw=_ohne_wert(df["wert"], df["grund"], True),
+                       zmd=_ohne_wert(df["md"], ["fenster" if g == "fenster" else text.GRUND_KEIN_MITGLIED
+                                                 for g in df["grund"]], True),
+                       zb=_ohne_wert(df["bund"], df["bund_grund"], True))
         df = df.sort_values(["kennzahl", "monat"], key=lambda col: col.map(CODES.index) if col.name == "kennzahl" else col)
         felder = {"w": "wert", "md": "md", "q1": "q1", "q3": "q3"}
         reihen = {"w": f"{self.name} (Summe)", "md": f"Median der Jobcenter ({self.art_kurz})"}
         if self.bund_vergleich:
             felder["b"] = "bund"
             reihen["b"] = "Bund"
-        d = charts.zeitreihen_daten(df, felder)
+        d = charts.zeitreihen_daten(df, felder, ohne={"w": "zw", "md": "zmd", "b": "zb"})
         band = f"mittlere Hälfte der Jobcenter ({self.art_kurz}, 1. bis 3. Quartil)"
         titel = f"Ziel {ziel}: {ZIELE[ziel]} – {GESCHLECHT_LABEL[self.geschlecht]}"
         return charts.zeitreihen(d, titel, reihen, band=band,
@@ -719,8 +750,10 @@ class _GruppenSeite:
         titel = f"Werte der Jobcenter ({self.name}), {fmt.monat(self.monat)} ({GESCHLECHT_LABEL[self.geschlecht]})"
         h = self.hervorheben
         label = namen.get(h, "") if h else ""
-        return charts.position(d, namen, titel, hervorheben=h, haupt_label=label,
-                               beschreibung=f"{titel}. " + charts.beschreibung_position(d, h, label))
+        eigen = mv[mv["jobcenter_id"] == h] if h else mv.iloc[:0]
+        ohne = dict(zip(eigen["kennzahl"].astype(str), _ohne_wert(eigen["wert"], eigen["grund"], False)))
+        return charts.position(d, namen, titel, hervorheben=h, haupt_label=label, ohne=ohne,
+                               beschreibung=f"{titel}. " + charts.beschreibung_position(d, h, label, ohne=ohne))
 
     def mitglieder_tabelle(self, rang_spalte: str = "rang", rang_kopf: str = "Rang im Vergleichstyp",
                            codes=("K1", "K2", "K3")) -> HTML:
@@ -744,7 +777,7 @@ class _GruppenSeite:
                 if r is None:
                     cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>–</td>')
                     continue
-                w = wert_zelle(r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
+                w = wert_zelle(c, r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
                 rang_txt = fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])
                 la = r["lesart"] if rang_spalte == "rang" else ""
                 mark = f" {lesart_zelle(la, c, 'der Median des Vergleichstyps')}" if la in ("besser", "schlechter", "gleich") else ""
@@ -760,17 +793,23 @@ class _GruppenSeite:
     def _breit(self, mv: pd.DataFrame) -> str:
         """All 15 figures of all members (values only) in a collapsible block."""
         codes = [c for c in CODES if self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt]
-        w = mv.pivot_table(index="jobcenter_id", columns="kennzahl", values="wert", aggfunc="first", observed=True)
+        sel = mv.assign(kennzahl=mv["kennzahl"].astype(str), jobcenter_id=mv["jobcenter_id"].astype(str))
+        werte = {(j, c): (w, g) for j, c, w, g in zip(sel["jobcenter_id"], sel["kennzahl"], sel["wert"], sel["grund"])}
         kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)}</th>' for c in codes)
+        fn = Fussnoten("breit")
+
+        def zelle(j, c):
+            w, g = werte.get((j, c), (None, "fehlt"))
+            return _e(fmt.kennzahl(c, w, "")) if not fmt.fehlt(w) else zeichen_html(text.grund_text(g if isinstance(g, str) else "fehlt"), fn)
+
         rows = []
         for j in self.jc.to_dict("records"):
-            vals = "".join(f'<td class="zahl">{_e(fmt.zahl(w.at[j["jobcenter_id"], c]) if j["jobcenter_id"] in w.index and c in w.columns else fmt.STRICH)}</td>'
-                           for c in codes)
+            vals = "".join(f'<td class="zahl">{zelle(str(j["jobcenter_id"]), c)}</td>' for c in codes)
             rows.append(f'<tr><th scope="row">{_a(jobcenter_url(j["jobcenter_id"]), j["name"])}</th>{vals}</tr>')
         return (f'<details class="alle-kennzahlen"><summary>Alle {len(codes)} Kennzahlen aller Jobcenter (Prozent; '
-                f'„–“: kein Wert, Gründe auf der Seite des Jobcenters)</summary>'
+                f'ohne Wert: Zeichen mit dem Grund als Tooltip, Gründe auch auf der Seite des Jobcenters)</summary>'
                 f'<table class="kennzahlen-tabelle breit"><thead><tr><th scope="col">Jobcenter</th>{kopf}</tr></thead>'
-                f'<tbody>{"".join(rows)}</tbody></table></details>')
+                f'<tbody>{"".join(rows)}</tbody></table>{fn.legende()}</details>')
 
     def csv_daten(self) -> pd.DataFrame:
         """Wide: one row per series (aggregate, median, quartiles, Bund, members) × gender, one
@@ -782,21 +821,34 @@ class _GruppenSeite:
             rows.append({"Zeile": zeile, "Kennung": kennung, "Name": name, "Monat": self.monat,
                          "Geschlecht": GESCHLECHT_LABEL[g], **{c: werte.get(c, np.nan) for c in CODES}})
 
+        def abdeckung(zeile, kennung, name, g, e):
+            """erfasst/mitglieder of a group value (coverage rule of 2026-12), one row each."""
+            eg = e[e["geschlecht"] == g].set_index("kennzahl")
+            for col, label in (("erfasst", "erfasste Jobcenter"), ("mitglieder", "Mitglieder")):
+                if col in eg:
+                    add(f"{zeile}: {label}", kennung, name, g, eg[col].to_dict())
+
         for g in GESCHLECHTER:
             zg = z[z["geschlecht"] == g].set_index("code")
             add(f"{self.art_kurz} (Summe)", self.kennung, self.name, g, zg["wert"].to_dict())
-            eg = self._am(self.e, geschlecht=g).set_index("kennzahl")
-            for col, label in (("erfasst", "erfasste Jobcenter"), ("mitglieder", "Mitglieder")):
-                if col in eg:
-                    add(f"{self.art_kurz}: {label}", self.kennung, self.name, g, eg[col].to_dict())
+            abdeckung(self.art_kurz, self.kennung, self.name, g, self._am(self.e))
             add("Median der Jobcenter", self.kennung, self.name, g, zg["md"].to_dict())
             add("1. Quartil der Jobcenter", self.kennung, self.name, g, zg["q1"].to_dict())
             add("3. Quartil der Jobcenter", self.kennung, self.name, g, zg["q3"].to_dict())
             if self.bund_vergleich:
                 add("Bund", BUND_ID, "Bund", g, zg["bund"].to_dict())
+                abdeckung("Bund", BUND_ID, "Bund", g, self._am(self.bund))
         for zeile, kennung, name, g, werte in self._csv_weitere():
             add(zeile, kennung, name, g, werte)
+        for zeile, kennung, name, e in self._csv_weitere_gruppen():
+            for g in GESCHLECHTER:
+                add(zeile, kennung, name, g, e[e["geschlecht"] == g].set_index("kennzahl")["wert"].to_dict())
+                abdeckung(zeile, kennung, name, g, e)
         return pd.DataFrame(rows)
+
+    def _csv_weitere_gruppen(self):
+        """Further group rows (label, id, name, their ergebnisse in the month); Bund: Länder etc."""
+        return []
 
     def _csv_weitere(self):
         """Further CSV rows: the member Jobcenter (Bund: Länder and Vergleichstypen instead)."""
@@ -836,7 +888,7 @@ class _GruppenSeite:
                     if x is None:
                         inhalt = '<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">–</span>'
                     else:
-                        inhalt = f'{_e(fmt.prozent(x["median"]))} <small>(n = {int(x["count"])})</small>'
+                        inhalt = f'{_e(fmt.kennzahl(c, x["median"]))} <small>(n = {int(x["count"])})</small>'
                     cells.append(f'<td class="zahl">{inhalt}</td>')
                 if ge is not None and zk is not None:
                     la = lesart(zk["median"], ge["median"], c, wertend=False)
@@ -864,7 +916,7 @@ class _GruppenSeite:
 
         codes = codes_for(self.geschlecht)
         werte = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)
-                        & self.mv["kennzahl"].isin(codes)][["jobcenter_id", "kennzahl", "wert"]]
+                        & self.mv["kennzahl"].isin(codes)][["jobcenter_id", "kennzahl", "wert", "grund"]]
         titel = f"Kennzahlen je Kreis, {fmt.monat(self.monat)} – {self.name}"
         if self.geschlecht != "insgesamt":
             titel += f" ({GESCHLECHT_LABEL[self.geschlecht]})"
@@ -1016,8 +1068,8 @@ class BundSeite(_GruppenSeite):
                 continue
             w, w_vj = _eins(b, self.monat, c), _eins(b, self.vj, c)
             d = None if w is None or w_vj is None else w - w_vj
-            saetze.append(f"{c} ({KENNZAHLEN[c].kurz}): {fmt.prozent(w)} im {fmt.monat(self.monat)}, "
-                          f"{fmt.prozent(w_vj)} ein Jahr zuvor ({fmt.punkte(d)}; {KENNZAHLEN[c].lesart}).")
+            saetze.append(f"{c} ({KENNZAHLEN[c].kurz}): {fmt.kennzahl(c, w)} im {fmt.monat(self.monat)}, "
+                          f"{fmt.kennzahl(c, w_vj)} ein Jahr zuvor ({fmt.punkte(d, fmt.stellen(c))}; {KENNZAHLEN[c].lesart}).")
         f = self.fn.eintraege()
         saetze.append(f"Nicht ausgewiesen: {len(f)} Werte der Tabelle (Gründe unter der Tabelle)." if f
                       else "Alle Werte der Tabelle sind ausgewiesen.")
@@ -1039,7 +1091,7 @@ class BundSeite(_GruppenSeite):
             for c in codes:
                 r = by.get((i, c))
                 w = None if r is None else r["wert"]
-                cells.append(f'<td class="zahl">{wert_zelle(w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
+                cells.append(f'<td class="zahl">{wert_zelle(c, w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
                 cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c))}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         titel = EBENE_LABEL[ebene] if ebene != "land" else "Länder"
@@ -1049,11 +1101,14 @@ class BundSeite(_GruppenSeite):
                     f'</tr></thead><tbody>{"".join(rows)}</tbody></table>' + fn.html())
 
     def _csv_weitere(self):
+        return []
+
+    def _csv_weitere_gruppen(self):
         e = self.m.ergebnisse(ebene=["traegerart", "land", "vergleichstyp"], monat=self.monat)
         label = {"traegerart": lambda i: TRAEGERART_LABEL.get(i, i), "land": lambda i: LAENDER.get(i, i),
                  "vergleichstyp": lambda i: f"Vergleichstyp {i}"}
-        for (ebene, i, g), grp in e.groupby(["ebene", "id", "geschlecht"], sort=True, observed=True):
-            yield f"{EBENE_LABEL[ebene]} (Summe)", i, label[ebene](i), g, grp.set_index("kennzahl")["wert"].to_dict()
+        for (ebene, i), grp in e.groupby(["ebene", "id"], sort=True, observed=True):
+            yield f"{EBENE_LABEL[ebene]} (Summe)", i, label[ebene](i), grp
 
     def laender(self) -> HTML:
         return self._uebersicht("land", list(LAENDER), lambda i: LAENDER[i], land_url)
@@ -1074,7 +1129,7 @@ class BundSeite(_GruppenSeite):
         teile = []
         for k, grp in s.groupby("k", sort=False):
             hi, lo = grp.loc[grp["md"].idxmax()], grp.loc[grp["md"].idxmin()]
-            teile.append(f"{k}: höchster Median {fmt.prozent(hi['md'])} ({hi['g']}), niedrigster {fmt.prozent(lo['md'])} ({lo['g']})")
+            teile.append(f"{k}: höchster Median {fmt.kennzahl(k, hi['md'])} ({hi['g']}), niedrigster {fmt.kennzahl(k, lo['md'])} ({lo['g']})")
         return charts.verteilung_gruppen(s, titel, gruppe_titel="Vergleichstyp",
                                          beschreibung=f"{titel}. Je Kennzahl ein Kastendiagramm je Vergleichstyp. "
                                                       + "; ".join(teile) + ".")

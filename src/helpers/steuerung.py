@@ -157,17 +157,17 @@ class Einheiten:
 def results(e: Einheiten) -> pd.DataFrame:
     """Long results (ebene, id, monat, geschlecht, kennzahl, wert, grund, erfasst, mitglieder,
     zaehler, nenner) of the six JFW figures for every Jobcenter and group."""
-    from helpers.compute import GRUND_BY_STATUS
+    from helpers.compute import GRUND_BY_STATUS, text_column
 
     p = parts(e.x)
     frames = []
     jc = combine(p)
     n, g, t = p["w_int"].v.shape
+    codes = list(CODES)
     for code, (w, z, nn) in jc.items():
         counts = np.maximum.reduce([p[k].s for k in NEEDS[code]]) == OK
-        frames.append(_long("jobcenter", e.ids, e.months, code, w, z, nn, counts.astype(np.int64),
-                            np.ones((n, g, t), dtype=np.int64)))
-    for ebene, gid, idx in e.groups:
+        frames.append(_long(np.arange(n), codes.index(code), w, z, nn, counts, np.ones((n, g, t), dtype=np.int32)))
+    for u, (ebene, gid, idx) in enumerate(e.groups, start=n):
         for code in CODES:
             needs = NEEDS[code]
             summed, erfasst, leer = group_parts(p, idx, needs)
@@ -177,36 +177,42 @@ def results(e: Einheiten) -> pd.DataFrame:
             need = len(idx) if STEUERUNG[code].alle_mitglieder else math.ceil(ANTEIL_MINDESTENS * len(idx) - 1e-9)
             ok = (erfasst >= need) & (erfasst > 0)
             s = np.where(ok, w.s, leer).astype(np.int8)
-            frames.append(_long(ebene, np.array([gid], dtype=object), e.months, code,
+            frames.append(_long(np.array([u]), codes.index(code),
                                 Q(w.v[None], s[None]), Q(z.v[None], s[None]), Q(nn.v[None], s[None]),
-                                erfasst[None], np.full((1, g, t), len(idx), dtype=np.int64)))
-    # one frame from the parts' arrays (hundreds of small frames and a concat cost more than the figures)
-    df = pd.DataFrame({k: np.concatenate([np.broadcast_to(f[k], f["wert"].shape) for f in frames])
-                       for k in frames[0]})
-    status = df.pop("status").to_numpy()
-    grund = np.empty(len(df), dtype=object)
-    norm = status < len(GRUND_BY_STATUS)
-    grund[norm] = GRUND_BY_STATUS[status[norm]]
-    grund[status == ABDECKUNG] = ABDECKUNG_GRUND
-    df["grund"] = grund
-    return df[["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund", "erfasst", "mitglieder",
-               "zaehler", "nenner"]]
+                                erfasst[None], np.full((1, g, t), len(idx), dtype=np.int32)))
+    # one frame from the parts' arrays, text columns gathered in Arrow from small code tables
+    # (hundreds of small frames, a concat or object arrays cost more than the figures)
+    c = {k: np.concatenate([np.broadcast_to(f[k], f["wert"].shape) for f in frames]) for k in frames[0]}
+    ebenen = ["jobcenter"] * n + [ebene for ebene, _, _ in e.groups]
+    ids = [*e.ids, *(gid for _, gid, _ in e.groups)]
+    return pd.DataFrame({
+        "ebene": text_column(ebenen, c["unit"]),
+        "id": text_column(ids, c["unit"]),
+        "monat": text_column(e.months, c["monat"]),
+        "geschlecht": text_column(GESCHLECHTER, c["geschlecht"]),
+        "kennzahl": text_column(codes, c["kennzahl"]),
+        "wert": c["wert"],
+        "grund": text_column(GRUND_BY_STATUS, c["status"]),
+        "erfasst": c["erfasst"].astype(np.int64),
+        "mitglieder": c["mitglieder"].astype(np.int64),
+        "zaehler": c["zaehler"],
+        "nenner": c["nenner"],
+    })
 
 
-def _long(ebene, ids, months, code, w: Q, z: Q, nn: Q, erfasst, mitglieder) -> dict[str, np.ndarray]:
-    """The columns of one unit's (or all Jobcenter's) rows of one JFW figure."""
+def _long(units: np.ndarray, kennzahl: int, w: Q, z: Q, nn: Q, erfasst, mitglieder) -> dict[str, np.ndarray]:
+    """The columns of one unit's (or all Jobcenter's) rows of one JFW figure; text as codes."""
     n, g, t = w.v.shape
     ok = w.s == OK
     return {
-        "ebene": np.array([ebene], dtype=object),
-        "id": np.repeat(ids, g * t),
-        "monat": np.tile(np.array(months, dtype=object), n * g),
-        "geschlecht": np.tile(np.repeat(np.array(GESCHLECHTER, dtype=object), t), n),
-        "kennzahl": np.array([code], dtype=object),
+        "unit": np.repeat(units.astype(np.int32), g * t),
+        "monat": np.tile(np.arange(t, dtype=np.int32), n * g),
+        "geschlecht": np.tile(np.repeat(np.arange(g, dtype=np.int32), t), n),
+        "kennzahl": np.array([kennzahl], dtype=np.int32),
         "wert": w.v.reshape(-1),
-        "status": w.s.reshape(-1).astype(np.int64),
-        "erfasst": np.asarray(erfasst).reshape(-1).astype(np.int64),
-        "mitglieder": np.asarray(mitglieder).reshape(-1).astype(np.int64),
+        "status": w.s.reshape(-1).astype(np.int32),
+        "erfasst": np.asarray(erfasst).reshape(-1).astype(np.int32),
+        "mitglieder": np.asarray(mitglieder).reshape(-1).astype(np.int32),
         "zaehler": np.where(ok, z.v, np.nan).reshape(-1),
         "nenner": np.where(ok, nn.v, np.nan).reshape(-1),
     }

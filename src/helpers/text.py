@@ -67,6 +67,21 @@ def zeichen(grund: str | None) -> str:
 _ZEICHEN_TEXT = {grund_text(code, gruppe): z for code, z in ZEICHEN.items() for gruppe in (False, True)}
 
 
+def ohne_wert(grund: str | None, gruppe: bool = False) -> str:
+    """The one plain-text form of a value without a number, where no footnote can follow it (chart
+    data table, aria text, map tooltip, explorer, download): its sign (``zeichen``) and the reason,
+    "x (Nenner ist 0)"; grund: a reason code or its text (``grund_text``); none: the sign alone."""
+    if not grund or fmt.fehlt(grund):
+        return fmt.OHNE_WERT
+    t = grund_text(grund, gruppe) if grund in ZEICHEN or grund in GRUENDE else grund
+    return f"{zeichen(grund)} ({t})"
+
+
+def wert(x, grund: str | None = None, gruppe: bool = False, einheit: str = " %", stellen: int = 1) -> str:
+    """A figure's value as plain text: the number (``fmt.zahl``) or, undefined, ``ohne_wert``."""
+    return ohne_wert(grund, gruppe) if fmt.fehlt(x) else fmt.zahl(x, stellen, einheit)
+
+
 def zeichen_html(grund: str | None, titel: str | None = None) -> str:
     """The one HTML form of a value without a number: its sign (``zeichen``) with the reason as
     tooltip (``titel``, default: the reason itself). Used by every table of the site."""
@@ -153,10 +168,10 @@ def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
         schwach = sorted(schlechter, key=lambda b: b.score)[:anzahl]
         if stark:
             saetze.append("Am günstigsten im Vergleich: " + "; ".join(
-                f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in stark) + ".")
+                f"{_name(b.code)} mit {fmt.kennzahl(b.code, b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in stark) + ".")
         if schwach:
             saetze.append("Am ungünstigsten im Vergleich: " + "; ".join(
-                f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in schwach) + ".")
+                f"{_name(b.code)} mit {fmt.kennzahl(b.code, b.wert)}" + (f" ({b.detail})" if b.detail else "") for b in schwach) + ".")
     else:
         bewertet = [b for b in kz if b.lage]
         lagen = {x: [b for b in bewertet if b.lage == x] for x in ("über", "unter", "gleich")}
@@ -169,7 +184,7 @@ def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
             for x in ("über", "unter"):
                 if lagen[x]:
                     saetze.append(f"{x.capitalize()} {bezug}: " + "; ".join(
-                        f"{_name(b.code)} mit {fmt.prozent(b.wert)}" + (f" ({b.detail})" if b.detail else "")
+                        f"{_name(b.code)} mit {fmt.kennzahl(b.code, b.wert)}" + (f" ({b.detail})" if b.detail else "")
                         for b in lagen[x]) + ".")
         else:
             saetze.append(f"{kopf} keine Kennzahl lässt sich mit {bezug} vergleichen.")
@@ -183,7 +198,7 @@ def zusammenfassung(subjekt: str, bezug: str, monat: str, befunde: list[Befund],
     if bewegt:
         teile = []
         for b in bewegt[:3]:
-            t = f"{_name(b.code)}: {fmt.prozent(b.wert_vj)} → {fmt.prozent(b.wert)}"
+            t = f"{_name(b.code)}: {fmt.kennzahl(b.code, b.wert_vj)} → {fmt.kennzahl(b.code, b.wert)}"
             if wertend:
                 t += " (im Vergleich " + ("verbessert" if b.score > b.score_vj else "verschlechtert")
                 t += f"; {b.detail_vj} → {b.detail})" if b.detail_vj and b.detail else ")"

@@ -50,7 +50,7 @@ def wert_text(code: str, wert) -> str:
     """A JFW value in its unit (count, mean stock, percent, percentage points)."""
     e = STEUERUNG[code].einheit
     if fmt.fehlt(wert):
-        return fmt.STRICH
+        return fmt.OHNE_WERT
     if e == "anzahl":
         return fmt.ganzzahl(round(wert))
     if e == "bestand":

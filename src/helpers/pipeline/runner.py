@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import fmt
+from helpers.eingabefehler import abbruch
 from helpers.pipeline import cache
 from helpers.pipeline.config import ConfigError, Page, Plan, entities_from_mart, load_plan
 
@@ -263,7 +264,7 @@ def execute(args: argparse.Namespace) -> int:
         only = _parse_only(args.only or [], plan)
     except ConfigError as exc:
         print(f"Fehler in den Seitenparametern:\n{exc}", file=sys.stderr)
-        print("Abbruch: keine Seite wurde ausgeführt.", file=sys.stderr)
+        print(abbruch("keine Seite wurde ausgeführt."), file=sys.stderr)
         return 2
 
     import helpers

@@ -34,6 +34,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from helpers import fmt
+from helpers.eingabefehler import SCHRITT_ENV
 from helpers.publish import checks, delivery, provenance, site
 from helpers.publish.site import Edition
 
@@ -90,13 +91,20 @@ class Run:
         env["HANDBUCH_ROOT"] = str(self.root)
         env["HANDBUCH_MART"] = str(self.mart_dir)
         env.setdefault("PYTHONUNBUFFERED", "1")
+        env[SCHRITT_ENV] = "1"      # the step reports "Fehler: …"; the one "Abbruch: …" line is ours
         return env
 
     def helpers(self, *args: str) -> int:
-        """Run ``python -m helpers <args>`` in the project root; output goes straight through."""
+        """Run ``python -m helpers <args>`` in the project root; output goes straight through.
+        The step holds the run's locks too (inherited lock fds) and dies with the run."""
         sys.stdout.flush()
         return subprocess.run([self.python, "-m", "helpers", *args], cwd=self.root, env=self.env(),
-                              check=False, preexec_fn=die_with_parent).returncode
+                              check=False, **child_options()).returncode
+
+
+def child_options() -> dict:
+    """subprocess options for a step of the monthly run: inherit the run's locks, die with it."""
+    return {"pass_fds": site.held_lock_fds(), "preexec_fn": die_with_parent}
 
 
 def die_with_parent() -> None:

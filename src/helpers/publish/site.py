@@ -92,20 +92,42 @@ def current(site: Path) -> Edition | None:
     return Edition.parse(Path(os.readlink(link)).name)
 
 
+# File descriptors of the locks this process holds. A flock belongs to the open file, not the
+# process: children started with these fds (``pass_fds=held_lock_fds()``) hold the lock too, so
+# it stays taken until the parent and every step it started have ended – also when the parent
+# is killed and a child is still shutting down.
+_HELD: list[int] = []
+
+
+def held_lock_fds() -> tuple[int, ...]:
+    """The lock fds to hand to child processes (``subprocess.run(..., pass_fds=...)``)."""
+    return tuple(_HELD)
+
+
+@contextmanager
+def _flocked(path: Path, message: str):
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SiteError(message) from None
+        _HELD.append(fd)
+        try:
+            yield
+        finally:
+            _HELD.remove(fd)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def locked(site: Path):
     """Hold an exclusive lock on the site for the whole run (a second run fails at once)."""
     site = Path(site)
     site.mkdir(parents=True, exist_ok=True)
-    fd = os.open(site / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SiteError(f"Für {site} läuft bereits ein Monatslauf (Sperrdatei {site / '.lock'}).") from None
+    with _flocked(site / ".lock", f"Für {site} läuft bereits ein Monatslauf (Sperrdatei {site / '.lock'})."):
         yield
-    finally:
-        os.close(fd)
 
 
 CHECKOUT_LOCK = Path("logs") / ".monatslauf.lock"
@@ -118,16 +140,8 @@ def checkout_locked(root: Path):
     --site) would mix deliveries. A second run fails at once."""
     lock = Path(root) / CHECKOUT_LOCK
     lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SiteError(f"In {root} läuft bereits ein Monatslauf (Sperrdatei {lock}); "
-                            "bitte dessen Ende abwarten.") from None
+    with _flocked(lock, f"In {root} läuft bereits ein Monatslauf (Sperrdatei {lock}); bitte dessen Ende abwarten."):
         yield
-    finally:
-        os.close(fd)
 
 
 def clean_stale(site: Path) -> list[str]:
