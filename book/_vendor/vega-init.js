@@ -232,8 +232,8 @@
       };
       embed(0).then(function (result) {
         // the estimate of axis widths was short: draw once more, narrower by the overflow
-        var zuBreit = Math.ceil(result.view.width() > 0 ? svgBreite(target) - breite : 0);
-        if (zuBreit <= 0 || !breite) return result;
+        var zuBreit = breite ? Math.ceil(svgBreite(target) - breite) : 0;
+        if (zuBreit <= 0) return result;
         result.finalize();
         return embed(zuBreit + 4);
       }).then(function (result) {
