@@ -164,13 +164,9 @@ def read_jobcenter(mart_dir: Path | None = None):
     import pandas as pd
 
     if mart_dir is None:
-        try:
-            from helpers import mart  # the lead's loader, when present
-        except ModuleNotFoundError:
-            mart = None
-        if mart is not None and hasattr(mart, "load"):
-            return mart.load().jobcenter
-        mart_dir = paths.MART_DIR
+        from helpers import mart
+
+        return mart.load().jobcenter
     path = Path(mart_dir) / "jobcenter.parquet"
     if not path.exists():
         raise BuchFehler(f"Datenbestand fehlt: {path} nicht gefunden. Bitte zuerst `make mart` ausführen.")

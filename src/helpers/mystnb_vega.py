@@ -134,10 +134,8 @@ def display_bundle(chart: Any) -> dict[str, Any] | None:
 
 def _register_display() -> None:
     """Route the display of altair charts in this IPython kernel through display_bundle."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
+    from IPython import get_ipython
+
     ip = get_ipython()
     if ip is None:
         return
