@@ -133,12 +133,12 @@ def test_group_page_csvs_carry_erfasst_and_mitglieder_of_every_group_value(demo_
     for ebene, cls, zeile in (("vergleichstyp", pages.TypSeite, "Vergleichstyp"), ("land", pages.LandSeite, "Land")):
         e = demo_mart.ergebnisse(ebene=ebene, monat=monat)
         gid = sorted({i for i, g in e.groupby("id") if _gaps(g)})[0]
-        csv = pages.csv_lesen(cls(demo_mart, gid, monat).download().data)
+        csv = pages.csv_aus_bytes(cls(demo_mart, gid, monat).csv_bytes())
         own = _csv_counts(csv, zeile, gid)
         assert own == _mart_counts(e[e["id"] == gid])
         assert any(er < mg for er, mg in own.values())          # a value formed without members
         assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
-    csv = pages.csv_lesen(pages.BundSeite(demo_mart, monat).download().data)
+    csv = pages.csv_aus_bytes(pages.BundSeite(demo_mart, monat).csv_bytes())
     assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
     for ebene, zeile in (("land", "Land (Summe)"), ("vergleichstyp", "Vergleichstyp (Summe)"),
                          ("traegerart", "Trägerart (Summe)")):
