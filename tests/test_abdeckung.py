@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
@@ -138,7 +139,14 @@ def test_group_page_csvs_carry_erfasst_and_mitglieder_of_every_group_value(demo_
         assert own == _mart_counts(e[e["id"] == gid])
         assert any(er < mg for er, mg in own.values())          # a value formed without members
         assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
-    csv = pages.csv_aus_bytes(pages.BundSeite(demo_mart, monat).csv_bytes())
+    raw = pages.BundSeite(demo_mart, monat).csv_bytes()
+    csv = pages.csv_aus_bytes(raw)
+    text_ = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), sep=";", dtype=str, keep_default_na=False)
+    zaehl = text_[text_["Zeile"].str.endswith((": erfasste Jobcenter", ": Mitglieder"))]
+    from helpers.kennzahlen import CODES
+
+    werte = zaehl[list(CODES)].stack()
+    assert len(werte) and werte[werte != ""].str.fullmatch(r"\d+").all()     # whole numbers, never "36,0"
     assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
     for ebene, zeile in (("land", "Land (Summe)"), ("vergleichstyp", "Vergleichstyp (Summe)"),
                          ("traegerart", "Trägerart (Summe)")):

@@ -298,3 +298,29 @@ def test_nothing_cut_off_in_any_view(app, ansicht, titel):
     else:
         app.locator(".explorer-ansichten table:visible").first.wait_for()
     assert _abgeschnitten(app) == []
+
+
+def test_saved_selection_reopens(app):
+    """"Auswahl speichern" writes a parameter file; after other changes, opening it restores the view."""
+    side = app.locator(".explorer-sidebar")
+    kz = side.locator(".widget-dropdown select").first
+    g = side.locator(".widget-toggle-button")
+    gewaehlt = "s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')"
+    vorher = kz.evaluate(gewaehlt)
+    app.get_by_role("button", name="Auswahl speichern").click()
+    meldung = side.locator(".widget-html", has_text="Gespeichert als")
+    meldung.wait_for(timeout=30_000)
+    name = meldung.locator("code").first.inner_text()
+    assert name.endswith(".yml") and (app.tmp / "eigene_ordner" / name).is_file()
+    kz.select_option(index=10)
+    g.nth(1).click()
+    app.locator(".vega-embed svg text:visible", has_text="K3 ").first.wait_for(timeout=30_000)
+    dateien = side.locator("select", has=app.locator("option", has_text="Gespeicherte Auswahl"))
+    dateien.select_option(label=name)
+    app.get_by_role("button", name="Öffnen").click()
+    side.locator(".widget-html", has_text=f"Geöffnet: {name}").wait_for(timeout=30_000)
+    app.wait_for_function(f"() => ({gewaehlt})(document.querySelector('.explorer-sidebar .widget-dropdown select'))"
+                          " === " + repr(vorher), timeout=30_000)
+    code = vorher.split(" · ")[1].split(" ")[0]
+    app.locator(".vega-embed svg text:visible", has_text=f"{code} ").first.wait_for(timeout=30_000)
+    assert "mod-active" in (g.nth(2).get_attribute("class") or "")

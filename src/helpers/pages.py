@@ -931,7 +931,14 @@ class _GruppenSeite:
                         "herunterladen", href=DOWNLOADS_HREF + monats_csv_pfad(e, self.kennung, self.monat) if e else None)
 
     def csv_bytes(self) -> bytes:
-        return csv_bytes(self.csv_daten())
+        """The wide CSV; erfasst/Mitglieder rows as whole numbers ("36", not "36,0")."""
+        df = self.csv_daten()
+        zaehl = df["Zeile"].str.endswith((": erfasste Jobcenter", ": Mitglieder")).to_numpy()
+        out = df.copy()
+        for c in CODES:
+            out[c] = ["" if pd.isna(v) else (str(int(v)) if z else repr(float(v)).replace(".", ","))
+                      for v, z in zip(df[c], zaehl)]
+        return csv_bytes(out)
 
     def hilfe(self) -> HTML:
         return hilfe_liste()
