@@ -5,6 +5,7 @@ opens it in headless Chromium (1280x720) and changes every control five times. A
 timed in the page: from just before the input event (performance.now()) until the app has sent
 the redraw (its hidden redraw counter changes) and the visible chart has put it on screen (the
 chart widget stamps data-gezeichnet/data-zeit once vega has rendered); the later of the two counts.
+A chart that failed to draw (data-fehler) ends the run instead of counting as drawn.
 Prints the median and the slowest of the five per control against the 300 ms target.
 
     make bench-explorer          (or: .venv-lab/bin/python scripts/bench_explorer.py)
@@ -45,6 +46,7 @@ GEZEICHNET = """() => {
   const i = alle.findIndex(e => e.offsetParent !== null);
   if (i < 0) return window.__tz - window.__t0;
   if (alle[i].dataset.gezeichnet === window.__vorher.diagramme[i]) return false;
+  if (alle[i].dataset.fehler) throw new Error('Diagramm nicht gezeichnet: ' + alle[i].dataset.fehler);
   return Math.max(window.__tz, Number(alle[i].dataset.zeit)) - window.__t0;
 }"""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
@@ -133,12 +134,19 @@ def test_group_page_csvs_carry_erfasst_and_mitglieder_of_every_group_value(demo_
     for ebene, cls, zeile in (("vergleichstyp", pages.TypSeite, "Vergleichstyp"), ("land", pages.LandSeite, "Land")):
         e = demo_mart.ergebnisse(ebene=ebene, monat=monat)
         gid = sorted({i for i, g in e.groupby("id") if _gaps(g)})[0]
-        csv = pages.csv_lesen(cls(demo_mart, gid, monat).download().data)
+        csv = pages.csv_aus_bytes(cls(demo_mart, gid, monat).csv_bytes())
         own = _csv_counts(csv, zeile, gid)
         assert own == _mart_counts(e[e["id"] == gid])
         assert any(er < mg for er, mg in own.values())          # a value formed without members
         assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
-    csv = pages.csv_lesen(pages.BundSeite(demo_mart, monat).download().data)
+    raw = pages.BundSeite(demo_mart, monat).csv_bytes()
+    csv = pages.csv_aus_bytes(raw)
+    text_ = pd.read_csv(io.StringIO(raw.decode("utf-8-sig")), sep=";", dtype=str, keep_default_na=False)
+    zaehl = text_[text_["Zeile"].str.endswith((": erfasste Jobcenter", ": Mitglieder"))]
+    from helpers.kennzahlen import CODES
+
+    werte = zaehl[list(CODES)].stack()
+    assert len(werte) and werte[werte != ""].str.fullmatch(r"\d+").all()     # whole numbers, never "36,0"
     assert _csv_counts(csv, "Bund", "DE") == _mart_counts(bund)
     for ebene, zeile in (("land", "Land (Summe)"), ("vergleichstyp", "Vergleichstyp (Summe)"),
                          ("traegerart", "Trägerart (Summe)")):

@@ -433,3 +433,35 @@ def test_map_with_figure_chosen_by_the_reader(fake_mart):
     assert "niedriger ist besser" in legende[1]["t"]
     land = maps.karte_kennzahlen(long, jc, codes, "SH", land="01").chart.to_dict()
     assert {r["a"][:2] for r in land["datasets"]["werte"]} == {"01"}
+
+
+@pytest.mark.slow
+def test_scratch_book_builds_in_parallel_with_the_same_bytes(tmp_path, fake_mart):
+    """`build --jobs 2` really reads and writes in parallel (every extension Jupyter Book loads is
+    declared parallel-safe, so Sphinx neither warns nor falls back to serial reading, which would
+    fail the build) and writes the same files as a serial build."""
+    root = tmp_path / "buch"
+    mart = fake_mart()
+    (root / "data" / "reference").mkdir(parents=True)
+    (root / "data" / "reference" / "geo").symlink_to(ROOT / "data" / "reference" / "geo")
+    (root / "node_modules").symlink_to(ROOT / "node_modules")
+    shutil.copy(ROOT / "_config.yml", root / "_config.yml")
+    shutil.copytree(ROOT / "book" / "_vendor", root / "book" / "_vendor")
+    _touch(root, "book/intro.md", "# Handbuch\n\nDatenstand: {{ datenstand }}.\n")
+    kapitel = [f"book/hilfe/k{i}" for i in range(8)]          # Sphinx forks readers only for > 5 pages
+    for i, k in enumerate(kapitel):
+        _touch(root, k + ".md", f"# Kapitel {i}\n\n## Abschnitt\n\nText {i}, siehe {{doc}}`../intro`.\n")
+    (root / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": "book/intro",
+                                                   "chapters": [{"file": k} for k in kapitel]}), encoding="utf-8")
+    env = dict(os.environ, HANDBUCH_ROOT=str(root))
+    sites = {}
+    for jobs in ("2", "1"):
+        out = tmp_path / f"site-{jobs}"
+        r = subprocess.run([sys.executable, "-m", "helpers", "build", "--mart", str(mart), "--jobs", jobs,
+                            "--out", str(out)], env=env, cwd=root, capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        assert "serial" not in r.stdout + r.stderr
+        sites[jobs] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                       if p.is_file() and p.name != ".buildinfo"}
+    assert sites["2"].keys() == sites["1"].keys() and "book/hilfe/k7.html" in sites["2"]
+    assert [f for f in sites["2"] if sites["2"][f] != sites["1"][f]] == []

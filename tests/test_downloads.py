@@ -211,7 +211,6 @@ def _counts_as_text(raw_csv: str, sep: str, columns) -> dict[str, pd.Series]:
 def test_group_counts_are_integers_in_every_csv_download(m, paket):
     """erfasst/mitglieder are printed as whole numbers ("407", never "407,0") in the unit
     downloads, the page CSV and the data package."""
-    import base64
 
     digits = r"\d+"
     df = downloads.zeitreihe(m, "bund", "DE", "Bund")
@@ -219,10 +218,8 @@ def test_group_counts_are_integers_in_every_csv_download(m, paket):
     for col, s in _counts_as_text(raw, ";", ["Erfasste Jobcenter", "Mitglieder"]).items():
         assert s.str.fullmatch(digits).all(), (col, s[~s.str.fullmatch(digits)].unique()[:5])
     assert (_counts_as_text(raw, ";", ["Mitglieder"])["Mitglieder"] == str(len(m.jobcenter))).all()
-    # the page CSV (data: URI) of a Jobcenter page: Land and Bund counts
-    link = pages.JobcenterSeite(m, sorted(m.jobcenter["jobcenter_id"])[0]).download().data
-    start = link.index("base64,") + len("base64,")
-    page_csv = base64.b64decode(link[start:link.index('"', start)]).decode("utf-8-sig")
+    # the one-month page CSV of a Jobcenter page: Land and Bund counts
+    page_csv = pages.JobcenterSeite(m, sorted(m.jobcenter["jobcenter_id"])[0]).csv_bytes().decode("utf-8-sig")
     cols = ["Land: erfasste Jobcenter", "Land: Mitglieder", "Bund: erfasste Jobcenter", "Bund: Mitglieder"]
     for col, s in _counts_as_text(page_csv, ";", cols).items():
         s = s[s != ""]
@@ -276,3 +273,42 @@ def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
     assert calls[-1][1] is None and downloads.write_site(site, mdir, cache) == site / "downloads"
     assert len(calls) == 4 and (site / "downloads" / "jobcenter" / "01001.csv").stat().st_ino == \
         (full / "jobcenter" / "01001.csv").stat().st_ino
+
+
+def test_page_csv_is_a_file_of_the_downloads_folder(m, tmp_path, monkeypatch):
+    """Issue #12: the one-month CSV of a page ("Zahlen dieser Seite") is no data: URI but a file of
+    downloads/, generated with the other downloads (cache _build/.downloads/<key>) for the mart's
+    month and, by write_site, for pages of another month (parameters/eigene); each page's link
+    resolves in the site to exactly the page's CSV."""
+    from helpers import paths
+
+    monkeypatch.setattr(downloads, "write_datenpaket", lambda _m, dest: dest)   # not under test here
+    jid = sorted(m.jobcenter["jobcenter_id"])[0]
+    frueher = fmt.monat_plus(m.datenstand, -8)
+    site = tmp_path / "site"
+    seiten = {"jobcenter/" + jid: pages.JobcenterSeite(m, jid), "vergleichstyp/Ia": pages.TypSeite(m, "Ia"),
+              "land/05": pages.LandSeite(m, 5), "bund/DE": pages.BundSeite(m),
+              "eigene/frueher": pages.JobcenterSeite(m, jid, frueher, "frauen")}
+    for rel, s in seiten.items():
+        f = site / "book" / "seiten" / f"{rel}.html"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(f"<html><body>{s.download().data}</body></html>", encoding="utf-8")
+    cache = tmp_path / "cache"
+    out = downloads.write_site(site, paths.MART_DIR, cache, jobs=1)
+    for rel, s in seiten.items():
+        page = site / "book" / "seiten" / f"{rel}.html"
+        html_ = page.read_text(encoding="utf-8")
+        assert "data:" not in html_
+        target = (page.parent / pages.csv_href(html_)).resolve()
+        assert target.is_file() and target.is_relative_to(out.resolve()), (rel, target)
+        assert target.read_bytes() == s.csv_bytes(), rel
+    key = next(p for p in cache.iterdir() if (p / downloads.FERTIG).exists())
+    assert (key / "jobcenter" / f"{jid}_{m.datenstand}.csv").is_file()          # in the cache
+    assert (out / "jobcenter" / f"{jid}_{frueher}.csv").is_file()                 # other month: for this site
+
+
+def test_ring_page_csv_stays_inline(m):
+    """A Vergleichsring page (its members are the user's) has no downloads file: inline CSV."""
+    s = pages.RingSeite(m, "R", [1001, "01002", "01003"])
+    link = s.download().data
+    assert pages.csv_href(link).startswith("data:text/csv;") and len(pages.csv_lesen(link)) > 0

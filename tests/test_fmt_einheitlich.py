@@ -134,6 +134,13 @@ def test_a_value_without_number_reads_the_same_everywhere(demo_mart, monkeypatch
     span = td.find("span", class_="wert-fehlt")
     assert span.get_text() == zeichen and span["title"] == gr
     assert fmt.STRICH not in td.get_text()
+    tabelle = seite.tabelle().data
+    assert ">\u2013<" not in tabelle                  # no cell of the table uses "–" for a missing value
+    einordnung = _zelle(tabelle, code, g_label, "Einordnung gegenüber Median").find("span", class_="wert-fehlt")
+    assert einordnung.get_text() == fmt.NICHT_SINNVOLL and einordnung["title"] == pages.KEINE_EINORDNUNG
+    rang = _zelle(tabelle, code, g_label, "Rang im Vergleichstyp").find("span", class_="wert-fehlt")
+    assert rang.get_text() == zeichen and rang["title"] == gr      # no rank of a value without number
+    assert fmt.ZEICHENERKLAERUNG[fmt.NICHT_SINNVOLL] in tabelle and fmt.ZEICHENERKLAERUNG[zeichen] in tabelle
 
     # time-series chart: data table ("Daten als Tabelle") and aria text of the page's gender
     spec = seite.zeitreihen(KENNZAHLEN[code].ziel).to_dict()

@@ -192,9 +192,12 @@ def test_csv_round_trip(m, seite):
     from helpers import pages
 
     link = seite.download().data
-    assert '<a download="kennzahlen_01001_' in link and 'href="data:text/csv;charset=utf-8;base64,' in link
+    assert '<a download="kennzahlen_01001_' in link and "data:" not in link     # a file, not inline data
+    assert pages.csv_href(link) == f"../../../downloads/jobcenter/01001_{seite.monat}.csv"
     assert "Semikolon" in link and "Dezimalkomma" in link
-    df = pages.csv_lesen(link)
+    raw = seite.csv_bytes()
+    assert raw.startswith("\ufeff".encode()) and b"\r\n" in raw
+    df = pages.csv_aus_bytes(raw)
     v = m.vergleich(jobcenter_id="01001", monat=m.datenstand)
     merged = df.merge(v, left_on=["Kennzahl", "Geschlecht"],
                       right_on=["kennzahl", v["geschlecht"].map({"insgesamt": "Insgesamt", "frauen": "Frauen",
@@ -209,7 +212,7 @@ def test_group_csv_round_trip(m):
     from helpers import pages
 
     s = pages.TypSeite(m, "Ia")
-    df = pages.csv_lesen(s.download().data)
+    df = pages.csv_aus_bytes(s.csv_bytes())
     e = m.ergebnisse(ebene="vergleichstyp", id="Ia", monat=m.datenstand, geschlecht="insgesamt").set_index("kennzahl")
     row = df[(df["Zeile"] == "Vergleichstyp (Summe)") & (df["Geschlecht"] == "Insgesamt")].iloc[0]
     for c in CODES:
@@ -246,3 +249,41 @@ def test_group_pages_build(m):
         s.verteilung().to_dict()
     t = pages.LandSeite(m, "05").traegervergleich().data
     assert "n = " in t and "gE" in t and "zkT" in t
+
+
+def _reihe(spec, code, g):
+    """(first month index o, values per field) of one figure × gender in a time series chart."""
+    rows = [r for ds in spec["datasets"].values() for r in ds if r.get("k") == code and r.get("g") == g]
+    assert len(rows) == 1, (code, g, rows)
+    return rows[0]
+
+
+@pytest.mark.parametrize("art", ["typ", "land", "bund", "jobcenter"])
+def test_group_time_series_have_whole_period_and_gender_choice_like_jobcenter(m, art):
+    """Issue #12: Vergleichstyp, Land and Bund pages chart the whole available period with the
+    Geschlecht radio, as the Jobcenter page (one chart builder, pages.zeitreihen_ziel); the
+    women's last value is the mart's group value and the median that of the members' values."""
+    from helpers import pages
+
+    seite = {"typ": lambda: pages.TypSeite(m, "Ia"), "land": lambda: pages.LandSeite(m, 5),
+             "bund": lambda: pages.BundSeite(m), "jobcenter": lambda: pages.JobcenterSeite(m, "05315")}[art]()
+    spec = seite.zeitreihen(2).to_dict()
+    p = spec["params"][0]
+    assert p["name"] == "geschlecht" and p["bind"]["input"] == "radio" and p["bind"]["labels"] == [
+        "Insgesamt", "Frauen", "Männer"]
+    assert "Frauen und Männer sind über die Auswahl „Geschlecht“ wählbar" in spec["description"]
+    monate = sorted(m.ergebnisse(ebene="bund", kennzahl="K2", geschlecht="frauen").dropna(subset=["wert"])["monat"])
+    for g in ("i", "f", "m"):
+        r = _reihe(spec, "K2", g)
+        assert len(r["w"]) == len(monate) > 36          # every month with a value, not only three years
+    r = _reihe(spec, "K2", "f")
+    if art == "jobcenter":
+        mine = m.vergleich(jobcenter_id="05315", monat=m.datenstand, kennzahl="K2", geschlecht="frauen").iloc[0]
+        wert, median = mine["wert"], mine["vt_median"]
+    else:
+        ebene, gid, members = {"typ": ("vergleichstyp", "Ia", seite.ids), "land": ("land", "05", seite.ids),
+                               "bund": ("bund", "DE", None)}[art]
+        wert = m.ergebnisse(ebene=ebene, id=gid, monat=m.datenstand, kennzahl="K2", geschlecht="frauen")["wert"].iloc[0]
+        mv = m.vergleich(jobcenter_id=members, monat=m.datenstand, kennzahl="K2", geschlecht="frauen")
+        median = float(np.median(mv["wert"].dropna()))
+    assert r["w"][-1] == round(wert, 1) and r["md"][-1] == round(median, 1)

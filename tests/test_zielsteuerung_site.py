@@ -164,3 +164,7 @@ def test_every_jobcenter_page_within_weight_budget(site_dir, m):
             href = re.search(rf'class="{cls}" href="([^"]+)"', text).group(1)
             assert not href.startswith("data:")
             assert (f.parent / href).resolve().is_file(), (f.name, href)
+    # the one-month page CSV ("Zahlen dieser Seite") is a file of downloads/ too, on group pages as well
+    for f in files[:: max(len(files) // 20, 1)] + sorted(site_dir.glob("book/seiten/[vlb]*/*.html")):
+        href = pages.csv_href(f.read_text(encoding="utf-8"))
+        assert not href.startswith("data:") and (f.parent / href).resolve().is_file(), (f.name, href)

@@ -55,10 +55,10 @@
     });
   }
 
-  // Time series with a gender choice: the "Daten als Tabelle" rows follow the chart. The rows of
-  // the first gender are in the page (German formats from helpers.fmt); for another gender they
-  // are built from the chart's own data (values already rounded to one decimal in Python), so the
-  // table always lists what is drawn.
+  // Time series with a gender choice: the "Daten als Tabelle" rows are built here from the chart's
+  // own data (values already rounded to one decimal in Python), once when the page loads – also
+  // when a chart cannot be drawn – and again when the radio changes the gender, so the table
+  // always lists what is drawn. The page carries the numbers once (in the chart data), not twice.
   var MONATE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
                 "Oktober", "November", "Dezember"];
   // decimals per figure from the catalogue (tp.stellen, Kennzahl.stellen); an undefined value:
@@ -70,36 +70,151 @@
     return zahl.format(v).replace("-", "\u2212") + "\u00a0%";
   }
 
-  function tableFollows(view, el, spec, tp) {
-    var details = el.nextElementSibling;
-    if (!details || !details.classList.contains("hb-daten")) return;
+  function fillTable(details, spec, tp, g) {
     var tbody = details.querySelector("tbody"), caption = details.querySelector("caption");
     var rows = (spec.datasets || {})[spec.data && spec.data.name] || [];
     var y0 = parseInt(tp.start.slice(0, 4), 10), m0 = parseInt(tp.start.slice(5, 7), 10) - 1;
-    view.addSignalListener(tp.param, function (name, g) {
-      var frag = document.createDocumentFragment();
-      rows.forEach(function (r) {
-        if (r.g !== g) return;
-        var n = r[tp.felder[0]].length;
-        for (var i = 0; i < n; i++) {
-          var vals = tp.felder.map(function (f) { return r[f][i]; });
-          if (vals.every(function (v) { return v === null; })) continue;
-          var t = m0 + r.o + i, tr = document.createElement("tr"), th = document.createElement("th");
-          th.scope = "row";
-          th.textContent = r.k + " " + MONATE[t % 12] + " " + (y0 + Math.floor(t / 12));
-          tr.appendChild(th);
-          var z = (tp.zeichen || {})[r.k + "|" + r.g] || {};
-          vals.forEach(function (v, j) {
-            var td = document.createElement("td"), f = tp.felder[j];
-            td.textContent = prozent(v, (tp.stellen || {})[r.k], (z[f] && z[f][String(i)]) || tp.ohne_wert || ".");
-            tr.appendChild(td);
-          });
-          frag.appendChild(tr);
-        }
-      });
-      tbody.replaceChildren(frag);
-      if (caption && tp.titel && tp.titel[g]) caption.textContent = tp.titel[g];
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (r) {
+      if (r.g !== g) return;
+      var n = r[tp.felder[0]].length;
+      for (var i = 0; i < n; i++) {
+        var vals = tp.felder.map(function (f) { return r[f][i]; });
+        if (vals.every(function (v) { return v === null; })) continue;
+        var t = m0 + r.o + i, tr = document.createElement("tr"), th = document.createElement("th");
+        th.scope = "row";
+        th.textContent = r.k + " " + MONATE[t % 12] + " " + (y0 + Math.floor(t / 12));
+        tr.appendChild(th);
+        var z = (tp.zeichen || {})[r.k + "|" + r.g] || {};
+        vals.forEach(function (v, j) {
+          var td = document.createElement("td"), f = tp.felder[j];
+          td.textContent = prozent(v, (tp.stellen || {})[r.k], (z[f] && z[f][String(i)]) || tp.ohne_wert || ".");
+          tr.appendChild(td);
+        });
+        frag.appendChild(tr);
+      }
     });
+    tbody.replaceChildren(frag);
+    if (caption && tp.titel && tp.titel[g]) caption.textContent = tp.titel[g];
+  }
+
+  function tableOf(el) {
+    var details = el.nextElementSibling;
+    return details && details.classList.contains("hb-daten") ? details : null;
+  }
+
+  function tableParam(spec) {
+    var tp = spec.usermeta && spec.usermeta.tabelle_param;
+    if (!tp) return null;
+    var p = (spec.params || []).filter(function (q) { return q.name === tp.param; })[0];
+    return { tp: tp, start: p ? p.value : null };
+  }
+
+  // Chart text is never smaller than 11 px. The specs leave axis, legend and header text at
+  // Vega-Lite's 10 px default; a chart's own settings win where they are set.
+  var SCHRIFT = {
+    axis: { labelFontSize: 11, titleFontSize: 11 },
+    legend: { labelFontSize: 11, titleFontSize: 11 },
+    header: { labelFontSize: 11, titleFontSize: 11 },
+    title: { fontSize: 13, subtitleFontSize: 11 }
+  };
+
+  function mitSchrift(config) {
+    var out = Object.assign({}, config || {});
+    Object.keys(SCHRIFT).forEach(function (k) { out[k] = Object.assign({}, SCHRIFT[k], out[k] || {}); });
+    return out;
+  }
+
+  // Fit a chart to its box. Vega-Lite sizes compound charts (facets, concatenations) only by
+  // their cells ("width": "container" does not apply to them), and a chart wider than its box is
+  // shrunk by the browser together with its text (to about 4 px on a 390 px phone). So the spec
+  // is adapted before it is drawn: facet cells get narrower, then fewer columns (down to one
+  // below the other); a row facet puts its labels above the cells; side-by-side charts go one
+  // below the other; legends list their entries one per line. `extra` is the width a first
+  // drawing overflowed by (second pass).
+  var ACHSE = 62, ABSTAND = 20, ZELLE_MIN = 150;
+
+  function legendsVertical(o, breite) {
+    if (!o || typeof o !== "object") return;
+    Object.keys(o).forEach(function (k) {
+      var l = o[k];
+      if (k === "legend" && l && typeof l === "object") {
+        l.direction = "vertical";
+        l.labelLimit = Math.min(l.labelLimit || 160, breite - 120);   // long Jobcenter names end in "…"
+      } else legendsVertical(l, breite);
+    });
+  }
+
+  // Title and subtitle lines longer than the box are broken at spaces (Vega draws an array of
+  // strings as lines); about 0.6 em per character.
+  function umbrechen(text, px, breite) {
+    var max = Math.max(12, Math.floor((breite - 10) / (px * 0.6)));
+    var zeilen = [];
+    [].concat(text).forEach(function (zeile) {
+      var rest = String(zeile);
+      while (rest.length > max) {
+        var cut = rest.lastIndexOf(" ", max);
+        if (cut <= 0) cut = max;
+        zeilen.push(rest.slice(0, cut));
+        rest = rest.slice(cut).replace(/^ /, "");
+      }
+      zeilen.push(rest);
+    });
+    return zeilen;
+  }
+
+  function titelUmbrechen(spec, breite) {
+    if (!spec.title) return;
+    var t = typeof spec.title === "object" && !Array.isArray(spec.title) ? spec.title : { text: spec.title };
+    t.text = umbrechen(t.text, SCHRIFT.title.fontSize, breite);
+    if (t.subtitle) t.subtitle = umbrechen(t.subtitle, SCHRIFT.title.subtitleFontSize, breite);
+    spec.title = t;
+  }
+
+  function fit(spec, breite, extra) {
+    var b = breite - (extra || 0);
+    var inner = spec.spec;
+    titelUmbrechen(spec, b);
+    if (spec.facet && spec.columns && inner && typeof inner.width === "number") {
+      var w0 = inner.width, n = spec.columns;
+      var w = Math.floor((b - n * ACHSE - (n - 1) * ABSTAND) / n);
+      while (n > 1 && w < ZELLE_MIN) {
+        n -= 1;
+        w = Math.floor((b - n * ACHSE - (n - 1) * ABSTAND) / n);
+      }
+      spec.columns = n;
+      inner.width = Math.max(100, n === 1 ? w : Math.min(w, w0));
+      var h = spec.facet.header;
+      if (h && h.labelLimit) h.labelLimit = inner.width + 20;
+    } else if (spec.facet && spec.facet.row && inner && typeof inner.width === "number") {
+      var row = spec.facet.row, kopf = Object.assign({}, row.header || {});
+      var links = (kopf.labelLimit || 200) + 30;
+      if (b - links >= 250) {
+        inner.width = Math.min(inner.width, b - links);
+      } else {   // labels above the cells, one cell per row
+        delete kopf.labelAngle;
+        delete kopf.labelAlign;
+        kopf.labelAnchor = "start";
+        kopf.labelLimit = b - 10;
+        spec.facet = Object.assign({}, row, { header: kopf });
+        spec.columns = 1;
+        inner.width = Math.max(100, b - 30);
+      }
+    } else if (spec.hconcat) {
+      var summe = spec.hconcat.reduce(function (s, c) { return s + (c.width || 200) + ACHSE + ABSTAND; }, 0);
+      if (summe > b) {
+        spec.hconcat.forEach(function (c) { if (typeof c.width === "number") c.width = Math.min(c.width, b - ACHSE); });
+        spec.vconcat = spec.hconcat;
+        delete spec.hconcat;
+      }
+    }
+    if (breite < 600) legendsVertical(spec, b);
+    return spec;
+  }
+
+  function svgBreite(target) {
+    var svg = target.querySelector("svg");
+    return svg ? parseFloat(svg.getAttribute("width")) || 0 : 0;
   }
 
   // The chart's text alternative names the container and the svg (role img, below). Vega's own
@@ -108,23 +223,34 @@
   // mark.aria the marks (aria-hidden on their groups). A spec's own config takes precedence.
   var ARIA = { aria: false, mark: { aria: false } };
 
-  function embedAll(payloads) {
+  function embedAll(payloads, specs) {
     var locale = window.HANDBUCH_VEGA_LOCALE || {};
     if (locale.format) vega.formatLocale(locale.format);
     if (locale.time) vega.timeFormatLocale(locale.time);
     var loader = vega.loader({ baseURL: ROOT });
-    payloads.forEach(function (el) {
+    payloads.forEach(function (el, i) {
       var target = document.getElementById(el.getAttribute("data-target"));
       if (!target) return;
-      var spec;
-      try { spec = JSON.parse(el.textContent); } catch (err) { fail(target, err); return; }
-      vegaEmbed(target, spec, {
-        actions: false,
-        renderer: "svg",
-        config: ARIA,
-        loader: loader,
-        formatLocale: locale.format,
-        timeFormatLocale: locale.time
+      var spec = specs[i];
+      if (spec instanceof Error) { fail(target, spec); return; }
+      spec.config = mitSchrift(spec.config);
+      var breite = target.clientWidth;
+      var embed = function (extra) {
+        return vegaEmbed(target, fit(JSON.parse(JSON.stringify(spec)), breite, extra), {
+          actions: false,
+          renderer: "svg",
+          config: ARIA,
+          loader: loader,
+          formatLocale: locale.format,
+          timeFormatLocale: locale.time
+        });
+      };
+      embed(0).then(function (result) {
+        // the estimate of axis widths was short: draw once more, narrower by the overflow
+        var zuBreit = breite ? Math.ceil(svgBreite(target) - breite) : 0;
+        if (zuBreit <= 0) return result;
+        result.finalize();
+        return embed(zuBreit + 4);
       }).then(function (result) {
         target.classList.add("vega-fertig");
         var text = spec.description || target.getAttribute("aria-label");
@@ -134,8 +260,10 @@
           svg.setAttribute("aria-label", text);
         }
         pickerFirst(target, svg, text);
-        var tp = spec.usermeta && spec.usermeta.tabelle_param;
-        if (tp) tableFollows(result.view, el, spec, tp);
+        var tab = tableParam(spec), details = tableOf(el);
+        if (tab && details) {
+          result.view.addSignalListener(tab.tp.param, function (name, g) { fillTable(details, spec, tab.tp, g); });
+        }
       }).catch(function (err) { fail(target, err); });
     });
   }
@@ -143,7 +271,14 @@
   function start() {
     var payloads = Array.prototype.slice.call(document.querySelectorAll(PAYLOAD));
     if (!payloads.length) return;
-    loadLibs().then(function () { embedAll(payloads); }).catch(function (err) {
+    var specs = payloads.map(function (el) {
+      var spec;
+      try { spec = JSON.parse(el.textContent); } catch (err) { return err; }
+      var tab = tableParam(spec), details = tableOf(el);
+      if (tab && details && tab.start !== null) fillTable(details, spec, tab.tp, tab.start);
+      return spec;
+    });
+    loadLibs().then(function () { embedAll(payloads, specs); }).catch(function (err) {
       payloads.forEach(function (el) {
         var target = document.getElementById(el.getAttribute("data-target"));
         if (target) fail(target, err);

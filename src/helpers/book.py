@@ -164,13 +164,9 @@ def read_jobcenter(mart_dir: Path | None = None):
     import pandas as pd
 
     if mart_dir is None:
-        try:
-            from helpers import mart  # the lead's loader, when present
-        except ModuleNotFoundError:
-            mart = None
-        if mart is not None and hasattr(mart, "load"):
-            return mart.load().jobcenter
-        mart_dir = paths.MART_DIR
+        from helpers import mart
+
+        return mart.load().jobcenter
     path = Path(mart_dir) / "jobcenter.parquet"
     if not path.exists():
         raise BuchFehler(f"Datenbestand fehlt: {path} nicht gefunden. Bitte zuerst `make mart` ausführen.")
@@ -593,9 +589,9 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
           mart_dir: Path | None = None, jobs: int | None = None) -> int:
     """Build the site; returns the Sphinx status (0 = ok). The pages' download files and the
     edition's data package are written from the mart at mart_dir (default data/processed).
-    ``jobs``: Sphinx processes (default $HANDBUCH_BUCH_JOBS, else 1: sphinx_multitoc_numbering,
-    which Jupyter Book always loads, does not declare itself parallel-safe, so Sphinx falls back
-    to serial reading with a warning, which fails the build)."""
+    ``jobs``: Sphinx processes (default $HANDBUCH_BUCH_JOBS, else 1). ``jobs=2`` builds the same
+    bytes (helpers.sphinx_leicht makes every loaded extension parallel-safe), but on the shared
+    2-core machine it measured slower than serial (forked readers pickle every doctree back)."""
     from jupyter_book.sphinx import build_sphinx
 
     if jobs is None:

@@ -242,12 +242,19 @@ def position(daten: pd.DataFrame, namen: dict[str, str], titel: str, *, hervorhe
     untertitel = "Punkte: Mitglieder; senkrechter Strich: Median"
     if hervorheben is not None:
         untertitel += f"; Raute: {haupt_label}"
+    # Compact data: one row per figure with its median and two arrays (members, values), expanded
+    # by flatten (a third of one object per member and figure).
+    kompakt = [{"k": k, "md": None if fmt.fehlt(g["md"].iloc[0]) else float(g["md"].iloc[0]),
+                "i": g["i"].astype(str).tolist(), "v": g["v"].astype(float).tolist()}
+               for k, g in daten.groupby("k", sort=False)]
     return (
-        alt.layer(*layers, data=daten)
+        alt.layer(*layers)
         .properties(width=520, height=26)
         .facet(row=alt.Row("k:N", sort=codes, title=None,
                            header=alt.Header(labelExpr=_header_expr(codes), labelAngle=0, labelAlign="left",
-                                             labelLimit=230, labelFontSize=11)))
+                                             labelLimit=230, labelFontSize=11)),
+               data=pd.DataFrame(kompakt))
+        .transform_flatten(["i", "v"])
         .resolve_scale(x="independent")
         .properties(title=alt.Title(titel, subtitle=[untertitel], anchor="start"), description=beschreibung,
                     usermeta={"tabelle": tabelle_position(daten, hervorheben, haupt_label, ohne)})

@@ -25,7 +25,7 @@ import pyarrow as pa
 from numpy.lib.stride_tricks import sliding_window_view
 
 from helpers.io import FEHLT, GESPERRT, NICHT_GELIEFERT, OK, Grunddaten
-from helpers.kennzahlen import GESCHLECHTER, KENNZAHLEN, VALUE_COLUMNS
+from helpers.kennzahlen import GESCHLECHTER, KENNZAHLEN, MINDESTANTEIL, VALUE_COLUMNS
 
 NENNER_NULL, FENSTER, ZU_WENIGE = 1, 5, 6
 STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "gesperrt",
@@ -33,7 +33,6 @@ STATUS_GRUND = {OK: "", NENNER_NULL: "nenner_null", FEHLT: "fehlt", GESPERRT: "g
 GRUND_BY_STATUS = np.array([STATUS_GRUND[i] for i in range(len(STATUS_GRUND))], dtype=object)
 WINDOW = 12
 K2E3_WARTEZEIT = 6   # months until an integration's six-month follow-up is complete
-MINDESTANTEIL = 0.9  # share of members that must count for a group value (kennzahlen.md)
 
 
 @dataclass
@@ -191,7 +190,7 @@ def group_figures(x: dict[str, Q], membership: np.ndarray) -> dict[str, Figure]:
         ok = ms == OK
         erfasst = gsum(ok.astype(np.int32))
         fenster = gsum((ms == FENSTER).astype(np.int32)) == mg
-        zu_wenige = (10 * erfasst < 9 * mg) | (erfasst == 0)
+        zu_wenige = (MINDESTANTEIL.denominator * erfasst < MINDESTANTEIL.numerator * mg) | (erfasst == 0)
         if p.kind == "rate":
             pad = [(0, 0)] * (p.num.v.ndim - 1) + [(WINDOW - 1, 0)]
             wf = sliding_window_view(np.pad(p.num.v, pad, constant_values=np.nan), WINDOW, axis=-1)
@@ -316,10 +315,6 @@ def cube_figures(cube: Cube) -> dict[str, Figure]:
                       np.concatenate([jf[c].mitglieder, gf[c].mitglieder]),
                       np.concatenate([jf[c].zaehler, gf[c].zaehler]),
                       np.concatenate([jf[c].nenner, gf[c].nenner])) for c in jf}
-
-
-RESULT_COLUMNS = ("ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund",
-                  "erfasst", "mitglieder", "zaehler", "nenner")
 
 
 def text_column(values, idx: np.ndarray) -> pd.Series:

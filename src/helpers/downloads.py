@@ -7,6 +7,7 @@ Files, not inline data, and generated outside the Sphinx build: ``erzeugen(mart_
     <cache_root>/<key>/jobcenter/<id>.csv     ';', decimal comma, UTF-8 with BOM (Excel)
     <cache_root>/<key>/jobcenter/<id>.xlsx    sheets "Zeitreihe", "Eingangsgrößen", "Erläuterungen"
     <cache_root>/<key>/vergleichstyp/…, land/…, bund/DE.*
+    <cache_root>/<key>/jobcenter/<id>_<JJJJ-MM>.csv   the page's one-month CSV ("Zahlen dieser Seite")
     <cache_root>/<key>/datenpaket/            kennzahlen.csv.gz, kennzahlen.parquet, datapackage.json
 
 (``key``: hash of the mart files; unchanged data costs nothing). ``write_site(site, …)`` puts that
@@ -34,7 +35,7 @@ from IPython.display import HTML
 from helpers import fmt, text
 from helpers.kennzahlen import EBENE_LABEL, GESCHLECHT_LABEL, KENNZAHLEN, VALUE_COLUMNS
 
-VERSION = "2"                  # bump when the file layout or content changes (cache key)
+VERSION = "3"                  # bump when the file layout or content changes (cache key)
 SETS = ("jobcenter", "vergleichstyp", "land", "bund")
 SITE_DIR = "downloads"         # in the built site, beside book/
 PAKET = "datenpaket"           # SITE_DIR/PAKET/datapackage.json
@@ -384,6 +385,13 @@ def _erzeuge_in(m, dest: Path, jobs: int, einheiten: frozenset | None = None) ->
         xlsx_jobs.append((folder / f"{dateiname(uid)}.xlsx", df, ein,
                           f"{names[(ebene, uid)]}: Kennzahlen nach § 48a SGB II", m.meta, EBENE_LABEL[ebene]))
         n += 1
+    seiten = sorted(k for k in names if einheiten is None or k in einheiten)
+    if jobs > 1 and len(seiten) > 8:   # page objects cost ~0.06 s each: one mart per worker
+        with ProcessPoolExecutor(jobs) as ex:
+            list(ex.map(_monats_csv_job, [(m.path, dest, seiten[i::jobs], m.datenstand) for i in range(jobs)]))
+    else:
+        for ebene, uid in seiten:
+            schreibe_monats_csv(m, dest, ebene, uid, m.datenstand)
     if jobs > 1 and len(xlsx_jobs) > 8:
         with ProcessPoolExecutor(jobs) as ex:
             list(ex.map(_xlsx_job, xlsx_jobs, chunksize=8))
@@ -392,6 +400,25 @@ def _erzeuge_in(m, dest: Path, jobs: int, einheiten: frozenset | None = None) ->
             _xlsx_job(j)
     write_datenpaket(m, dest / PAKET)
     return n
+
+
+def schreibe_monats_csv(m, dest: Path, ebene: str, uid: str, monat: str) -> Path:
+    """The one-month CSV of a unit's page (``pages.seite(...).csv_bytes()``) under dest."""
+    from helpers import pages
+
+    path = dest / pages.monats_csv_pfad(ebene, uid, monat)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pages.seite(m, ebene, uid, monat).csv_bytes())
+    return path
+
+
+def _monats_csv_job(args) -> None:
+    from helpers import mart
+
+    mart_dir, dest, seiten, monat = args
+    m = mart.load(mart_dir)
+    for ebene, uid in seiten:
+        schreibe_monats_csv(m, dest, ebene, uid, monat)
 
 
 def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int = 3,
@@ -443,7 +470,28 @@ def write_site(site: Path, mart_dir: Path, cache_root: Path, jobs: int = 2) -> P
     dest = Path(site) / SITE_DIR
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(src, dest, copy_function=_link_or_copy, ignore=shutil.ignore_patterns(FERTIG))
+    fehlend = sorted(monats_csv_links(site) - {p.relative_to(dest).as_posix() for p in dest.rglob("*_*.csv")})
+    if fehlend:   # pages of another month (parameters/eigene): their one-month CSV, written here once
+        from helpers import mart
+
+        m = mart.load(mart_dir)
+        for rel in fehlend:
+            ebene, name = rel.split("/")
+            uid, monat = name[:-len(".csv")].rsplit("_", 1)
+            schreibe_monats_csv(m, dest, ebene, uid, monat)
     return dest
+
+
+def monats_csv_links(site: Path) -> set[str]:
+    """Paths (relative to downloads/) of the one-month CSVs that the site's pages link."""
+    import re
+
+    from helpers import pages
+
+    muster = re.compile(r'class="csv-download"><a download="[^"]*" href="' + re.escape(pages.DOWNLOADS_HREF)
+                        + r'((?:' + "|".join(SETS) + r')/[^"/]+_\d{4}-\d{2}\.csv)"')
+    return {hit for f in (Path(site) / "book" / "seiten").rglob("*.html")
+            for hit in muster.findall(f.read_text(encoding="utf-8"))}
 
 
 def _link_or_copy(src: str, dst: str) -> None:

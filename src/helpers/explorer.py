@@ -835,7 +835,8 @@ def _rangliste_daten(df: pd.DataFrame) -> pd.DataFrame:
 
 def _rangliste_chart(k: _KzTexte, monat: str) -> alt.Chart:
     return alt.Chart(alt.NamedData("rangliste")).mark_bar().encode(
-        y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None),
+        y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=0)),
         x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=D3_WERT)),
         color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
         tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
@@ -931,20 +932,6 @@ class _Ersatz:
         return {"application/vnd.vegalite.v6+json": spec,
                 "text/html": hinweis + tabelle_html,
                 "text/plain": "<Diagramm: in JupyterLab mit `make lab` sichtbar>"}
-
-
-_OFFLINE = False
-
-
-def anzeige(chart: alt.TopLevelMixin, daten: pd.DataFrame | None = None):
-    """Something to ``display()``: an offline altair JupyterChart in Lab, else the fallback."""
-    global _OFFLINE
-    if diagramm_modus() == "widget":
-        if not _OFFLINE:
-            alt.JupyterChart.enable_offline()
-            _OFFLINE = True
-        return alt.JupyterChart(chart, embed_options=EMBED_OPTIONEN)
-    return _Ersatz(chart, daten)
 
 
 # --------------------------------------------------------------------------- exports

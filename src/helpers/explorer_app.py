@@ -27,7 +27,7 @@ from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER
 VERALTET = "veraltet – Auswahl ungültig"
 ANSICHTEN = {"zeit": "Zeitreihe", "vergleich": "Vergleich", "rang": "Rangliste", "profil": "Profil",
              "tabelle": "Tabelle"}
-SIDEBAR = "350px"
+SIDEBAR = "430px"   # the longest figure name fits its dropdown
 
 CSS = """
 <style>
@@ -60,32 +60,41 @@ def _tabelle_html(df: pd.DataFrame) -> str:
 
 
 _VEGA_JS = r"""
-// One chart of the explorer: embedded anew when its structure (spec) changes; when only the
-// rows change (daten), the named datasets are swapped in the running view (no re-embed).
-// data-gezeichnet (the redraw's number) and data-zeit mark when a redraw is on screen (benchmark).
+// One chart of the explorer. The kernel sends the chart's structure (spec, without rows) and its
+// rows (daten) as two traits and counts every redraw (zaehler). The chart always draws the
+// model's current spec with the model's current daten: embedded anew when the structure
+// changed, the named datasets swapped in the running view when only the rows changed. Draws run
+// one after the other; a draw reads the model once at its start, so the last message always
+// wins and the stamps data-gezeichnet (the redraw number drawn) / data-zeit (when) never claim a
+// newer redraw than the one on screen (tests, benchmark); data-fehler holds a failed draw's error.
 async function render({ model, el }) {
   let api = null, spec = null, daten = null, kette = Promise.resolve();
   const zeichne = async () => {
+    const nr = model.get("zaehler"), neu = model.get("spec"), rows = model.get("daten");
     try {
-      const neu = model.get("spec");
       if (neu !== spec) {
         spec = neu;
-        daten = model.get("daten");
+        daten = rows;
         if (api) { api.finalize(); api = null; }
-        if (spec) api = await vegaEmbed(el, structuredClone(spec), structuredClone(model.get("embed_options") ?? {}));
-        else el.replaceChildren();
-      } else if (api && model.get("daten") !== daten) {
-        daten = model.get("daten");
-        for (const [name, rows] of Object.entries(daten ?? {})) {
-          api.view.change(name, vega.changeset().remove(() => true).insert(structuredClone(rows)));
-        }
+        if (spec) {
+          api = await vegaEmbed(el, { ...structuredClone(spec), datasets: structuredClone(daten ?? {}) },
+                                structuredClone(model.get("embed_options") ?? {}));
+        } else el.replaceChildren();
+      } else if (api && rows !== daten) {
+        daten = rows;
+        // (view.data, not vega.changeset: the bundle has no global "vega", it reads as null)
+        for (const [name, werte] of Object.entries(daten ?? {})) api.view.data(name, structuredClone(werte));
         await api.view.runAsync();
       }
+      delete el.dataset.fehler;
     } catch (error) {
       el.textContent = "Das Diagramm konnte nicht gezeichnet werden: " + error.message;
+      el.dataset.fehler = error.message;
+      if (api) { api.finalize(); api = null; }
+      spec = null;   // the next draw embeds anew
     }
     el.dataset.zeit = String(performance.now());
-    el.dataset.gezeichnet = String(model.get("zaehler"));
+    el.dataset.gezeichnet = String(nr);
   };
   model.on("change:zaehler", () => { kette = kette.then(zeichne); });
   kette = kette.then(zeichne);
@@ -124,7 +133,7 @@ class _Diagramm:
     anywidget is missing (CI env, nbval)."""
 
     def __init__(self, modus: str):
-        self.modus, self.spec, self._geruest = modus, None, None
+        self.modus, self.spec = modus, None
         if modus == "widget":
             self.widget = _vega_widget()(embed_options=ex.EMBED_OPTIONEN)
         else:
@@ -133,13 +142,13 @@ class _Diagramm:
     def zeige(self, spec: dict, daten: pd.DataFrame | None = None) -> None:
         self.spec = spec
         if self.modus == "widget":
-            geruest = {k: v for k, v in spec.items() if k != "datasets"}
+            # structure and rows are separate traits and the front end draws the pair it holds:
+            # traitlets sends a trait only when its value changed, so an unsent value is already
+            # the one drawn (with the rows inside the spec, rows equal to an older trait value were
+            # never sent after a new structure, and the chart kept the structure's rows)
             with self.widget.hold_sync():
-                if geruest == self._geruest:
-                    self.widget.daten = spec["datasets"]
-                else:
-                    self._geruest = geruest
-                    self.widget.spec = spec
+                self.widget.spec = {k: v for k, v in spec.items() if k != "datasets"}
+                self.widget.daten = spec["datasets"]
                 self.widget.zaehler += 1
         else:
             from IPython.display import display

@@ -106,11 +106,6 @@ def read_delivery(path: Path | str, table: str | None = None, log: bool = False)
     return g
 
 
-def _line_of_byte(path: Path, pos: int) -> int:
-    with open(path, "rb") as fh:
-        return fh.read(pos).count(b"\n") + 1
-
-
 # --------------------------------------------------------------------------- schemas
 
 _NUMBER_RE = r"^-?\d+(\.\d+)?$"

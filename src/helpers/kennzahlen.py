@@ -7,11 +7,11 @@ which goal it belongs to, how it is read, and which inputs it needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 GESCHLECHTER = ("insgesamt", "frauen", "maenner")
 GESCHLECHT_LABEL = {"insgesamt": "Insgesamt", "frauen": "Frauen", "maenner": "Männer"}
 
-EBENEN = ("jobcenter", "vergleichstyp", "land", "traegerart", "land_traegerart", "bund")
 EBENE_LABEL = {
     "jobcenter": "Jobcenter",
     "vergleichstyp": "Vergleichstyp",
@@ -67,6 +67,10 @@ GRUENDE_GRUPPE = {
     "fehlt": "Eingangswert bei mindestens einem Mitglied nicht verfügbar",
 }
 
+
+# Coverage of a group value (rule of 2026-12, kennzahlen.md): defined when at least this share of
+# the group's members count (erfasst >= MINDESTANTEIL * mitglieder), exact, no float rounding.
+MINDESTANTEIL = Fraction(9, 10)
 
 # Reading rules (spec kennzahlen.md, "Reading directions"): a movement is "deutlich" only from
 # these thresholds on: percentage points for quotas, rates and shares, points for changes.

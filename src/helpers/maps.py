@@ -32,7 +32,6 @@ import pandas as pd
 from helpers import fmt, paths, statistik, text
 
 ATTRIBUTION = "© GeoBasis-DE / BKG 2021 (Daten verändert)"
-BKG_URL = "https://www.bkg.bund.de"
 GEO_URL = {"kreise": "_static/geo/kreise.json", "laender": "_static/geo/laender.json"}
 MERGE = {"16056": "16063"}   # Eisenach -> Wartburgkreis (since 1 Jul 2021)
 SIMPLIFY_TOLERANCE = 0.01    # ~sqrt(area) of removed triangles in degrees; < 1 px on a Bund map

@@ -27,20 +27,27 @@ RENDERER_NAME = "vl6json"
 PLAIN_TEXT = "<Altair-Diagramm>"
 
 
-def tabelle_html(tabelle: dict[str, Any]) -> str:
+OHNE_SKRIPT = ("Die Zeilen dieser Tabelle werden aus den Daten des Diagramms aufgebaut; dafür ist "
+               "JavaScript nötig.")
+
+
+def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
     """"Daten als Tabelle" disclosure from ``usermeta.tabelle`` ({"spalten": [...], "zeilen":
     [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped. The value cells
-    carry no class (handbuch.css aligns them): long time series keep the page small."""
+    carry no class (handbuch.css aligns them): long time series keep the page small.
+    ``aus_daten``: the body stays empty – vega-init.js builds the rows from the chart's own data
+    when the page loads (the same strings, see tests), so the numbers are on the page once."""
     e = lambda v: html.escape(str(v), quote=True)  # noqa: E731
     kopf = "".join(f'<th scope="col">{e(c)}</th>' for c in tabelle["spalten"])
     zeilen = "".join(
         "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td>{e(c)}</td>')
                          for i, c in enumerate(z)) + "</tr>"
-        for z in tabelle["zeilen"])
+        for z in ([] if aus_daten else tabelle["zeilen"]))
+    hinweis = f'<noscript><p>{e(OHNE_SKRIPT)}</p></noscript>' if aus_daten else ""
     titel = f"<caption>{e(tabelle['titel'])}</caption>" if tabelle.get("titel") else ""
     return (f'<details class="hb-daten"><summary>Daten als Tabelle</summary><div class="hb-tabelle-scroll">'
             f'<table class="kennzahlen-tabelle hb-daten-tabelle">{titel}<thead><tr>{kopf}</tr></thead>'
-            f'<tbody>{zeilen}</tbody></table></div></details>')
+            f'<tbody>{zeilen}</tbody></table>{hinweis}</div></details>')
 
 
 def spec_to_html(spec: dict[str, Any], div_id: str) -> str:
@@ -50,7 +57,8 @@ def spec_to_html(spec: dict[str, Any], div_id: str) -> str:
     meta = spec.get("usermeta")
     if isinstance(meta, dict) and isinstance(meta.get("tabelle"), dict):
         spec = dict(spec, usermeta={k: v for k, v in meta.items() if k != "tabelle"})
-        tabelle = tabelle_html(meta["tabelle"])
+        # A time series with a gender choice: the page script builds the rows from the data.
+        tabelle = tabelle_html(meta["tabelle"], aus_daten=isinstance(meta.get("tabelle_param"), dict))
     # "<" only occurs inside JSON strings, where \u003c is the same character: no "</script>"
     # or "<!--" can end or confuse the script element.
     payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
@@ -134,10 +142,8 @@ def display_bundle(chart: Any) -> dict[str, Any] | None:
 
 def _register_display() -> None:
     """Route the display of altair charts in this IPython kernel through display_bundle."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
+    from IPython import get_ipython
+
     ip = get_ipython()
     if ip is None:
         return

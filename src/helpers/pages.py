@@ -31,7 +31,6 @@ from helpers import charts, fmt, statistik, text
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
                                 TRAEGERART_LABEL, ZIELE, codes_for)
 
-MONATE_ZEITREIHE = 36
 BUND_ID = "DE"
 
 # --------------------------------------------------------------------------- setup and ids
@@ -154,15 +153,45 @@ def hilfe_liste(codes=CODES) -> HTML:
                 f"{_a(LESEHILFE_URL, 'Lesehilfe')}.</p>")
 
 
-def csv_link(df: pd.DataFrame, dateiname: str, beschriftung: str = "Tabelle als CSV herunterladen") -> HTML:
-    """A download link with the CSV inside a data: URI (UTF-8 with BOM, ';' separator, decimal comma)."""
+DOWNLOADS_HREF = "../../../downloads/"   # the site's downloads folder (helpers.downloads) from book/seiten/<set>/
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A page's CSV as Excel opens it: UTF-8 with BOM, ';' separator, decimal comma, CRLF."""
     buf = io.StringIO()
     df.to_csv(buf, sep=";", decimal=",", index=False, lineterminator="\r\n")
-    # base64 grows the text by a third; percent-encoding (";", ",", umlauts) would nearly double it.
-    uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(("\ufeff" + buf.getvalue()).encode("utf-8")).decode("ascii")
-    return HTML(f'<p class="csv-download"><a download="{_e(dateiname)}" href="{uri}">{_e(beschriftung)}</a> '
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def monats_csv_pfad(ebene: str, uid: str, monat: str) -> str:
+    """Where the one-month CSV of a unit's page lives, relative to the site's downloads folder
+    (written by ``helpers downloads`` into the cache _build/.downloads/<key>/)."""
+    return f"{ebene}/{uid}_{monat}.csv"
+
+
+def csv_link(df: pd.DataFrame | None, dateiname: str, beschriftung: str = "Tabelle als CSV herunterladen",
+             href: str | None = None) -> HTML:
+    """A download link: to the file ``href`` (a page's CSV in the downloads folder), or without one
+    the CSV inside a data: URI (pages whose CSV is not a download file, e.g. Vergleichsringe)."""
+    if href is None:
+        # base64 grows the text by a third; percent-encoding (";", ",", umlauts) would nearly double it.
+        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes(df)).decode("ascii")
+    return HTML(f'<p class="csv-download"><a download="{_e(dateiname)}" href="{_e(href)}">{_e(beschriftung)}</a> '
                 "(CSV: Semikolon als Trennzeichen, Dezimalkomma, UTF-8; Werte in Prozent mit voller "
                 "Genauigkeit)</p>")
+
+
+def csv_href(link_html: str) -> str:
+    """The href of a ``csv_link``."""
+    start = link_html.index('class="csv-download"><a download="')
+    start = link_html.index('href="', start) + len('href="')
+    return html.unescape(link_html[start:link_html.index('"', start)])
+
+
+def csv_aus_bytes(raw: bytes) -> pd.DataFrame:
+    """Read a page CSV (``csv_bytes``) back (for tests and checks)."""
+    return pd.read_csv(io.StringIO(raw.decode("utf-8").lstrip("\ufeff")), sep=";", decimal=",",
+                       dtype={"Jobcenter-ID": str, "Kennung": str})
 
 
 def csv_lesen(link_html: str) -> pd.DataFrame:
@@ -232,8 +261,12 @@ def wert_zelle(code: str, wert, grund: str, label: str, fn: Fussnoten) -> str:
 LESART_TEXT = {"besser": "besser", "schlechter": "schlechter", "gleich": "gleich"}
 
 
-def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None) -> str:
-    """Direction-aware marker as text (the site CSS adds ▲/▼/● and colour)."""
+KEINE_EINORDNUNG = "keine Einordnung: Wert oder Vergleichswert nicht ausgewiesen"
+
+
+def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None, fn: Fussnoten | None = None) -> str:
+    """Direction-aware marker as text (the site CSS adds ▲/▼/● and colour); without a reading
+    (value or reference undefined) the sign "x" (not meaningful), registered in ``fn``'s legend."""
     k = KENNZAHLEN[code]
     if lesart in LESART_TEXT:
         titel = f"{LESART_TEXT[lesart]} als {bezug} ({k.lesart})"
@@ -244,7 +277,9 @@ def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None) 
         lage = "ohne Wertung" if ueber is None else ("über " if ueber else "unter ") + dativ
         grund = "Ergänzungsgröße" if not k.wertend else "Vergleich mit anders zusammengesetzter Gruppe"
         return f'<span class="lesart-kontext" title="{_e(grund)}: keine Wertung">{_e(lage)}</span>'
-    return '<span class="wert-fehlt">–</span>'
+    if fn is not None:
+        fn.zeichen.add(text.zeichen(text.GRUND_NICHT_FESTGELEGT))
+    return text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, KEINE_EINORDNUNG)
 
 
 def lesart(wert, bezug, code: str, wertend: bool = True) -> str:
@@ -373,6 +408,26 @@ def rang_in_gruppe(df: pd.DataFrame) -> pd.DataFrame:
     return d
 
 
+def zeitreihen_ziel(df: pd.DataFrame, ziel: int, felder: dict[str, str], reihen: dict[str, str], band: str,
+                    geschlecht: str, wer: str = ""):
+    """The time series chart of one Ziel, for the Jobcenter and the group pages alike: every month
+    of ``df`` (the whole available period up to the page's month), Frauen/Männer as a choice where
+    the figure is defined by gender, the page's gender drawn first.
+
+    df: monat, geschlecht, kennzahl, the value columns named in ``felder`` (short field -> column,
+    as ``charts.zeitreihen_daten``) and per field "z" + field, the text of an undefined value."""
+    codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
+    df = df[df["kennzahl"].isin(codes)
+            & ((df["geschlecht"] == "insgesamt") | ~df["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt))]
+    d = charts.zeitreihen_daten(df, felder, ohne={f: "z" + f for f in felder if "z" + f in df.columns})
+    titel = f"Ziel {ziel}: {ZIELE[ziel]}"
+    eigen = d[d["g"] == charts.GESCHLECHT_KURZ[geschlecht]].dropna(subset=list(reihen), how="all")
+    return charts.zeitreihen(d, titel, reihen, band=band, geschlecht=geschlecht,
+                             beschreibung=f"Zeitreihen{wer}, {titel} – {GESCHLECHT_LABEL[geschlecht]}. "
+                                          + charts.beschreibung_zeitreihen(eigen, reihen, band)
+                                          + " Frauen und Männer sind über die Auswahl „Geschlecht“ wählbar.")
+
+
 # --------------------------------------------------------------------------- Jobcenter page
 
 
@@ -420,7 +475,7 @@ class JobcenterSeite:
             if not fmt.fehlt(r) else zeichen_html(g if isinstance(g, str) and g else text.grund_text(text.GRUND_KEIN_MITGLIED), self.fn)
             for r, n, c, g in zip(z["rang"], z["rang_n"], z["code"], z["wert_grund"])]
         z["lesart_html"] = [lesart_zelle(la if isinstance(la, str) else "", c, bezug,
-                                         None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
+                                         None if fmt.fehlt(w) or fmt.fehlt(md) else w > md, self.fn)
                             for la, c, w, md in zip(z["lesart"], z["code"], z["wert"], z["vt_median"])]
         self._zeilen = z
         spalten = [Spalte("Jobcenter", "wert"), Spalte(f"Median Vergleichstyp {self.vt}", "vt_median"),
@@ -488,23 +543,15 @@ class JobcenterSeite:
         figure is defined by gender (the page's gender drawn first)."""
         codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
         v = self.v[(self.v["monat"] <= self.monat) & self.v["kennzahl"].isin(codes)]
-        v = v[(v["geschlecht"] == "insgesamt") | ~v["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt)]
         b = self.m.ergebnisse(ebene="bund", id=BUND_ID, kennzahl=codes, columns=["monat", "geschlecht", "kennzahl", "grund"])
         v = v.merge(b.astype(str).rename(columns={"grund": "bund_grund"}), on=["monat", "geschlecht", "kennzahl"], how="left")
         v = v.assign(zw=_ohne_wert(v["wert"], v["grund"], False),
                      zmd=_ohne_wert(v["vt_median"], _median_grund(v["grund"], v["kennzahl"], v["geschlecht"]), False),
                      zb=_ohne_wert(v["bund_wert"], v["bund_grund"], True))
-        d = charts.zeitreihen_daten(v, {"w": "wert", "md": "vt_median", "q1": "vt_q1", "q3": "vt_q3", "b": "bund_wert"},
-                                    ohne={"w": "zw", "md": "zmd", "b": "zb"})
+        v = v.rename(columns={"wert": "w", "vt_median": "md", "vt_q1": "q1", "vt_q3": "q3", "bund_wert": "b"})
         reihen = {"w": self.name, "md": f"Median Vergleichstyp {self.vt}", "b": "Bund"}
         band = f"mittlere Hälfte der Jobcenter des Vergleichstyps {self.vt} (1. bis 3. Quartil)"
-        titel = f"Ziel {ziel}: {ZIELE[ziel]}"
-        g0 = charts.GESCHLECHT_KURZ[self.geschlecht]
-        eigen = d[d["g"] == g0].dropna(subset=["w", "md", "b"], how="all")
-        return charts.zeitreihen(d, titel, reihen, band=band, geschlecht=self.geschlecht,
-                                 beschreibung=f"Zeitreihen, {titel} – {GESCHLECHT_LABEL[self.geschlecht]}. "
-                                              + charts.beschreibung_zeitreihen(eigen, reihen, band)
-                                              + " Frauen und Männer sind über die Auswahl „Geschlecht“ wählbar.")
+        return zeitreihen_ziel(v, ziel, {f: f for f in ("w", "md", "q1", "q3", "b")}, reihen, band, self.geschlecht)
 
     def position(self):
         mv = self.m.vergleich(vergleichstyp=self.vt, monat=self.monat, geschlecht=self.geschlecht,
@@ -551,12 +598,28 @@ class JobcenterSeite:
                                                    dtype="Int64")
         return out
 
+    download_ebene = "jobcenter"
+
     def download(self) -> HTML:
-        return csv_link(self.csv_daten(), f"kennzahlen_{self.id}_{self.monat}.csv",
-                        f"Zahlen dieser Seite ({fmt.monat(self.monat)}) als CSV herunterladen")
+        """Link to the page's one-month CSV, a file in the site's downloads folder (``csv_bytes``)."""
+        return csv_link(None, f"kennzahlen_{self.id}_{self.monat}.csv",
+                        f"Zahlen dieser Seite ({fmt.monat(self.monat)}) als CSV herunterladen",
+                        href=DOWNLOADS_HREF + monats_csv_pfad(self.download_ebene, self.id, self.monat))
+
+    def csv_bytes(self) -> bytes:
+        return csv_bytes(self.csv_daten())
 
     def hilfe(self) -> HTML:
         return hilfe_liste()
+
+
+def seite(m, ebene: str, uid: str, monat: str | None = None):
+    """The page object of a unit with a one-month CSV file (``download_ebene``), as its notebook builds it."""
+    if ebene == "jobcenter":
+        return JobcenterSeite(m, uid, monat)
+    if ebene == "bund":
+        return BundSeite(m, monat)
+    return {"vergleichstyp": TypSeite, "land": LandSeite}[ebene](m, uid, monat)
 
 
 def _ring_param(ring) -> dict | None:
@@ -587,7 +650,7 @@ def ring_vergleich_html(m, jid: str, name: str, ring: dict, monat: str, geschlec
     z["md"] = z["code"].map(stats["md"]) if len(stats) else np.nan
     z["md_grund"] = text.grund_text(text.GRUND_KEIN_MITGLIED)
     z["rang_html"] = [_e(fmt.rang(eigen.loc[c, "rang_g"], eigen.loc[c, "rang_g_n"])) if c in eigen.index
-                      else '<span class="wert-fehlt">–</span>' for c in z["code"]]
+                      else text.zeichen_html(z.loc[z["code"] == c, "wert_grund"].iloc[0]) for c in z["code"]]
     z["lesart_html"] = [lesart_zelle(lesart(w, md, c), c, "der Median des Rings", None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
                         for w, md, c in zip(z["wert"], z["md"], z["code"])]
     spalten = [Spalte("Jobcenter", "wert"), Spalte(f"{ring['name']} (Summe)", "ring"),
@@ -618,14 +681,13 @@ class _GruppenSeite:
         self.m = m
         self.monat = _monat(m, monat)
         self.geschlecht = _geschlecht(geschlecht)
-        self.monate = fmt.monate_bis(self.monat, MONATE_ZEITREIHE)
         self.vj = fmt.monat_plus(self.monat, -12)
 
     # subclasses set: self.name, self.ids (member ids), self.e (aggregate ergebnisse rows, all months)
     def _init_daten(self):
         jc = self.m.jobcenter
         self.jc = jc[jc["jobcenter_id"].isin(self.ids)].sort_values("name").reset_index(drop=True)
-        monate = sorted(set(self.monate) | {self.monat, self.vj})
+        monate = sorted({self.monat, self.vj})   # the table and its previous year; charts: zeitreihen
         mv = self.m.vergleich(jobcenter_id=None if self.alle else self.ids, monat=monate,
                               columns=["jobcenter_id", "vergleichstyp", "land", "traegerart", "monat", "geschlecht",
                                        "kennzahl", "wert", "grund", "rang", "rang_n", "lesart"])
@@ -670,7 +732,7 @@ class _GruppenSeite:
         z = self.zeilen()
         z["n_html"] = [_e(fmt.ganzzahl(n)) if not fmt.fehlt(n) else "0" for n in z["n"]]
         z["lesart"] = [lesart(w, b, c, wertend=False) for w, b, c in zip(z["wert"], z["bund"], z["code"])]
-        z["lesart_html"] = [lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b)
+        z["lesart_html"] = [lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b, self.fn)
                             for la, c, w, b in zip(z["lesart"], z["code"], z["wert"], z["bund"])]
         self._zeilen = z
         return kennzahlen_tabelle(z, self._spalten(), self.fn,
@@ -716,32 +778,28 @@ class _GruppenSeite:
                     f'Jobcenter gemessen.</em></p><ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
 
     def zeitreihen(self, ziel: int):
-        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel and
-                 (self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt)]
-        keys = ["monat", "kennzahl"]
-        e = self.e[(self.e["geschlecht"] == self.geschlecht) & self.e["monat"].isin(self.monate)
-                   & self.e["kennzahl"].isin(codes)][keys + ["wert", "grund"]]
-        s = self.stats[(self.stats["geschlecht"] == self.geschlecht) & self.stats["monat"].isin(self.monate)][
-            keys + ["md", "q1", "q3"]]
-        b = self.bund[self.bund["geschlecht"] == self.geschlecht][keys + ["wert", "grund"]].rename(
-            columns={"wert": "bund", "grund": "bund_grund"})
-        df = e.merge(s, on=keys, how="left").merge(b, on=keys, how="left")
-        df = df.assign(zw=_ohne_wert(df["wert"], df["grund"], True),
-                       zmd=_ohne_wert(df["md"], ["fenster" if g == "fenster" else text.GRUND_KEIN_MITGLIED
-                                                 for g in df["grund"]], True),
-                       zb=_ohne_wert(df["bund"], df["bund_grund"], True))
-        df = df.sort_values(["kennzahl", "monat"], key=lambda col: col.map(CODES.index) if col.name == "kennzahl" else col)
+        """As on the Jobcenter page (``zeitreihen_ziel``): the whole available period, all genders;
+        median and quartiles of the members' values per month."""
+        codes = [c for c in CODES if KENNZAHLEN[c].ziel == ziel]
+        keys = ["monat", "geschlecht", "kennzahl"]
+        e = self.e[(self.e["monat"] <= self.monat) & self.e["kennzahl"].isin(codes)][keys + ["wert", "grund"]]
+        mv = self.m.vergleich(jobcenter_id=None if self.alle else self.ids, kennzahl=codes, columns=keys + ["wert"])
+        s = verteilung_je_monat(mv[mv["monat"] <= self.monat])[keys + ["md", "q1", "q3"]]
+        df = e.merge(s, on=keys, how="left")
         felder = {"w": "wert", "md": "md", "q1": "q1", "q3": "q3"}
         reihen = {"w": f"{self.name} (Summe)", "md": f"Median der Jobcenter ({self.art_kurz})"}
         if self.bund_vergleich:
+            b = self.m.ergebnisse(ebene="bund", id=BUND_ID, kennzahl=codes, columns=keys + ["wert", "grund"])
+            df = df.merge(b.rename(columns={"wert": "bund", "grund": "bund_grund"}), on=keys, how="left")
+            df["zb"] = _ohne_wert(df["bund"], df["bund_grund"], True)
             felder["b"] = "bund"
             reihen["b"] = "Bund"
-        d = charts.zeitreihen_daten(df, felder, ohne={"w": "zw", "md": "zmd", "b": "zb"})
+        df = df.assign(zw=_ohne_wert(df["wert"], df["grund"], True),
+                       zmd=_ohne_wert(df["md"], _median_grund(df["grund"], df["kennzahl"], df["geschlecht"]), True))
+        df = df.sort_values(["kennzahl", "geschlecht", "monat"],
+                            key=lambda col: col.map(CODES.index) if col.name == "kennzahl" else col)
         band = f"mittlere Hälfte der Jobcenter ({self.art_kurz}, 1. bis 3. Quartil)"
-        titel = f"Ziel {ziel}: {ZIELE[ziel]} – {GESCHLECHT_LABEL[self.geschlecht]}"
-        return charts.zeitreihen(d, titel, reihen, band=band,
-                                 beschreibung=f"Zeitreihen {self.name}, {titel}. "
-                                              + charts.beschreibung_zeitreihen(d, reihen, band))
+        return zeitreihen_ziel(df, ziel, felder, reihen, band, self.geschlecht, f" {self.name}")
 
     def verteilung(self):
         mv = self.mv[(self.mv["monat"] == self.monat) & (self.mv["geschlecht"] == self.geschlecht)]
@@ -775,13 +833,14 @@ class _GruppenSeite:
             for c in codes:
                 r = by.get((j["jobcenter_id"], c))
                 if r is None:
-                    cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>–</td>')
+                    cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>{zeichen_html(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), fn)}</td>')
                     continue
                 w = wert_zelle(c, r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
-                rang_txt = fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])
+                rang_txt = (_e(fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])) if not fmt.fehlt(r[rang_spalte])
+                            else zeichen_html(text.grund_text(r["grund"]) or text.grund_text("fehlt"), fn))
                 la = r["lesart"] if rang_spalte == "rang" else ""
                 mark = f" {lesart_zelle(la, c, 'der Median des Vergleichstyps')}" if la in ("besser", "schlechter", "gleich") else ""
-                cells.append(f'<td class="zahl">{w}</td><td>{_e(rang_txt)}{mark}</td>')
+                cells.append(f'<td class="zahl">{w}</td><td>{rang_txt}{mark}</td>')
             rows.append("<tr>" + "".join(cells) + "</tr>")
         tab = (f'<table class="kennzahlen-tabelle mitglieder"><caption>Jobcenter ({len(self.jc)}) – '
                f'{_e(fmt.monat(self.monat))}, {_e(GESCHLECHT_LABEL[self.geschlecht])}, nach Namen sortiert; Rang 1 = '
@@ -860,10 +919,26 @@ class _GruppenSeite:
             for g in GESCHLECHTER:
                 yield "Jobcenter", j, namen[j], g, w.get((j, g), {})
 
+    download_ebene: str | None = None   # set: the CSV is a file of the downloads folder, else inline
+
     def download(self) -> HTML:
-        return csv_link(self.csv_daten(), f"kennzahlen_{self.art.lower()}_{self.kennung}_{self.monat}.csv",
+        """Link to the page's one-month CSV: a file in the site's downloads folder (Vergleichstyp,
+        Land, Bund), inline only for pages without one (a Vergleichsring's members are its own)."""
+        e = self.download_ebene
+        return csv_link(None if e else self.csv_daten(),
+                        f"kennzahlen_{self.art.lower()}_{self.kennung}_{self.monat}.csv",
                         f"Zahlen dieser Seite ({fmt.monat(self.monat)}; {self.art_kurz} und alle Jobcenter) als CSV "
-                        "herunterladen")
+                        "herunterladen", href=DOWNLOADS_HREF + monats_csv_pfad(e, self.kennung, self.monat) if e else None)
+
+    def csv_bytes(self) -> bytes:
+        """The wide CSV; erfasst/Mitglieder rows as whole numbers ("36", not "36,0")."""
+        df = self.csv_daten()
+        zaehl = df["Zeile"].str.endswith((": erfasste Jobcenter", ": Mitglieder")).to_numpy()
+        out = df.copy()
+        for c in CODES:
+            out[c] = ["" if pd.isna(v) else (str(int(v)) if z else repr(float(v)).replace(".", ","))
+                      for v, z in zip(df[c], zaehl)]
+        return csv_bytes(out)
 
     def hilfe(self) -> HTML:
         return hilfe_liste()
@@ -886,7 +961,7 @@ class _GruppenSeite:
                 zk = g.loc[(t, c, "zkT")] if (t, c, "zkT") in g.index else None
                 for x in (ge, zk):
                     if x is None:
-                        inhalt = '<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">–</span>'
+                        inhalt = f'<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">{fmt.NICHTS}</span>'
                     else:
                         inhalt = f'{_e(fmt.kennzahl(c, x["median"]))} <small>(n = {int(x["count"])})</small>'
                     cells.append(f'<td class="zahl">{inhalt}</td>')
@@ -949,6 +1024,7 @@ def _typ_sort(t: str):
 
 
 class TypSeite(_GruppenSeite):
+    download_ebene = "vergleichstyp"
     art = "Vergleichstyp"
     art_kurz = "Vergleichstyp"
 
@@ -989,6 +1065,7 @@ class TypSeite(_GruppenSeite):
 
 
 class LandSeite(_GruppenSeite):
+    download_ebene = "land"
     art = "Land"
     art_kurz = "Land"
 
@@ -1023,6 +1100,7 @@ class LandSeite(_GruppenSeite):
 
 
 class BundSeite(_GruppenSeite):
+    download_ebene = "bund"
     art = "Bund"
     art_kurz = "Bund"
     bund_vergleich = False
@@ -1094,7 +1172,7 @@ class BundSeite(_GruppenSeite):
                 r = by.get((i, c))
                 w = None if r is None else r["wert"]
                 cells.append(f'<td class="zahl">{wert_zelle(c, w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
-                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c))}</td>")
+                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c), fn)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         titel = EBENE_LABEL[ebene] if ebene != "land" else "Länder"
         return HTML(f'<table class="kennzahlen-tabelle"><caption>{_e(titel)}: Kennzahlen im {_e(fmt.monat(self.monat))} '

@@ -27,5 +27,3 @@ NOTEBOOKS = ROOT / "notebooks"
 PARAMETERS = ROOT / "parameters"
 BOOK = ROOT / "book"
 PAGES = BOOK / "seiten"          # executed notebooks (generated)
-GENERATED = BOOK / "generated"   # generated Markdown index pages
-LOGS = ROOT / "logs"

@@ -8,7 +8,14 @@
 * myst-nb's stylesheet is in ``_static/`` before the first page is written: myst-nb copies it only
   at ``build-finished``, so a first build linked it without Sphinx's ``?v=<checksum>`` and a later
   incremental build (file present) with it – rebuilds were not byte-identical.
-* Declares itself safe for parallel reading and writing (``sphinx-build -j``).
+* Parallel reading and writing (``sphinx-build -j N``, ``helpers build --jobs N``): declares itself
+  safe, and declares sphinx_multitoc_numbering safe for reading. sphinx_external_toc loads that
+  extension unconditionally (``use_multitoc_numbering: false`` does not keep it out) and it declares
+  nothing, so Sphinx read serially and warned (an error in this build). It keeps no per-read
+  state: its setup only replaces ``TocTreeCollector.assign_section_numbers`` (class level, before
+  the readers fork), which Sphinx runs in the main process after all documents are merged.
+  (sphinx_jupyterbook_latex, which declares nothing either, is switched off in _config.yml: the
+  handbook builds no LaTeX.)
 """
 
 from __future__ import annotations
@@ -62,7 +69,15 @@ def _mystnb_css_vorab(app) -> None:
     add_global_html_resources(app, None)        # the same copy myst-nb makes at build-finished
 
 
+def _multitoc_parallel(app, _env, _docnames) -> None:
+    """Sphinx checks the extensions' flags right after this event, before forking the readers."""
+    ext = app.extensions.get("sphinx_multitoc_numbering")
+    if ext is not None and ext.parallel_read_safe is None:
+        ext.parallel_read_safe = True
+
+
 def setup(app) -> dict:
     _skip_copy()
     app.connect("builder-inited", _mystnb_css_vorab)
+    app.connect("env-before-read-docs", _multitoc_parallel)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -31,11 +31,10 @@ import numpy as np
 import pandas as pd
 
 from helpers.compute import FENSTER, OK, ZU_WENIGE, Q, divide, shift, window_sum
-from helpers.kennzahlen import GESCHLECHTER
+from helpers.kennzahlen import GESCHLECHTER, MINDESTANTEIL
 
 ABDECKUNG = ZU_WENIGE      # status: too few members count (group value undefined), as in compute
 ABDECKUNG_GRUND = "zu_wenige"
-ANTEIL_MINDESTENS = 0.9
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ def results(e: Einheiten) -> pd.DataFrame:
             full = {k: summed.get(k, Q(np.full((g, t), np.nan), np.full((g, t), FENSTER, dtype=np.int8)))
                     for k in p}
             w, z, nn = combine(full)[code]
-            need = len(idx) if STEUERUNG[code].alle_mitglieder else math.ceil(ANTEIL_MINDESTENS * len(idx) - 1e-9)
+            need = len(idx) if STEUERUNG[code].alle_mitglieder else math.ceil(MINDESTANTEIL * len(idx))
             ok = (erfasst >= need) & (erfasst > 0)
             s = np.where(ok, w.s, leer).astype(np.int8)
             frames.append(_long(np.array([u]), codes.index(code),
@@ -245,10 +244,6 @@ class Zielerreichung:
     urteil: str               # erreicht | nicht_erreicht | offen | undefiniert
     grund: str = ""           # why undefined
     pfad: pd.DataFrame | None = None   # monat, ist, vorjahr (JFW of the same month in J-1)
-
-    @property
-    def niedriger_besser(self) -> bool:
-        return self.zielgroesse == "LZB"
 
 
 def zielerreichung(jfw: pd.Series, zielgroesse: str, jahr: int, ziel: float, bis: str,

@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from helpers.mdsafe import CONTROL
 
-ENTITY_KINDS = ("jobcenter", "vergleichstyp", "land", "traegerart", "bund")
 RING_SET = "ring"
 PAGES_FILE = Path("parameters/pages.yml")
 EIGENE_DIR = Path("parameters/eigene")

@@ -254,11 +254,9 @@ def step_bauen(run: Run) -> None:
 
 def _footer_expected(run: Run) -> str | None:
     """The footer text, if the book build puts it on every page (helpers.book integration)."""
-    try:
-        from helpers import book
-    except ImportError:
-        return None
-    overrides = book.runtime_overrides(run.meta) if hasattr(book, "runtime_overrides") else {}
+    from helpers import book
+
+    overrides = book.runtime_overrides(run.meta)
     if overrides.get("html_theme_options", {}).get("extra_footer"):
         return provenance.footer_text(run.prov)
     return None
