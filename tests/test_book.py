@@ -350,15 +350,20 @@ def _scratch_notebook(path: Path, title: str, mart: Path) -> None:
     nbformat.write(nb, path)
 
 
-@pytest.mark.slow
-def test_scratch_book_builds_offline(tmp_path, fake_mart):
-    root = tmp_path / "buch"
-    mart = fake_mart()
+def _scratch_project(root: Path) -> Path:
+    """A book project in root with the repository's config, vendored assets, geometry and node_modules."""
     (root / "data" / "reference").mkdir(parents=True)
     (root / "data" / "reference" / "geo").symlink_to(ROOT / "data" / "reference" / "geo")
     (root / "node_modules").symlink_to(ROOT / "node_modules")
     shutil.copy(ROOT / "_config.yml", root / "_config.yml")
     shutil.copytree(ROOT / "book" / "_vendor", root / "book" / "_vendor")
+    return root
+
+
+@pytest.mark.slow
+def test_scratch_book_builds_offline(tmp_path, fake_mart):
+    root = _scratch_project(tmp_path / "buch")
+    mart = fake_mart()
     _touch(root, "book/intro.md", "# Handbuch\n\nDatenstand: {{ datenstand }}. {{ demo_hinweis }}\n")
     _scratch_notebook(root / "book/seiten/jobcenter/01001.ipynb", "Jobcenter Flensburg", mart)
 
@@ -440,13 +445,8 @@ def test_scratch_book_builds_in_parallel_with_the_same_bytes(tmp_path, fake_mart
     """`build --jobs 2` really reads and writes in parallel (every extension Jupyter Book loads is
     declared parallel-safe, so Sphinx neither warns nor falls back to serial reading, which would
     fail the build) and writes the same files as a serial build."""
-    root = tmp_path / "buch"
+    root = _scratch_project(tmp_path / "buch")
     mart = fake_mart()
-    (root / "data" / "reference").mkdir(parents=True)
-    (root / "data" / "reference" / "geo").symlink_to(ROOT / "data" / "reference" / "geo")
-    (root / "node_modules").symlink_to(ROOT / "node_modules")
-    shutil.copy(ROOT / "_config.yml", root / "_config.yml")
-    shutil.copytree(ROOT / "book" / "_vendor", root / "book" / "_vendor")
     _touch(root, "book/intro.md", "# Handbuch\n\nDatenstand: {{ datenstand }}.\n")
     kapitel = [f"book/hilfe/k{i}" for i in range(8)]          # Sphinx forks readers only for > 5 pages
     for i, k in enumerate(kapitel):
