@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from helpers import paths
+from helpers import paths, sitemodel
 from helpers import fmt
 from helpers.fmt import MONATE
 from helpers.mdsafe import md_text
@@ -35,7 +35,6 @@ from helpers.kennzahlen import LAENDER, TRAEGERART_LABEL
 # --------------------------------------------------------------------------------------------
 # Constants
 
-STANDARD_SETS = ("bund", "land", "vergleichstyp", "jobcenter")
 PAGE_SUFFIXES = (".ipynb", ".md")
 HILFE_SECTIONS = (
     "ziel1", "ziel2", "ziel3", "zielsteuerung", "vergleichstypen", "datengrundlage", "methoden", "glossar", "quellen",
@@ -274,28 +273,31 @@ def _md_escape(text: str) -> str:
 
 @dataclass
 class Pages:
-    """Which pages exist under book/seiten (TOC entries without suffix)."""
+    """Which pages exist, found through the site model (``helpers.sitemodel``): ``kind`` is an
+    entity kind (jobcenter, vergleichstyp, land, bund); TOC entries are without suffix."""
 
     root: Path
+    model: sitemodel.SiteModel
 
-    def doc(self, set_name: str, page_id: str) -> str | None:
-        return page_doc(self.root, f"book/seiten/{set_name}/{page_id}")
+    def doc(self, kind: str, page_id: str) -> str | None:
+        return page_doc(self.root, self.model.doc(kind, page_id)) if self.model.hat(kind) else None
 
-    def link(self, from_dir: str, set_name: str, page_id: str, text: str) -> str:
+    def link(self, from_dir: str, kind: str, page_id: str, text: str) -> str:
         """A MyST link from a page in from_dir (e.g. 'book/generated') if the page exists."""
-        f = page_file(self.root, f"book/seiten/{set_name}/{page_id}")
+        f = page_file(self.root, self.model.doc(kind, page_id)) if self.model.hat(kind) else None
         if f is None:
             return _md_escape(text)
         rel = os.path.relpath(f, from_dir)
         return f"[{_md_escape(text)}]({Path(rel).as_posix()})"
 
     def user_sets(self) -> list[str]:
-        base = self.root / "book" / "seiten"
+        """Folders under book/seiten that hold no declared set (parameters/eigene/, Vergleichsringe)."""
+        base = self.root / sitemodel.PAGES_ROOT
         if not base.is_dir():
             return []
         return sorted(
             p.name for p in base.iterdir()
-            if p.is_dir() and p.name not in STANDARD_SETS and not p.name.startswith((".", "_"))
+            if p.is_dir() and p.name not in self.model.ordner() and not p.name.startswith((".", "_"))
         )
 
 
@@ -399,101 +401,118 @@ def render_vergleichstypen(jc, meta: dict, pages: Pages) -> str:
     return "\n".join(lines)
 
 
-def build_toc(jobcenter, meta: dict, root: Path) -> dict:
-    """The sphinx-external-toc structure (jb-book) of the existing pages, derived from the data."""
-    jc = _frame(jobcenter)
-    pages = Pages(root)
-    toc: dict[str, Any] = {"format": "jb-book", "root": "book/intro"}
-    parts: list[dict] = []
+def _entity_ids(kind: str, jc) -> list[str]:
+    """The ids of an entity kind in TOC order (Jobcenter: by the distinctive part of the name)."""
+    if kind == "jobcenter":
+        return list(jc["jobcenter_id"])
+    if kind == "bund":
+        return ["DE"]
+    ids = {str(x) for x in jc[kind].unique() if str(x)}
+    return sorted(ids, key=vt_sort_key) if kind == "vergleichstyp" else sorted(ids)
 
-    if page_doc(root, "book/lesehilfe"):
-        parts.append({"caption": "Einstieg", "chapters": [{"file": "book/lesehilfe"}]})
 
-    # Bund und Länder
-    land_docs = [d for d in (pages.doc("land", code) for code in sorted(jc["land"].unique())) if d]
-    bund = pages.doc("bund", "DE")
-    if bund:
-        chapter: dict[str, Any] = {"file": bund}
-        if land_docs:
-            chapter["sections"] = [{"file": d} for d in land_docs]
-        parts.append({"caption": "Bund und Länder", "chapters": [chapter]})
-    elif land_docs:
-        parts.append({"caption": "Bund und Länder", "chapters": [{"file": d} for d in land_docs]})
-
-    # Vergleichstypen und Jobcenter (members nested under their type: fast sidebar)
-    chapters = []
-    for t in sorted((t for t in jc["vergleichstyp"].unique() if t), key=vt_sort_key):
-        members = [d for d in (pages.doc("jobcenter", i) for i in jc.loc[jc["vergleichstyp"] == t, "jobcenter_id"]) if d]
-        vt_doc = pages.doc("vergleichstyp", t)
-        if vt_doc:
-            entry: dict[str, Any] = {"file": vt_doc}
+def _set_chapters(saetze: tuple[str, ...], model: sitemodel.SiteModel, jc, pages: Pages) -> list[dict]:
+    """The chapters of a TOC part of page sets: the first set's pages, the second's nested
+    under their parent page (or as chapters of their own where that page is missing)."""
+    oben = model.saetze[saetze[0]]
+    docs = [(i, d) for i in _entity_ids(oben.entities, jc) if (d := page_doc(pages.root, oben.doc(i)))]
+    if len(saetze) == 1:
+        return [{"file": d} for _, d in docs]
+    unten = model.saetze[saetze[1]]
+    ids = _entity_ids(unten.entities, jc)
+    if oben.entities == "bund":
+        parent = dict.fromkeys(ids, "DE")
+    else:   # Jobcenter under their Vergleichstyp, Land or Trägerart
+        parent = dict(zip(jc["jobcenter_id"], jc[oben.entities].astype(str)))
+    kinder: dict[str, list[str]] = {}
+    for i in ids:
+        d = page_doc(pages.root, unten.doc(i))
+        if d:
+            kinder.setdefault(parent.get(i, ""), []).append(d)
+    chapters: list[dict] = []
+    oben_ids = {i for i in _entity_ids(oben.entities, jc)}
+    vorhanden = dict(docs)
+    for i in _entity_ids(oben.entities, jc):
+        members = kinder.get(i, [])
+        if i in vorhanden:
+            entry: dict[str, Any] = {"file": vorhanden[i]}
             if members:
                 entry["sections"] = [{"file": d} for d in members]
             chapters.append(entry)
         else:
             chapters.extend({"file": d} for d in members)
-    untyped = [d for d in (pages.doc("jobcenter", i) for i in jc.loc[jc["vergleichstyp"] == "", "jobcenter_id"]) if d]
-    chapters.extend({"file": d} for d in untyped)
-    if chapters:
-        parts.append({"caption": "Vergleichstypen und Jobcenter", "chapters": chapters})
+    for p, members in kinder.items():   # pages without a parent entity (e.g. no Vergleichstyp)
+        if p not in oben_ids:
+            chapters.extend({"file": d} for d in members)
+    return chapters
 
-    # Jobcenter finden (generated pages; written by write_toc)
-    parts.append({
-        "caption": "Jobcenter finden",
-        "chapters": [{"file": f"book/generated/{n}"} for n in ("jobcenter-a-z", "jobcenter-nach-land", "vergleichstypen")],
-    })
 
-    # Eigene Auswertungen (user page sets such as book/seiten/ring/*)
+def _own_chapters(root: Path, pages: Pages) -> list[dict]:
+    """User page sets (parameters/eigene/, Vergleichsringe): an index page with the rest below it."""
     own = []
     for set_name in pages.user_sets():
-        base = root / "book" / "seiten" / set_name
+        base = root / sitemodel.PAGES_ROOT / set_name
         docs = sorted({
-            f"book/seiten/{set_name}/{p.stem}" for p in base.iterdir()
+            f"{sitemodel.PAGES_ROOT}{set_name}/{p.stem}" for p in base.iterdir()
             if p.is_file() and p.suffix in PAGE_SUFFIXES and not p.name.startswith((".", "_"))
         })
-        index = f"book/seiten/{set_name}/index"
+        index = f"{sitemodel.PAGES_ROOT}{set_name}/index"
         if index in docs:
             rest = [d for d in docs if d != index]
             own.append({"file": index, **({"sections": [{"file": d} for d in rest]} if rest else {})})
         else:
             own.extend({"file": d} for d in docs)
-    if own:
-        parts.append({"caption": "Eigene Auswertungen", "chapters": own})
+    return own
 
-    # Hilfe und Erläuterungen
-    hilfe = [d for d in (page_doc(root, f"book/hilfe/{n}") for n in HILFE_SECTIONS) if d]
-    hilfe_index = page_doc(root, "book/hilfe/index")
-    if hilfe_index:
-        entry = {"file": hilfe_index}
-        if hilfe:
-            entry["sections"] = [{"file": d} for d in hilfe]
-        parts.append({"caption": "Hilfe und Erläuterungen", "chapters": [entry]})
-    elif hilfe:
-        parts.append({"caption": "Hilfe und Erläuterungen", "chapters": [{"file": d} for d in hilfe]})
 
-    ueber = edition_page(root, meta)
-    if ueber:
-        parts.append({"caption": "Über diese Ausgabe", "chapters": [{"file": ueber}]})
+GENERATED = ("jobcenter-a-z", "jobcenter-nach-land", "vergleichstypen")
 
+
+def build_toc(jobcenter, meta: dict, root: Path, model: sitemodel.SiteModel | None = None) -> dict:
+    """The sphinx-external-toc structure (jb-book) of the existing pages, derived from the data;
+    parts, their captions and order and where each page set stands: the site model
+    (``parameters/pages.yml`` of the project unless ``model`` is given)."""
+    model = model or sitemodel.laden()
+    jc = _frame(jobcenter)
+    pages = Pages(root, model)
+    toc: dict[str, Any] = {"format": "jb-book", "root": "book/intro"}
+    parts: list[dict] = []
+    for teil in model.teile:
+        if teil.saetze:
+            chapters = _set_chapters(teil.saetze, model, jc, pages)
+        elif teil.inhalt == "lesehilfe":
+            chapters = [{"file": d} for d in [page_doc(root, "book/lesehilfe")] if d]
+        elif teil.inhalt == "verzeichnisse":   # written by write_toc
+            chapters = [{"file": f"book/generated/{n}"} for n in GENERATED]
+        elif teil.inhalt == "eigene":
+            chapters = _own_chapters(root, pages)
+        elif teil.inhalt == "hilfe":
+            hilfe = [d for d in (page_doc(root, f"book/hilfe/{n}") for n in HILFE_SECTIONS) if d]
+            hilfe_index = page_doc(root, "book/hilfe/index")
+            if hilfe_index:
+                chapters = [{"file": hilfe_index, **({"sections": [{"file": d} for d in hilfe]} if hilfe else {})}]
+            else:
+                chapters = [{"file": d} for d in hilfe]
+        else:   # ausgabe
+            chapters = [{"file": d} for d in [edition_page(root, meta)] if d]
+        if chapters:
+            parts.append({"caption": teil.caption, "chapters": chapters})
     toc["parts"] = parts
     return toc
 
 
-def write_toc(jobcenter, meta: dict, root: Path) -> dict:
+def write_toc(jobcenter, meta: dict, root: Path, model: sitemodel.SiteModel | None = None) -> dict:
     """Write book/generated/*.md and _toc.yml under root; returns the TOC structure."""
     if not (root / "book" / "intro.md").is_file():
         raise BuchFehler(f"Startseite fehlt: {root / 'book' / 'intro.md'}")
+    model = model or sitemodel.laden()
     jc = _frame(jobcenter)
-    pages = Pages(root)
+    pages = Pages(root, model)
     gen = root / "book" / "generated"
     gen.mkdir(parents=True, exist_ok=True)
-    for name, render in (
-        ("jobcenter-a-z", render_a_z),
-        ("jobcenter-nach-land", render_nach_land),
-        ("vergleichstypen", render_vergleichstypen),
-    ):
+    for name, render in zip(GENERATED, (render_a_z, render_nach_land, render_vergleichstypen)):
         _write_if_changed(gen / f"{name}.md", render(jc, meta, pages))
-    toc = build_toc(jobcenter, meta, root)
+    toc = build_toc(jobcenter, meta, root, model)
     text = "# Erzeugt von `python -m helpers toc` aus dem Datenbestand. Nicht von Hand ändern.\n"
     text += yaml.safe_dump(toc, allow_unicode=True, sort_keys=False, width=200)
     _write_if_changed(root / "_toc.yml", text)
@@ -699,12 +718,14 @@ def _cmd_toc(args) -> int:
     try:
         mart_dir = Path(args.mart) if args.mart else None
         meta = read_meta(mart_dir)
-        toc = write_toc(read_jobcenter(mart_dir), meta, root)
-    except BuchFehler as exc:
+        model = sitemodel.laden(root)
+        toc = write_toc(read_jobcenter(mart_dir), meta, root, model)
+    except (BuchFehler, sitemodel.ConfigError) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     files = toc_files(toc)
-    n_jc = sum(1 for f in files if f.startswith("book/seiten/jobcenter/"))
+    jc_prefix = f"{sitemodel.PAGES_ROOT}{model.satz('jobcenter').ordner}/" if model.hat("jobcenter") else None
+    n_jc = sum(1 for f in files if jc_prefix and f.startswith(jc_prefix))
     print(f"Inhaltsverzeichnis geschrieben: {root / '_toc.yml'} ({len(files)} Seiten, davon {n_jc} Jobcenter).")
     return 0
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from helpers import fmt, text
+from helpers import fmt, sitemodel, text
 from helpers.kennzahlen import EBENE_LABEL, GESCHLECHT_LABEL, KENNZAHLEN, VALUE_COLUMNS
 
 VERSION = "3"                  # bump when the file layout or content changes (cache key)
@@ -237,11 +237,11 @@ def dateiname(uid: str) -> str:
 
 def links(seite) -> HTML:
     """Links to the unit's download files (full time series as CSV and XLSX) and the data package.
-    Pages live at book/seiten/<ebene>/<id>.html, the files at downloads/ of the site."""
+    Links from a page (``helpers.sitemodel``: one folder below book/seiten) to downloads/ of the site."""
     from helpers.zielsteuerung import einheit_der_seite
 
     ebene, uid, _ = einheit_der_seite(seite)
-    base = f"../../../{SITE_DIR}/{ebene}/{dateiname(uid)}"
+    base = f"{sitemodel.ZUR_SITE}{SITE_DIR}/{ebene}/{dateiname(uid)}"
     return HTML(
         '<ul class="downloads">'
         f'<li><a class="download-csv" href="{_e(base)}.csv" download>Ganze Zeitreihe als CSV</a> '
@@ -249,7 +249,7 @@ def links(seite) -> HTML:
         "Semikolon, Dezimalkomma, UTF-8 – öffnet sich direkt in Excel)</li>"
         f'<li><a class="download-xlsx" href="{_e(base)}.xlsx" download>Ganze Zeitreihe als Excel-Datei (XLSX)</a> '
         "(mit den Blättern „Zeitreihe“, „Eingangsgrößen“ und „Erläuterungen“)</li>"
-        f'<li><a class="download-paket" href="../../../{SITE_DIR}/{PAKET}/datapackage.json">Datenpaket dieser '
+        f'<li><a class="download-paket" href="{sitemodel.ZUR_SITE}{SITE_DIR}/{PAKET}/datapackage.json">Datenpaket dieser '
         "Ausgabe</a> (alle Ebenen, CSV und Parquet, beschrieben nach dem Frictionless-Data-Package-Standard)</li></ul>")
 
 
@@ -458,9 +458,12 @@ def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int =
 
 
 def seiten_einheiten(site: Path) -> frozenset:
-    """(ebene, id) of every unit page in a built site (book/seiten/<ebene>/<id>.html)."""
-    root = Path(site) / "book" / "seiten"
-    return frozenset((e, p.stem) for e in SETS for p in (root / e).glob("*.html"))
+    """(ebene, id) of every unit page in a built site (where the site model puts each set's pages)."""
+    root = Path(site) / sitemodel.PAGES_ROOT
+    model = sitemodel.laden()
+    return frozenset((e, uid) for e in SETS if model.hat(e)
+                     for p in (root / model.satz(e).ordner).glob("*.html")
+                     if (uid := model.satz(e).id_von(p.stem)) is not None)
 
 
 def write_site(site: Path, mart_dir: Path, cache_root: Path, jobs: int = 2) -> Path:
@@ -490,7 +493,7 @@ def monats_csv_links(site: Path) -> set[str]:
 
     muster = re.compile(r'class="csv-download"><a download="[^"]*" href="' + re.escape(pages.DOWNLOADS_HREF)
                         + r'((?:' + "|".join(SETS) + r')/[^"/]+_\d{4}-\d{2}\.csv)"')
-    return {hit for f in (Path(site) / "book" / "seiten").rglob("*.html")
+    return {hit for f in (Path(site) / sitemodel.PAGES_ROOT).rglob("*.html")
             for hit in muster.findall(f.read_text(encoding="utf-8"))}
 
 

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from helpers import fmt, paths, statistik, text
+from helpers import fmt, paths, sitemodel, statistik, text
 from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, ZIELE, codes_for
 
 GRUPPEN_ARTEN = {
@@ -1253,7 +1253,7 @@ def parameterdatei(m, a: Auswahl, art: str | None = None, titel: str | None = No
         name = f"eigene-{a.jobcenter_id}-{a.bis}-{a.geschlecht}".lower()
         return {"sets": {name: {
             "template": "notebooks/jobcenter.ipynb",
-            "output": f"book/seiten/eigene/{{id}}-{a.bis}-{a.geschlecht}.ipynb",
+            "output": f"{sitemodel.PAGES_ROOT}{sitemodel.EIGENE}/{{id}}-{a.bis}-{a.geschlecht}.ipynb",
             "title": titel or f"{info['name']}, {zusatz}",
             "entities": "jobcenter",
             "ids": [a.jobcenter_id],
@@ -1283,7 +1283,7 @@ def parameterdatei_name(daten: dict) -> str:
     """File name for a parameter file: the set name, or ring-<slug of the ring name>."""
     if daten.get("sets"):
         return f"{next(iter(daten['sets']))}.yml"
-    # one file per ring name: the runner makes one page per ring name (book/seiten/ring/<slug>)
+    # one file per ring name: the runner makes one page per ring name (folder sitemodel.RING, <slug>)
     return f"ring-{slug(daten['vergleichsringe'][0]['name'])}.yml"
 
 

@@ -11,7 +11,7 @@ Pages:
     BundSeite         Bund: Länder, Vergleichstypen, Trägerarten
     RingSeite         a user-defined group of Jobcenter (Vergleichsring)
 
-Links are relative to the built page (book/seiten/<satz>/<id>.html).
+Links are relative to the built page; where each page lies is the site model's (``helpers.sitemodel``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from helpers import charts, fmt, statistik, text
+from helpers import charts, fmt, sitemodel, statistik, text
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
                                 TRAEGERART_LABEL, ZIELE, codes_for)
 
@@ -84,23 +84,27 @@ def _geschlecht(g) -> str:
 
 def hilfe_url(code: str) -> str:
     k = KENNZAHLEN[code]
-    return f"../../hilfe/ziel{k.ziel}.html#{k.anker}"
+    return f"{sitemodel.ZUM_BUCH}hilfe/ziel{k.ziel}.html#{k.anker}"
 
 
 def jobcenter_url(jid: str) -> str:
-    return f"../jobcenter/{jid}.html"
+    return sitemodel.laden().url("jobcenter", jid)
 
 
 def typ_url(vt: str) -> str:
-    return f"../vergleichstyp/{vt}.html"
+    return sitemodel.laden().url("vergleichstyp", vt)
 
 
 def land_url(land: str) -> str:
-    return f"../land/{land}.html"
+    return sitemodel.laden().url("land", land)
 
 
-BUND_URL = f"../bund/{BUND_ID}.html"
-LESEHILFE_URL = "../../lesehilfe.html"
+def bund_url() -> str:
+    return sitemodel.laden().url("bund", BUND_ID)
+
+
+LESEHILFE_URL = f"{sitemodel.ZUM_BUCH}lesehilfe.html"
+VERGLEICHSTYPEN_HILFE_URL = f"{sitemodel.ZUM_BUCH}hilfe/vergleichstypen.html"
 
 
 def _a(url: str, label: str, title: str | None = None) -> str:
@@ -153,7 +157,7 @@ def hilfe_liste(codes=CODES) -> HTML:
                 f"{_a(LESEHILFE_URL, 'Lesehilfe')}.</p>")
 
 
-DOWNLOADS_HREF = "../../../downloads/"   # the site's downloads folder (helpers.downloads) from book/seiten/<set>/
+DOWNLOADS_HREF = f"{sitemodel.ZUR_SITE}downloads/"   # the site's downloads folder (helpers.downloads)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -503,7 +507,7 @@ class JobcenterSeite:
         if gebiet:   # fiktiver Gebietsstand (gebietsaenderungen)
             fakten.append(("Gebietsstand", _e(gebiet)))
         return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
-                    + f"<p>Übergeordnete Seiten: {_a(BUND_URL, 'Bund')} · "
+                    + f"<p>Übergeordnete Seiten: {_a(bund_url(), 'Bund')} · "
                       f"{_a(land_url(self.land), LAENDER.get(self.land, self.land))} · "
                       f"{_a(typ_url(self.vt), 'Vergleichstyp ' + self.vt)}</p>")
 
@@ -1056,8 +1060,8 @@ class TypSeite(_GruppenSeite):
                   ("Länder", laender), ("Berichtsmonat", _e(fmt.monat(self.monat)))]
         return HTML(demo_hinweis(self.m.meta) + synth + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
                     + f"<p>Die Jobcenter eines Vergleichstyps haben ähnliche Rahmenbedingungen; ihre Ergebnisse werden "
-                      f"miteinander verglichen. Übergeordnet: {_a(BUND_URL, 'Bund')} · "
-                      f"{_a('../../hilfe/vergleichstypen.html', 'Was sind Vergleichstypen?')}</p>")
+                      f"miteinander verglichen. Übergeordnet: {_a(bund_url(), 'Bund')} · "
+                      f"{_a(VERGLEICHSTYPEN_HILFE_URL, 'Was sind Vergleichstypen?')}</p>")
 
     def mitglieder(self) -> HTML:
         return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
@@ -1090,7 +1094,7 @@ class LandSeite(_GruppenSeite):
                   ("Vergleichstypen der Jobcenter", typen), ("Berichtsmonat", _e(fmt.monat(self.monat)))]
         return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
                     + "<p>Die Jobcenter eines Landes gehören zu verschiedenen Vergleichstypen; ihre Ränge beziehen sich "
-                      f"auf ihren Vergleichstyp. Übergeordnet: {_a(BUND_URL, 'Bund')}</p>")
+                      f"auf ihren Vergleichstyp. Übergeordnet: {_a(bund_url(), 'Bund')}</p>")
 
     def jobcenter(self) -> HTML:
         return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
@@ -1256,7 +1260,7 @@ class RingSeite(_GruppenSeite):
                     + "<p>Ein Vergleichsring ist eine selbst gewählte Gruppe von Jobcentern, keine amtliche "
                       "Vergleichsgruppe. Sein Wert wird aus den summierten Eingangsgrößen der Mitglieder berechnet; "
                       "ist ein Eingangswert bei einem Mitglied gesperrt oder nicht verfügbar, hat der Ring für diesen "
-                      f"Monat keinen Wert. Zum Vergleich: {_a(BUND_URL, 'Bund')}</p>")
+                      f"Monat keinen Wert. Zum Vergleich: {_a(bund_url(), 'Bund')}</p>")
 
     def mitglieder(self) -> HTML:
         return self.mitglieder_tabelle("rang_g", "Rang im Ring")

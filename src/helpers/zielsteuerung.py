@@ -16,12 +16,12 @@ import altair as alt
 import pandas as pd
 from IPython.display import HTML, display
 
-from helpers import fmt, text
+from helpers import fmt, sitemodel, text
 from helpers.charts import FARBEN, STRICHE
 from helpers.steuerung import (ABDECKUNG_GRUND, STEUERUNG, URTEIL_TEXT, ZIELGROESSE_LABEL, ZIELGROESSEN,
                                Zielerreichung, zielerreichung)
 
-HILFE_URL = "../../hilfe/zielsteuerung.html"
+HILFE_URL = f"{sitemodel.ZUM_BUCH}hilfe/zielsteuerung.html"
 ABDECKUNG_TEXT = "zu wenige Jobcenter mit vollständigen Eingangswerten"
 
 

@@ -39,8 +39,17 @@ def tree_digest(folder: Path, pattern: str) -> str:
 
 
 def source_digest(package_dir: Path) -> str:
-    """The helpers package source: all .py files."""
-    return tree_digest(package_dir, "*.py")
+    """The helpers package source: all .py files and the HTML templates (helpers/templates)."""
+    code = tree_digest(package_dir, "*.py")
+    if not (package_dir / "templates").is_dir():
+        return code
+    return hashlib.sha256(f"{code}\0{tree_digest(package_dir / 'templates', '*.html')}".encode()).hexdigest()
+
+
+def with_site(source_sha: str, site: str) -> str:
+    """The source part of a page key with the site model's hash (``Plan.site``): the links on
+    every page follow the sets' outputs in pages.yml."""
+    return hashlib.sha256(f"{source_sha}\0{site}".encode()).hexdigest() if site else source_sha
 
 
 def data_digest(mart_dir: Path) -> str:

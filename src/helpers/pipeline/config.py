@@ -12,128 +12,28 @@ number 513) and ``2024-01`` stays a string.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from helpers.mdsafe import CONTROL
+from helpers import sitemodel
+from helpers.sitemodel import (EIGENE, MAX_YAML_BYTES, PAGES_FILE, PAGES_ROOT, RING, ConfigError, SetSpec,  # noqa: F401
+                               Strict as _Strict, TeilSpec, check_output, eigene_output, parse_yaml, read_text,
+                               read_yaml, validation_message)
+from helpers.sitemodel import check_template as _check_template
 
-RING_SET = "ring"
-PAGES_FILE = Path("parameters/pages.yml")
+RING_SET = RING
 EIGENE_DIR = Path("parameters/eigene")
-PAGES_ROOT = "book/seiten/"
 GESCHLECHTER = ("insgesamt", "frauen", "maenner")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _MONAT_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-class ConfigError(Exception):
-    """A parameter file (or what it refers to) is not usable. The message is German."""
-
-
-# --------------------------------------------------------------------------- YAML
-
-
-class _TextNumberLoader(yaml.SafeLoader):
-    """SafeLoader without implicit int/float/timestamp: ``01001`` stays ``"01001"``."""
-
-
-_TextNumberLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                           "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-# Bounds for parameter files: a "billion laughs" or a 5,000-level nesting is refused before
-# anything is built from it (the event scan below is linear and does not recurse).
-MAX_YAML_BYTES = 1_000_000
-MAX_YAML_ALIASES = 20
-MAX_YAML_DEPTH = 20
-
-
-def _check_bounds(text: str, shown: str) -> None:
-    aliases = depth = 0
-    for event in yaml.parse(text, Loader=_TextNumberLoader):
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > MAX_YAML_ALIASES:
-                raise ConfigError(f"{shown}: mehr als {MAX_YAML_ALIASES} YAML-Verweise (*Alias) – "
-                                  "bitte die Werte ausschreiben.")
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
-                raise ConfigError(f"{shown}: mehr als {MAX_YAML_DEPTH} Ebenen verschachtelt.")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-
-
-def read_yaml(path: Path, shown: str) -> Any:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ConfigError(f"{shown}: nicht lesbar ({exc.strerror}).") from None
-    if size > MAX_YAML_BYTES:
-        raise ConfigError(f"{shown}: die Datei ist zu groß ({size} Bytes, erlaubt {MAX_YAML_BYTES}).")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{shown}: die Datei ist nicht UTF-8-kodiert.") from None
-    try:
-        _check_bounds(text, shown)
-        return yaml.load(text, Loader=_TextNumberLoader)  # noqa: S506 (SafeLoader subclass)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (Zeile {mark.line + 1}, Spalte {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{shown}{where}: kein gültiges YAML – {problem}.") from None
-
-
-# --------------------------------------------------------------------------- schema
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
-
-
-def _check_template(v: str) -> str:
-    if not v.endswith(".ipynb"):
-        raise ValueError("muss auf eine Notebook-Vorlage (.ipynb) zeigen")
-    if Path(v).is_absolute() or ".." in Path(v).parts:
-        raise ValueError("muss ein Pfad relativ zum Projektordner sein (ohne '..')")
-    return v
-
-
-class SetSpec(_Strict):
-    """One page set: one template, one page per entity."""
-
-    template: str
-    output: str
-    title: str
-    entities: Literal["jobcenter", "vergleichstyp", "land", "traegerart", "bund"]
-    ids: list[str] | None = Field(default=None, min_length=1)
-    parameters: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("template")
-    @classmethod
-    def _template(cls, v: str) -> str:
-        return _check_template(v)
-
-    @field_validator("output")
-    @classmethod
-    def _output(cls, v: str) -> str:
-        if not v.startswith(PAGES_ROOT) or not v.endswith(".ipynb") or "{id}" not in v:
-            raise ValueError(f"muss die Form '{PAGES_ROOT}<satz>/{{id}}.ipynb' haben")
-        if ".." in Path(v).parts:
-            raise ValueError("darf kein '..' enthalten")
-        return v
 
 
 class RingSpec(_Strict):
@@ -194,9 +94,7 @@ class SinglePage(_Strict):
     @field_validator("output")
     @classmethod
     def _output(cls, v: str | None) -> str | None:
-        if v is not None and (not v.startswith(PAGES_ROOT) or not v.endswith(".ipynb") or ".." in Path(v).parts):
-            raise ValueError(f"muss unter {PAGES_ROOT} liegen und auf .ipynb enden")
-        return v
+        return v if v is None else check_output(v)
 
 
 class WarmupSpec(_Strict):
@@ -208,42 +106,13 @@ class ParameterFile(_Strict):
     sets: dict[str, SetSpec] = Field(default_factory=dict)
     vergleichsringe: list[RingSpec] = Field(default_factory=list)
     warmup: WarmupSpec | None = None
-
-
-_TYPE_TEXT = {
-    "string_type": "muss ein Text sein (Kennungen in Anführungszeichen, z. B. \"01001\")",
-    "list_type": "muss eine Liste sein",
-    "dict_type": "muss eine Zuordnung (Schlüssel: Wert) sein",
-    "bool_type": "muss true oder false sein",
-    "bool_parsing": "muss true oder false sein",
-    "model_type": "muss eine Zuordnung (Schlüssel: Wert) sein",
-}
-
-
-def _german(err: dict) -> str:
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    if kind == "missing":
-        return "fehlt (Pflichtangabe)"
-    if kind == "extra_forbidden":
-        return "ist kein bekannter Schlüssel (Tippfehler?)"
-    if kind == "literal_error":
-        return f"muss einer dieser Werte sein: {ctx.get('expected', '')}"
-    if kind == "too_short":
-        return f"braucht mindestens {ctx.get('min_length')} Eintrag/Einträge"
-    if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
-    if kind in _TYPE_TEXT:
-        return _TYPE_TEXT[kind]
-    return err["msg"]
-
-
-def _key(loc: tuple) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+    inhaltsverzeichnis: list[TeilSpec] | None = None   # only in pages.yml (helpers.sitemodel)
+    _text: str | None = None                            # the file's text (line numbers in messages)
 
 
 def parse_file(path: Path, shown: str) -> ParameterFile | SinglePage:
-    data = read_yaml(path, shown)
+    text = read_text(path, shown)
+    data = parse_yaml(text, shown)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -253,10 +122,10 @@ def parse_file(path: Path, shown: str) -> ParameterFile | SinglePage:
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
-        lines = [f"{shown}: Schlüssel '{_key(e['loc'])}' {_german(e)}" for e in exc.errors()]
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError(validation_message(exc, shown, text)) from None
     if isinstance(spec, SinglePage):
         return spec
+    spec._text = text
     for name in spec.sets:
         if not _NAME_RE.match(name):
             raise ConfigError(f"{shown}: Schlüssel 'sets.{name}': Satznamen bestehen aus Kleinbuchstaben, "
@@ -357,6 +226,7 @@ class Plan:
     pages: list[Page]
     warmup: WarmupSpec
     files: list[str]       # the parameter files read (relative paths)
+    site: str = ""         # hash of pages.yml's site shape (outputs, TOC): links on every page depend on it
 
 
 def slug(text: str) -> str:
@@ -453,6 +323,7 @@ def load_plan(root: Path, entities: Entities, mart_param: str | None = None) -> 
         files += [((EIGENE_DIR / p.name).as_posix(), p) for p in found]
 
     warmup = WarmupSpec()
+    site = ""
     pages: list[Page] = []
     seen_sets: dict[str, str] = {}
     seen_outputs: dict[str, str] = {}
@@ -497,10 +368,10 @@ def load_plan(root: Path, entities: Entities, mart_param: str | None = None) -> 
         if isinstance(spec, SinglePage):
             if shown == PAGES_FILE.as_posix():
                 raise _err(shown, "set", "Einzelseiten gehören nach parameters/eigene/.")
-            folder = RING_SET if spec.set == RING_SET else "eigene"
+            folder = RING_SET if spec.set == RING_SET else EIGENE
             add(Page(
                 set=spec.set, id=spec.id, template=spec.template,
-                output=spec.output or f"{PAGES_ROOT}{folder}/{spec.id}.ipynb",
+                output=spec.output or eigene_output(folder, spec.id),
                 title=spec.title, parameters=dict(spec.parameters), source=shown,
             ), shown, "")
             continue
@@ -508,6 +379,15 @@ def load_plan(root: Path, entities: Entities, mart_param: str | None = None) -> 
             if shown != PAGES_FILE.as_posix():
                 raise _err(shown, "warmup", f"ist nur in {PAGES_FILE} erlaubt.")
             warmup = spec.warmup
+        if shown == PAGES_FILE.as_posix():
+            site = hashlib.sha256(json.dumps(
+                [{n: [s.entities, s.output] for n, s in spec.sets.items()},
+                 [t.model_dump() for t in spec.inhaltsverzeichnis or []]],
+                sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            if spec.inhaltsverzeichnis is not None:
+                sitemodel.modell(spec.sets, spec.inhaltsverzeichnis, shown, spec._text)   # the site's shape
+        elif spec.inhaltsverzeichnis is not None:
+            raise _err(shown, "inhaltsverzeichnis", f"ist nur in {PAGES_FILE} erlaubt.")
         for name, s in spec.sets.items():
             key = f"sets.{name}"
             if name == RING_SET:
@@ -547,8 +427,8 @@ def load_plan(root: Path, entities: Entities, mart_param: str | None = None) -> 
             params.update(ring.parameters)
             add(Page(
                 set=RING_SET, id=rid, template=ring.template,
-                output=f"{PAGES_ROOT}{RING_SET}/{rid}.ipynb",
+                output=eigene_output(RING_SET, rid),
                 title=ring.title or f"Vergleichsring {ring.name}",
                 parameters=params, source=shown,
             ), shown, key)
-    return Plan(pages=pages, warmup=warmup, files=[f for f, _ in files])
+    return Plan(pages=pages, warmup=warmup, files=[f for f, _ in files], site=site)

@@ -269,7 +269,8 @@ def execute(args: argparse.Namespace) -> int:
 
     import helpers
 
-    source_sha = cache.source_digest(Path(helpers.__file__).parent)
+    # the helpers code and the site's shape (links between pages follow pages.yml's outputs)
+    source_sha = cache.with_site(cache.source_digest(Path(helpers.__file__).parent), plan.site)
     data_sha = cache.data_digest(mart_dir)
     tpl_sha = {t: cache.file_sha256(root / t) for t in {p.template for p in plan.pages}}
     manifest = cache.Manifest(root / cache.MANIFEST)
