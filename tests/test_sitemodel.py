@@ -160,3 +160,20 @@ def test_no_page_path_literal_outside_the_model():
                 treffer.append(f"{f.relative_to(paths.ROOT)}:{i}: {zeile.strip()}")
     assert not treffer, "\n".join(treffer)
     assert muster.search('f"book/seiten/jobcenter/{jid}"') and muster.search('"../land/01.html"')
+
+
+def test_site_shape_is_part_of_every_page_key(tmp_path):
+    """Moving one set changes the links on the pages of all sets: every page's key changes
+    (pipeline: ``cache.with_site``), a comment in pages.yml changes none."""
+    def plan(text: str):
+        root = tmp_path / str(abs(hash(text)))
+        (root / "parameters").mkdir(parents=True)
+        (root / "notebooks").symlink_to(paths.NOTEBOOKS)
+        (root / "parameters" / "pages.yml").write_text(text, encoding="utf-8")
+        return config.load_plan(root, config.entities_from_mart(paths.MART_DIR))
+
+    from helpers.pipeline import cache
+
+    echt, kommentar, verschoben = plan(PAGES_YML), plan("# Kommentar\n" + PAGES_YML), plan(_scratch_yml())
+    assert echt.site == kommentar.site != verschoben.site
+    assert cache.with_site("a" * 64, echt.site) != cache.with_site("a" * 64, verschoben.site)

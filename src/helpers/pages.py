@@ -28,6 +28,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from helpers import charts, fmt, sitemodel, statistik, text
+from helpers.vorlagen import Markup, render
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
                                 TRAEGERART_LABEL, ZIELE, codes_for)
 
@@ -123,21 +124,21 @@ def demo_hinweis(meta: dict, typ_hinweis: bool = True) -> str:
     """The visible notice for synthetic data ("" for real data)."""
     if not meta.get("demo"):
         return ""
-    typen = (" Auch die Zuordnung der Jobcenter zu Vergleichstypen ist eine synthetische Zuordnung, "
-             "nicht die amtliche Typisierung des IAB.") if typ_hinweis and meta.get("vergleichstypen_synthetisch", True) else ""
-    return ('<div class="demo-hinweis hb-demo-hinweis" role="note"><strong>Demodaten:</strong> '
-            "Alle Zahlen auf dieser Seite sind synthetische Demodaten, keine amtlichen Ergebnisse."
-            f"{typen}</div>")
+    return render("teile/demo_hinweis.html", typen=typ_hinweis and meta.get("vergleichstypen_synthetisch", True))
 
 
 def datenstand_html(meta: dict, monat: str) -> str:
-    q = meta.get("quellen", {})
-    datei = ", ".join(f"{_e(v.get('datei', k))} (SHA-256 {_e(str(v.get('sha256', ''))[:12])}…)" for k, v in q.items())
-    art = "synthetische Demodaten" if meta.get("demo") else "Daten der Statistik der Bundesagentur für Arbeit"
-    return (f'<p class="datenstand"><strong>Datenstand: {_e(fmt.monat(meta["datenstand"]))}</strong>'
-            + (f" · Berichtsmonat dieser Seite: {_e(fmt.monat(monat))}" if monat != meta["datenstand"] else "")
-            + f" · Zeitraum der Daten: {_e(fmt.monat(meta['erster_monat']))} bis {_e(fmt.monat(meta['datenstand']))}"
-            + f" · Quelle: {art}" + (f" ({datei})" if datei else "") + "</p>")
+    quellen = [{"datei": v.get("datei", k), "sha": str(v.get("sha256", ""))[:12]}
+               for k, v in meta.get("quellen", {}).items()]
+    return render("teile/datenstand.html", datenstand=fmt.monat(meta["datenstand"]),
+                  monat=fmt.monat(monat) if monat != meta["datenstand"] else "",
+                  erster=fmt.monat(meta["erster_monat"]), quellen=quellen,
+                  art="synthetische Demodaten" if meta.get("demo") else "Daten der Statistik der Bundesagentur für Arbeit")
+
+
+def zusammenfassung_html(geschlecht: str, saetze: list[str], zusatz: str = "") -> str:
+    """The generated sentences of a page (``text.zusammenfassung``) as a list."""
+    return render("teile/zusammenfassung.html", geschlecht=GESCHLECHT_LABEL[geschlecht], saetze=saetze, zusatz=zusatz)
 
 
 def _fakten(paare: list[tuple[str, str]]) -> str:
@@ -147,14 +148,10 @@ def _fakten(paare: list[tuple[str, str]]) -> str:
 
 def hilfe_liste(codes=CODES) -> HTML:
     """Links to the Hilfe section of every figure and to the Lesehilfe."""
-    items = []
-    for z, ziel in ZIELE.items():
-        links = ", ".join(_a(hilfe_url(c), f"{c} {KENNZAHLEN[c].kurz}", KENNZAHLEN[c].name)
-                          for c in codes if KENNZAHLEN[c].ziel == z)
-        items.append(f"<li><strong>Ziel {z} – {_e(ziel)}:</strong> {links}</li>")
-    return HTML(f'<ul class="hilfe-links">{"".join(items)}</ul>'
-                f"<p>Wie die Seiten zu lesen sind (Median, Quartile, Rang, Einordnung): "
-                f"{_a(LESEHILFE_URL, 'Lesehilfe')}.</p>")
+    ziele = [{"nr": z, "name": ziel,
+              "links": [{"url": hilfe_url(c), "label": f"{c} {KENNZAHLEN[c].kurz}", "title": KENNZAHLEN[c].name}
+                        for c in codes if KENNZAHLEN[c].ziel == z]} for z, ziel in ZIELE.items()]
+    return HTML(render("teile/hilfe_liste.html", ziele=ziele, lesehilfe=LESEHILFE_URL))
 
 
 DOWNLOADS_HREF = f"{sitemodel.ZUR_SITE}downloads/"   # the site's downloads folder (helpers.downloads)
@@ -180,9 +177,7 @@ def csv_link(df: pd.DataFrame | None, dateiname: str, beschriftung: str = "Tabel
     if href is None:
         # base64 grows the text by a third; percent-encoding (";", ",", umlauts) would nearly double it.
         href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes(df)).decode("ascii")
-    return HTML(f'<p class="csv-download"><a download="{_e(dateiname)}" href="{_e(href)}">{_e(beschriftung)}</a> '
-                "(CSV: Semikolon als Trennzeichen, Dezimalkomma, UTF-8; Werte in Prozent mit voller "
-                "Genauigkeit)</p>")
+    return HTML(render("teile/csv_link.html", dateiname=dateiname, href=href, beschriftung=beschriftung))
 
 
 def csv_href(link_html: str) -> str:
@@ -231,20 +226,17 @@ class Fussnoten:
         return [(lab, g) for g, labs in self.betroffen.items() for lab in labs]
 
     def html(self, titel: str = "Nicht ausgewiesene Werte") -> str:
-        if not self.nummer:
-            return self.legende() or '<p class="anmerkungen">Alle Werte der Tabelle sind ausgewiesen.</p>'
-        items = "".join(
-            f'<li id="{self.prefix}-{n}" value="{n}"><strong>{_e(g[0].upper() + g[1:])}.</strong> '
-            f"Betrifft: {_e(', '.join(self.betroffen[g]))}.</li>"
-            for g, n in self.nummer.items())
-        return (f'<div class="anmerkungen"><p><strong>{_e(titel)}</strong></p>{self.legende()}<ol>{items}</ol></div>')
+        eintraege = [{"n": n, "grund": g[0].upper() + g[1:], "betroffen": ", ".join(self.betroffen[g])}
+                     for g, n in self.nummer.items()]
+        return render("teile/anmerkungen.html", eintraege=eintraege, titel=titel, prefix=self.prefix,
+                      legende=Markup(self.legende()))
 
     def legende(self) -> str:
         """The Zeichenerklärung of the signs used in the table (none: empty)."""
         if not self.zeichen:
             return ""
-        teile = "; ".join(f"<code>{_e(z)}</code> = {_e(t)}" for z, t in fmt.ZEICHENERKLAERUNG.items() if z in self.zeichen)
-        return f'<p class="zeichenerklaerung"><strong>Zeichenerklärung:</strong> {teile}.</p>'
+        return render("teile/zeichenerklaerung.html",
+                      zeichen=[(z, t) for z, t in fmt.ZEICHENERKLAERUNG.items() if z in self.zeichen])
 
 
 def zeichen_html(grund: str, fn: Fussnoten | None = None) -> str:
@@ -532,9 +524,7 @@ class JobcenterSeite:
         saetze = text.zusammenfassung(
             text.subjekt_jobcenter(self.name), f"der Median des Vergleichstyps {self.vt}", self.monat, self.befunde(),
             self.fn.eintraege())
-        g = GESCHLECHT_LABEL[self.geschlecht]
-        return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen ({_e(g)}).</em></p>'
-                    f'<ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
+        return HTML(zusammenfassung_html(self.geschlecht, saetze))
 
     def tabelle(self) -> HTML:
         from helpers.abdeckung import hinweis_html
@@ -777,9 +767,8 @@ class _GruppenSeite:
     def zusammenfassung(self) -> HTML:
         saetze = text.zusammenfassung(self.subjekt, "dem Bund", self.monat, self.befunde(), self.fn.eintraege(),
                                       wertend=False)
-        return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen '
-                    f'({_e(GESCHLECHT_LABEL[self.geschlecht])}); der Abstand zum Bund wird an der Streuung aller '
-                    f'Jobcenter gemessen.</em></p><ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
+        return HTML(zusammenfassung_html(self.geschlecht, saetze,
+                                         "; der Abstand zum Bund wird an der Streuung aller Jobcenter gemessen"))
 
     def zeitreihen(self, ziel: int):
         """As on the Jobcenter page (``zeitreihen_ziel``): the whole available period, all genders;
@@ -1157,9 +1146,7 @@ class BundSeite(_GruppenSeite):
         f = self.fn.eintraege()
         saetze.append(f"Nicht ausgewiesen: {len(f)} Werte der Tabelle (Gründe unter der Tabelle)." if f
                       else "Alle Werte der Tabelle sind ausgewiesen.")
-        return HTML(f'<div class="zusammenfassung"><p><em>Automatisch erzeugt aus den Zahlen '
-                    f'({_e(GESCHLECHT_LABEL[self.geschlecht])}).</em></p>'
-                    f'<ul>{"".join(f"<li>{_e(s)}</li>" for s in saetze)}</ul></div>')
+        return HTML(zusammenfassung_html(self.geschlecht, saetze))
 
     def _uebersicht(self, ebene: str, ids: list[str], label, url, codes=("K1", "K2", "K3")) -> HTML:
         e = self.m.ergebnisse(ebene=ebene, monat=self.monat, geschlecht=self.geschlecht)
