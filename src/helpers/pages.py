@@ -141,9 +141,24 @@ def zusammenfassung_html(geschlecht: str, saetze: list[str], zusatz: str = "") -
     return render("teile/zusammenfassung.html", geschlecht=GESCHLECHT_LABEL[geschlecht], saetze=saetze, zusatz=zusatz)
 
 
-def _fakten(paare: list[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th scope=\"row\">{_e(k)}</th><td>{v}</td></tr>" for k, v in paare)
-    return f'<table class="hb-liste fakten"><tbody>{rows}</tbody></table>'
+def _link(url: str, label, title: str | None = None) -> dict:
+    """A link as one part of a run of text and links in a template (macro ``teile``)."""
+    return {"url": url, "label": str(label), "title": title}
+
+
+def _aufzaehlung(eintraege, trenner: str = ", ") -> list:
+    """Parts (text and links) of several entries, each a list of parts, separated by ``trenner``."""
+    out: list = []
+    for i, e in enumerate(eintraege):
+        out += ([trenner] if i else []) + list(e)
+    return out
+
+
+def kopf_html(meta: dict, monat: str, fakten: list[tuple[str, list]], absatz: list | None = None,
+              synthetisch: bool = False) -> HTML:
+    """A page's head (template ``teile/kopf.html``): fakten are (label, parts) with parts text or ``_link``."""
+    return HTML(render("teile/kopf.html", demo=Markup(demo_hinweis(meta)), synthetisch=synthetisch,
+                       fakten=fakten, datenstand=Markup(datenstand_html(meta, monat)), absatz=absatz or []))
 
 
 def hilfe_liste(codes=CODES) -> HTML:
@@ -484,24 +499,24 @@ class JobcenterSeite:
     # -- outputs
     def kopf(self) -> HTML:
         ta = str(self.info["traegerart"])
+        land = _link(land_url(self.land), LAENDER.get(self.land, self.land))
         fakten = [
-            ("Jobcenter", _e(self.name) + (f" ({_e(self.info['ort'])})" if self.info.get("ort") else "")),
-            ("Kennung", _e(self.id)),
-            ("Land", _a(land_url(self.land), LAENDER.get(self.land, self.land))),
-            ("Trägerart", _e(TRAEGERART_LABEL.get(ta, ta))),
-            ("Vergleichstyp", _a(typ_url(self.vt), self.vt, f"Seite des Vergleichstyps {self.vt}")
-             + f" ({_e(len(self.m.jobcenter[self.m.jobcenter['vergleichstyp'] == self.vt]))} Jobcenter)"),
-            ("Berichtsmonat", _e(fmt.monat(self.monat))),
+            ("Jobcenter", [self.name] + ([f" ({self.info['ort']})"] if self.info.get("ort") else [])),
+            ("Kennung", [self.id]),
+            ("Land", [land]),
+            ("Trägerart", [TRAEGERART_LABEL.get(ta, ta)]),
+            ("Vergleichstyp", [_link(typ_url(self.vt), self.vt, f"Seite des Vergleichstyps {self.vt}"),
+                               f" ({len(self.m.jobcenter[self.m.jobcenter['vergleichstyp'] == self.vt])} Jobcenter)"]),
+            ("Berichtsmonat", [fmt.monat(self.monat)]),
         ]
         if self.ring:
-            fakten.append(("Vergleichsring", _e(self.ring["name"]) + f" ({len(self.ring['jobcenter_ids'])} Jobcenter)"))
+            fakten.append(("Vergleichsring", [self.ring["name"], f" ({len(self.ring['jobcenter_ids'])} Jobcenter)"]))
         gebiet = self.m.meta.get("gebietsstand", {}).get("hinweise", {}).get(self.id)
         if gebiet:   # fiktiver Gebietsstand (gebietsaenderungen)
-            fakten.append(("Gebietsstand", _e(gebiet)))
-        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
-                    + f"<p>Übergeordnete Seiten: {_a(bund_url(), 'Bund')} · "
-                      f"{_a(land_url(self.land), LAENDER.get(self.land, self.land))} · "
-                      f"{_a(typ_url(self.vt), 'Vergleichstyp ' + self.vt)}</p>")
+            fakten.append(("Gebietsstand", [gebiet]))
+        return kopf_html(self.m.meta, self.monat, fakten,
+                         ["Übergeordnete Seiten: ", _link(bund_url(), "Bund"), " · ", land, " · ",
+                          _link(typ_url(self.vt), "Vergleichstyp " + self.vt)])
 
     def befunde(self, geschlecht: str | None = None) -> list[text.Befund]:
         g = geschlecht or self.geschlecht
@@ -1034,23 +1049,17 @@ class TypSeite(_GruppenSeite):
         self._init_daten()
 
     def kopf(self) -> HTML:
-        n = len(self.jc)
         ta = self.jc["traegerart"].value_counts()
-        laender = ", ".join(_a(land_url(l), LAENDER.get(l, l)) + f" ({c})"
-                            for l, c in self.jc["land"].value_counts().sort_index().items())
-        synth = ""
-        if self.m.meta.get("vergleichstypen_synthetisch"):
-            synth = ('<p class="demo-hinweis hb-demo-hinweis"><strong>Synthetische Zuordnung:</strong> Welche Jobcenter '
-                     "zu diesem Vergleichstyp gehören, ist in den Demodaten zufällig erzeugt. Es ist nicht die amtliche "
-                     "Typisierung des IAB, und die Bezeichnung des Typs beschreibt hier keine tatsächlichen "
-                     "Rahmenbedingungen.</p>")
-        fakten = [("Vergleichstyp", _e(self.vt)), ("Jobcenter", _e(n)),
-                  ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
-                  ("Länder", laender), ("Berichtsmonat", _e(fmt.monat(self.monat)))]
-        return HTML(demo_hinweis(self.m.meta) + synth + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
-                    + f"<p>Die Jobcenter eines Vergleichstyps haben ähnliche Rahmenbedingungen; ihre Ergebnisse werden "
-                      f"miteinander verglichen. Übergeordnet: {_a(bund_url(), 'Bund')} · "
-                      f"{_a(VERGLEICHSTYPEN_HILFE_URL, 'Was sind Vergleichstypen?')}</p>")
+        laender = _aufzaehlung([_link(land_url(l), LAENDER.get(l, l)), f" ({c})"]
+                               for l, c in self.jc["land"].value_counts().sort_index().items())
+        fakten = [("Vergleichstyp", [self.vt]), ("Jobcenter", [len(self.jc)]),
+                  ("Trägerart", [f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"]),
+                  ("Länder", laender), ("Berichtsmonat", [fmt.monat(self.monat)])]
+        return kopf_html(self.m.meta, self.monat, fakten,
+                         ["Die Jobcenter eines Vergleichstyps haben ähnliche Rahmenbedingungen; ihre Ergebnisse werden "
+                          "miteinander verglichen. Übergeordnet: ", _link(bund_url(), "Bund"), " · ",
+                          _link(VERGLEICHSTYPEN_HILFE_URL, "Was sind Vergleichstypen?")],
+                         synthetisch=bool(self.m.meta.get("vergleichstypen_synthetisch")))
 
     def mitglieder(self) -> HTML:
         return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
@@ -1076,14 +1085,14 @@ class LandSeite(_GruppenSeite):
 
     def kopf(self) -> HTML:
         ta = self.jc["traegerart"].value_counts()
-        typen = ", ".join(_a(typ_url(t), t) + f" ({c})" for t, c in
-                          sorted(self.jc["vergleichstyp"].value_counts().items(), key=lambda x: _typ_sort(x[0])))
-        fakten = [("Land", _e(f"{self.name} ({self.land})")), ("Jobcenter", _e(len(self.jc))),
-                  ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
-                  ("Vergleichstypen der Jobcenter", typen), ("Berichtsmonat", _e(fmt.monat(self.monat)))]
-        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
-                    + "<p>Die Jobcenter eines Landes gehören zu verschiedenen Vergleichstypen; ihre Ränge beziehen sich "
-                      f"auf ihren Vergleichstyp. Übergeordnet: {_a(bund_url(), 'Bund')}</p>")
+        typen = _aufzaehlung([_link(typ_url(t), t), f" ({c})"] for t, c in
+                             sorted(self.jc["vergleichstyp"].value_counts().items(), key=lambda x: _typ_sort(x[0])))
+        fakten = [("Land", [f"{self.name} ({self.land})"]), ("Jobcenter", [len(self.jc)]),
+                  ("Trägerart", [f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"]),
+                  ("Vergleichstypen der Jobcenter", typen), ("Berichtsmonat", [fmt.monat(self.monat)])]
+        return kopf_html(self.m.meta, self.monat, fakten,
+                         ["Die Jobcenter eines Landes gehören zu verschiedenen Vergleichstypen; ihre Ränge beziehen sich "
+                          "auf ihren Vergleichstyp. Übergeordnet: ", _link(bund_url(), "Bund")])
 
     def jobcenter(self) -> HTML:
         return self.mitglieder_tabelle("rang", "Rang im Vergleichstyp")
@@ -1110,13 +1119,14 @@ class BundSeite(_GruppenSeite):
 
     def kopf(self) -> HTML:
         ta = self.jc["traegerart"].value_counts()
-        fakten = [("Jobcenter", _e(len(self.jc))), ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
+        fakten = [("Jobcenter", [len(self.jc)]), ("Trägerart", [f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"]),
                   # counts with a link to their section (whose table links every page): 31 links
                   # here would stand between the skip link and the map for keyboard users
-                  ("Vergleichstypen", f'{self.jc["vergleichstyp"].nunique()} ({_a("#vergleichstypen", "Abschnitt Vergleichstypen")})'),
-                  ("Länder", f'{len(LAENDER)} ({_a("#lander", "Abschnitt Länder")})'),
-                  ("Berichtsmonat", _e(fmt.monat(self.monat)))]
-        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat))
+                  ("Vergleichstypen", [f'{self.jc["vergleichstyp"].nunique()} (',
+                                       _link("#vergleichstypen", "Abschnitt Vergleichstypen"), ")"]),
+                  ("Länder", [f"{len(LAENDER)} (", _link("#lander", "Abschnitt Länder"), ")"]),
+                  ("Berichtsmonat", [fmt.monat(self.monat)])]
+        return kopf_html(self.m.meta, self.monat, fakten)
 
     def _spalten(self) -> list[Spalte]:
         return [Spalte("Bund", "wert"), Spalte("gE (Summe)", "ge"), Spalte("zkT (Summe)", "zkt"),
@@ -1235,19 +1245,19 @@ class RingSeite(_GruppenSeite):
 
     def kopf(self) -> HTML:
         ta = self.jc["traegerart"].value_counts()
-        mitgl = ", ".join(_a(jobcenter_url(i), n) + f" ({_a(typ_url(t), t)})"
-                          for i, n, t in zip(self.jc["jobcenter_id"], self.jc["name"], self.jc["vergleichstyp"]))
-        fakten = [("Vergleichsring", _e(self.name))]
+        mitgl = _aufzaehlung([_link(jobcenter_url(i), n), " (", _link(typ_url(t), t), ")"]
+                             for i, n, t in zip(self.jc["jobcenter_id"], self.jc["name"], self.jc["vergleichstyp"]))
+        fakten = [("Vergleichsring", [self.name])]
         if self.beschreibung:
-            fakten.append(("Beschreibung", _e(self.beschreibung)))
-        fakten += [("Jobcenter", _e(len(self.jc))), ("Mitglieder (Vergleichstyp)", mitgl),
-                   ("Trägerart", f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"),
-                   ("Berichtsmonat", _e(fmt.monat(self.monat)))]
-        return HTML(demo_hinweis(self.m.meta) + _fakten(fakten) + datenstand_html(self.m.meta, self.monat)
-                    + "<p>Ein Vergleichsring ist eine selbst gewählte Gruppe von Jobcentern, keine amtliche "
-                      "Vergleichsgruppe. Sein Wert wird aus den summierten Eingangsgrößen der Mitglieder berechnet; "
-                      "ist ein Eingangswert bei einem Mitglied gesperrt oder nicht verfügbar, hat der Ring für diesen "
-                      f"Monat keinen Wert. Zum Vergleich: {_a(bund_url(), 'Bund')}</p>")
+            fakten.append(("Beschreibung", [self.beschreibung]))
+        fakten += [("Jobcenter", [len(self.jc)]), ("Mitglieder (Vergleichstyp)", mitgl),
+                   ("Trägerart", [f"{ta.get('gE', 0)} gE, {ta.get('zkT', 0)} zkT"]),
+                   ("Berichtsmonat", [fmt.monat(self.monat)])]
+        return kopf_html(self.m.meta, self.monat, fakten,
+                         ["Ein Vergleichsring ist eine selbst gewählte Gruppe von Jobcentern, keine amtliche "
+                          "Vergleichsgruppe. Sein Wert wird aus den summierten Eingangsgrößen der Mitglieder berechnet; "
+                          "ist ein Eingangswert bei einem Mitglied gesperrt oder nicht verfügbar, hat der Ring für diesen "
+                          "Monat keinen Wert. Zum Vergleich: ", _link(bund_url(), "Bund")])
 
     def mitglieder(self) -> HTML:
         return self.mitglieder_tabelle("rang_g", "Rang im Ring")
