@@ -666,13 +666,14 @@ def ring_vergleich_html(m, jid: str, name: str, ring: dict, monat: str, geschlec
                Spalte("Median der Mitglieder", "md"), Spalte("Rang im Ring", "rang_html", "text"),
                Spalte("Einordnung gegenüber Median", "lesart_html", "lesart")]
     jc = m.jobcenter
-    mitglieder = ", ".join(_a(jobcenter_url(i), n) for i, n in
-                           zip(jc.loc[jc["jobcenter_id"].isin(ids), "jobcenter_id"], jc.loc[jc["jobcenter_id"].isin(ids), "name"]))
+    mitglieder = _aufzaehlung([_link(jobcenter_url(i), n)] for i, n in
+                              zip(jc.loc[jc["jobcenter_id"].isin(ids), "jobcenter_id"], jc.loc[jc["jobcenter_id"].isin(ids), "name"]))
     tab = kennzahlen_tabelle(z, spalten, fn, f"{name} im Vergleichsring {ring['name']}, {fmt.monat(monat)} "
                                              f"({GESCHLECHT_LABEL[geschlecht]})")
-    return HTML(f"<p>Mitglieder des Vergleichsrings ({len(ids)}): {mitglieder}. Der Wert des Rings wird aus den "
-                "summierten Eingangsgrößen der Mitglieder berechnet, nicht als Mittel der Quoten.</p>"
-                + tab + fn.html())
+    absatz = render("teile/absatz.html", inhalt=[f"Mitglieder des Vergleichsrings ({len(ids)}): ", *mitglieder,
+                                                 ". Der Wert des Rings wird aus den summierten Eingangsgrößen der "
+                                                 "Mitglieder berechnet, nicht als Mittel der Quoten."])
+    return HTML(absatz + tab + fn.html())
 
 
 # --------------------------------------------------------------------------- aggregate pages
