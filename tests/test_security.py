@@ -270,6 +270,8 @@ def test_hostile_names_build_as_visible_text_and_rebuild_is_identical(tmp_path, 
     (root / "data" / "reference" / "geo").symlink_to(ROOT / "data" / "reference" / "geo")
     (root / "node_modules").symlink_to(ROOT / "node_modules")
     shutil.copy(ROOT / "_config.yml", root / "_config.yml")
+    (root / "parameters").mkdir()
+    shutil.copy(ROOT / "parameters" / "pages.yml", root / "parameters" / "pages.yml")   # the site model
     shutil.copytree(ROOT / "book" / "_vendor", root / "book" / "_vendor")
     (root / "book" / "intro.md").write_text("# Handbuch\n\nDatenstand: {{ datenstand }}.\n", encoding="utf-8")
     for r in rows:

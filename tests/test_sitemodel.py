@@ -103,7 +103,7 @@ def test_page_html_links_follow_the_model(m, monkeypatch):
      "nur den Platzhalter {id}", "output"),
     (("output: book/seiten/land/{id}.ipynb", "output: book/seiten/jobcenter/l{id}.ipynb"), "schon der Seitensatz", "output"),
     (("    saetze: [bund, land]", "    saetze: [bund]"), "'land' steht in keinem Teil", None),
-    (("    saetze: [bund, land]", "    saetze: [bund, laender]"), "'laender' gibt es in 'sets' nicht", "laender"),
+    (("    saetze: [bund, land]", "    saetze: [bund, laender]"), "'land' steht in keinem Teil", None),
     (("    saetze: [vergleichstyp, jobcenter]", "    saetze: [jobcenter, vergleichstyp]"),
      "lässt sich nicht unter", "[jobcenter, vergleichstyp]"),
     (("    inhalt: hilfe", "    inhalt: hilfen"), "muss einer dieser Werte sein", "hilfen"),
@@ -133,6 +133,18 @@ def test_run_refuses_a_bad_site_shape_with_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "'land' steht in keinem Teil" in err and "keine Seite wurde ausgeführt" in err
     assert not (root / "book").exists()
+
+
+def test_a_trimmed_pages_yml_keeps_the_toc_of_the_sets_it_declares():
+    """Sets left out of 'sets' (a smaller site) drop out of the TOC; their parts go when empty."""
+    import yaml
+
+    spec = yaml.safe_load(PAGES_YML)
+    spec["sets"] = {"bund": spec["sets"]["bund"]}
+    model = sitemodel.aus_text(yaml.safe_dump(spec, allow_unicode=True))
+    teile = {t.caption: t.saetze for t in model.teile if t.saetze}
+    assert teile == {"Bund und Länder": ("bund",)}
+    assert not model.hat("jobcenter")
 
 
 def test_only_pages_yml_declares_the_toc(tmp_path):
@@ -177,3 +189,18 @@ def test_site_shape_is_part_of_every_page_key(tmp_path):
     echt, kommentar, verschoben = plan(PAGES_YML), plan("# Kommentar\n" + PAGES_YML), plan(_scratch_yml())
     assert echt.site == kommentar.site != verschoben.site
     assert cache.with_site("a" * 64, echt.site) != cache.with_site("a" * 64, verschoben.site)
+
+
+def test_links_to_a_kind_without_pages_are_text(m, monkeypatch):
+    """A site without Land pages (pages.yml trimmed) shows Land names as text, not dead links."""
+    import yaml
+
+    spec = yaml.safe_load(PAGES_YML)
+    del spec["sets"]["land"]
+    model = sitemodel.aus_text(yaml.safe_dump(spec, allow_unicode=True))
+    monkeypatch.setattr(sitemodel, "laden", lambda root=None: model)
+    jid = sorted(m.jobcenter["jobcenter_id"])[0]
+    kopf = pages.JobcenterSeite(m, jid).kopf().data
+    land = pages.LAENDER[str(m.jobcenter_info(jid)["land"])]
+    assert pages.land_url("01") is None and "../land/" not in kopf and f"<td>{land}</td>" in kopf
+    assert 'href="../bund/DE.html"' in kopf

@@ -55,3 +55,12 @@ def test_templates_are_package_data_of_a_built_wheel():
         assert any(Path(rel).full_match(m) if hasattr(Path, "full_match") else
                    re.fullmatch(m.replace(".", r"\.").replace("**/", "(?:.*/)?").replace("*", "[^/]*"), rel)
                    for m in muster), rel
+
+
+def test_map_notes_table_is_text_only():
+    out = vorlagen.render("teile/karte_hinweis.html", quelle="Q", spalten=["Art", HOSTILE],
+                          zeilen=[[HOSTILE, ""], ["x", 3]])
+    assert "<script>" not in out and out.count(html.escape(HOSTILE)) == 2
+    assert "Hinweise zur Karte (2)" in out and "<td>3</td>" in out
+    ohne = vorlagen.render("teile/karte_hinweis.html", quelle="Q", spalten=[], zeilen=[])
+    assert "<details" not in ohne and ohne.endswith("Kartengrundlage: Q.</p>")

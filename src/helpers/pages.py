@@ -88,27 +88,36 @@ def hilfe_url(code: str) -> str:
     return f"{sitemodel.ZUM_BUCH}hilfe/ziel{k.ziel}.html#{k.anker}"
 
 
-def jobcenter_url(jid: str) -> str:
-    return sitemodel.laden().url("jobcenter", jid)
+def _url(kind: str, uid: str) -> str | None:
+    """The link to a unit's page (site model), None when the site has no page set of that kind."""
+    model = sitemodel.laden()
+    return model.url(kind, uid) if model.hat(kind) else None
 
 
-def typ_url(vt: str) -> str:
-    return sitemodel.laden().url("vergleichstyp", vt)
+def jobcenter_url(jid: str) -> str | None:
+    return _url("jobcenter", jid)
 
 
-def land_url(land: str) -> str:
-    return sitemodel.laden().url("land", land)
+def typ_url(vt: str) -> str | None:
+    return _url("vergleichstyp", vt)
 
 
-def bund_url() -> str:
-    return sitemodel.laden().url("bund", BUND_ID)
+def land_url(land: str) -> str | None:
+    return _url("land", land)
+
+
+def bund_url() -> str | None:
+    return _url("bund", BUND_ID)
 
 
 LESEHILFE_URL = f"{sitemodel.ZUM_BUCH}lesehilfe.html"
 VERGLEICHSTYPEN_HILFE_URL = f"{sitemodel.ZUM_BUCH}hilfe/vergleichstypen.html"
 
 
-def _a(url: str, label: str, title: str | None = None) -> str:
+def _a(url: str | None, label: str, title: str | None = None) -> str:
+    """A link, or the label as text where there is no page to link (url None)."""
+    if url is None:
+        return html.escape(label)
     t = f' title="{html.escape(title)}"' if title else ""
     return f'<a href="{html.escape(url)}"{t}>{html.escape(label)}</a>'
 
@@ -141,8 +150,9 @@ def zusammenfassung_html(geschlecht: str, saetze: list[str], zusatz: str = "") -
     return render("teile/zusammenfassung.html", geschlecht=GESCHLECHT_LABEL[geschlecht], saetze=saetze, zusatz=zusatz)
 
 
-def _link(url: str, label, title: str | None = None) -> dict:
-    """A link as one part of a run of text and links in a template (macro ``teile``)."""
+def _link(url: str | None, label, title: str | None = None) -> dict:
+    """A link as one part of a run of text and links in a template (macro ``teile``; url None:
+    the label as text)."""
     return {"url": url, "label": str(label), "title": title}
 
 
@@ -1007,14 +1017,9 @@ class _GruppenSeite:
         karte = maps.karte_kennzahlen(werte.astype({"kennzahl": str}), self.m.jobcenter,
                                       {c: KENNZAHLEN[c] for c in codes}, titel, start=code, **self._karte_args())
         display(karte.chart)
-        hinweis = (f'<p class="karte-quelle">Die Kennzahl der Karte wählen Sie im Auswahlfeld unter der Karte. '
-                   "Die Farben teilen die Jobcenter der Karte je Kennzahl in fünf etwa gleich große Gruppen (Fünftel); "
-                   "dunkler = höher (ohne Wertung, denn verglichen wird mit allen Jobcentern). Den genauen Wert zeigt der Tooltip; grau: kein "
-                   f"Wert. Kartengrundlage: {_e(maps.ATTRIBUTION)}.</p>")
-        if len(karte.hinweise):
-            hinweis += (f'<details class="karte-hinweis"><summary>Hinweise zur Karte ({len(karte.hinweise)})</summary>'
-                        + karte.hinweise.to_html(index=False, border=0, classes="kennzahlen-tabelle") + "</details>")
-        return HTML(hinweis)
+        h = karte.hinweise
+        zeilen = [["" if pd.isna(w) else w for w in r] for r in h.itertuples(index=False)]
+        return HTML(render("teile/karte_hinweis.html", quelle=maps.ATTRIBUTION, spalten=list(h.columns), zeilen=zeilen))
 
     def _karte_args(self) -> dict:
         """Extra arguments of maps.karte_kennzahlen: the area shown (all Kreise on the Bund page)."""

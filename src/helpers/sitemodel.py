@@ -13,7 +13,8 @@ Shape rules (checked on load, German message with file, key and line, ``ConfigEr
   Jobcenter, Vergleichstyp, Land or the Bund goes to; its file name may only use ``{id}``;
 * ``inhaltsverzeichnis`` lists the TOC parts in order; every set of ``pages.yml`` stands in
   exactly one part; a part with two sets nests the second set's pages under the first's
-  (Land under Bund, Jobcenter under their Vergleichstyp).
+  (Land under Bund, Jobcenter under their Vergleichstyp); names of sets that ``sets`` does not
+  declare (a trimmed pages.yml) are left out.
 
 Pages not declared here (user page sets of ``parameters/eigene/``, Vergleichsringe) live in
 their own folders (``EIGENE``, ``RING``) and appear under the TOC part with ``inhalt: eigene``.
@@ -373,17 +374,20 @@ def modell(sets: dict[str, SetSpec], teile: list[TeilSpec] | None, shown: str, t
                 raise err(loc + ("inhalt",), f"'{t.inhalt}' steht schon in einem anderen Teil.")
             inhalte.add(t.inhalt)
         for j, n in enumerate(t.saetze or []):
-            if n not in saetze:
-                raise err(loc + ("saetze", j), f"den Seitensatz '{n}' gibt es in 'sets' nicht.")
             if n in gesehen:
                 raise err(loc + ("saetze", j), f"der Seitensatz '{n}' steht schon im Teil {gesehen[n] + 1}.")
             gesehen[n] = i
-        if t.saetze and len(t.saetze) == 2:
-            oben, unten = (saetze[n] for n in t.saetze)
+        # a name without a set (pages.yml trimmed to fewer sets) is left out; a misspelt name
+        # shows as the declared set that stands in no part (below)
+        namen = tuple(n for n in t.saetze or () if n in saetze)
+        if t.saetze is not None and not namen:
+            continue
+        if len(namen) == 2:
+            oben, unten = (saetze[n] for n in namen)
             if not (oben.entities == "bund" or unten.entities == "jobcenter") or oben.entities == unten.entities:
                 raise err(loc + ("saetze",), f"'{unten.name}' lässt sich nicht unter '{oben.name}' einordnen "
                           "(möglich: alles unter dem Bund, Jobcenter unter ihrem Vergleichstyp, Land oder ihrer Trägerart).")
-        out.append(Teil(t.teil, tuple(t.saetze or ()), t.inhalt))
+        out.append(Teil(t.teil, namen, t.inhalt))
     fehlen = [n for n in saetze if n not in gesehen]
     if fehlen:
         raise err(("inhaltsverzeichnis",), f"der Seitensatz '{fehlen[0]}' steht in keinem Teil (jede Seite "
