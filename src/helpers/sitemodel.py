@@ -416,15 +416,19 @@ def aus_text(text: str, shown: str = PAGES_FILE.as_posix()) -> SiteModel:
 
 
 def laden(root: Path | None = None) -> SiteModel:
-    """The site model of the project (``root`` or paths.ROOT), read once per process and file state."""
+    """The site model of the project (``root`` or paths.ROOT; a root without parameters/pages.yml,
+    such as a scratch book, uses the one of the checkout this package lives in), read once per
+    process and file state."""
     if root is None:
         from helpers import paths
         root = paths.ROOT
     p = Path(root) / PAGES_FILE
+    if not p.is_file():   # a scratch book without parameters/: the site model of this checkout
+        p = Path(__file__).resolve().parents[2] / PAGES_FILE
     try:
         st = p.stat()
     except OSError:
-        raise ConfigError(f"{PAGES_FILE}: die Datei fehlt ({p}).") from None
+        raise ConfigError(f"{PAGES_FILE}: die Datei fehlt ({Path(root) / PAGES_FILE}).") from None
     return _laden(str(p), st.st_mtime_ns, st.st_size)
 
 
