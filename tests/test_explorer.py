@@ -598,3 +598,23 @@ def test_jfw_target_and_verdict_where_ziele_exist(m, jid_ziel, tmp_path):
     assert ex.ziele(m, b) == [] and ex.ziele_tabelle(m, b).empty
     assert not any("Zielwert" in n for n in ex.hinweise(m, b))
     assert ex.ziele(m, replace(a, kennzahl="K2")) == []
+
+
+def test_profile_shows_the_zielsteuerung_changes_neutral(m, jid_ziel):
+    """The profile's third panel: the JFW changes as the share of the other members with a lower
+    value (no direction), from the mart's values; template equal to altair."""
+    a = ex.standard_auswahl(m, jid_ziel, gruppe_art="land")
+    p = ex.profil(m, a).set_index("kennzahl")
+    z = p[p["zielsteuerung"]]
+    assert list(z.index) == list(ex.PROFIL_JFW) and z["kontext"].all() and set(z["lesart"]) <= {"kontext", ""}
+    andere = [j for j in ex.mitglieder(m, a) if j != jid_ziel]
+    s = m.steuerung(ebene="jobcenter", id=andere + [jid_ziel], kennzahl="JFW_LZB_VJ", monat=a.bis,
+                    geschlecht="insgesamt").set_index("id")["wert"]
+    eigen, rest = s[jid_ziel], s.drop(jid_ziel).dropna()
+    assert z.loc["JFW_LZB_VJ", "anteil_besser"] == pytest.approx(((rest < eigen).sum() + 0.5 * (rest == eigen).sum())
+                                                                  / len(rest) * 100)
+    spec = ex.spec_profil(ex.profil(m, a))
+    assert spec == ex.spec(ex.diagramm_profil(ex.profil(m, a)))
+    titel = [c["title"] for c in spec["vconcat"]]
+    assert len(titel) == 3 and titel[2].startswith("Zielsteuerung") and "ohne Wertung" in titel[2]
+    assert "günstig" not in titel[2]

@@ -632,16 +632,25 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
 
     ``anteil_besser``: % of the other members with a defined value that the Jobcenter is better
     than (right = better; for context figures: % with a lower value). ``abstand``: distance to the
-    other members' median in interquartile ranges, same orientation.
+    other members' median in interquartile ranges, same orientation. After the Kennzahlen the
+    changes of the Zielsteuerung (``PROFIL_JFW``, ``zielsteuerung`` True), neutral like the
+    Ergänzungsgrößen (share of members with a lower value).
     """
     a = vervollstaendigt(m, a)
-    codes = list(codes_for(a.geschlecht))
+    codes = list(codes_for(a.geschlecht)) + list(PROFIL_JFW)
     r = reihen(m, replace(a, von=a.bis), codes)
     members = mitglieder(m, a)
     mw = _erg(m, ebene="jobcenter", id=[x for x in members if x != a.jobcenter_id], monat=a.bis,
                       geschlecht=a.geschlecht, kennzahl=codes, columns=["kennzahl", "wert"])
     rows = []
     for row in r.itertuples(index=False):
+        if ist_jfw(row.kennzahl):
+            anteil, abstand = einordnung(row.jobcenter_wert,
+                                         mw.loc[mw["kennzahl"] == row.kennzahl, "wert"].to_numpy(), 0)
+            rows.append({"kennzahl": row.kennzahl, "kurz": kurz(row.kennzahl), "ziel": STEUERUNG[row.kennzahl].ziel,
+                         "richtung": 0, "kontext": True, "zielsteuerung": True, "anteil_besser": anteil,
+                         "abstand": abstand, "lesart": "" if math.isnan(anteil) else "kontext"})
+            continue
         k = KENNZAHLEN[row.kennzahl]
         gewertet = k.ist_kennzahl and k.richtung != 0   # reading rule: only K1–K3 are rated
         anteil, abstand = einordnung(row.jobcenter_wert, mw.loc[mw["kennzahl"] == row.kennzahl, "wert"].to_numpy(),
@@ -653,8 +662,12 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
         else:
             lesart = "günstiger" if anteil > 50 else "ungünstiger" if anteil < 50 else "gleich"
         rows.append({"kennzahl": k.code, "kurz": k.kurz, "ziel": k.ziel, "richtung": k.richtung,
-                     "kontext": not gewertet, "anteil_besser": anteil, "abstand": abstand, "lesart": lesart})
+                     "kontext": not gewertet, "zielsteuerung": False, "anteil_besser": anteil, "abstand": abstand,
+                     "lesart": lesart})
     return r.merge(pd.DataFrame(rows), on="kennzahl")
+
+
+PROFIL_JFW = ("JFW_K2_VJ", "JFW_LZB_VJ")   # the Zielsteuerung in the profile: the changes (comparable across sizes)
 
 
 # --------------------------------------------------------------------------- German formatting
@@ -705,6 +718,7 @@ def tabelle(m, a: Auswahl) -> pd.DataFrame:
     """
     a = vervollstaendigt(m, a)
     p = profil(m, a)
+    p = p[~p["zielsteuerung"]]
     jfw = reihen(m, replace(a, von=a.bis), list(STEUERUNG)).assign(lesart="jfw")
     zeilen = pd.concat([p, jfw], ignore_index=True)
     rang = raenge(m, a, list(zeilen["kennzahl"]))
@@ -873,8 +887,8 @@ def _vorlage(art: str, *schluessel) -> Vorlage:
         (wertend,) = schluessel
         return Vorlage(_rangliste_chart(_kz_platz(wertend), _PLATZ.format("monat")))
     if art == "profil":
-        wertung, kontext = schluessel
-        return Vorlage(_profil_chart(list(wertung), list(kontext)))
+        wertung, kontext, steuerung = schluessel
+        return Vorlage(_profil_chart(list(wertung), list(kontext), list(steuerung)))
     raise ValueError(art)
 
 
@@ -984,14 +998,17 @@ def spec_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> dict:
         {**_kz_werte(kennzahl), "monat": monat_text(monat)}, {"rangliste": _werte(_rangliste_daten(df))})
 
 
-def _profil_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    d = df[["kennzahl", "kurz", "kontext", "lesart", "anteil_besser", "jobcenter_wert", "gruppe_median"]].copy()
+def _profil_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    d = df[["kennzahl", "kurz", "kontext", "zielsteuerung", "lesart", "anteil_besser", "jobcenter_wert",
+            "gruppe_median"]].copy()
     d["label"] = d["kennzahl"] + " " + d["kurz"]
     d["mitte"] = 50.0   # the rule from the group's middle to the Jobcenter's position
-    return d[~d["kontext"]], d[d["kontext"]]
+    d = d.drop(columns="zielsteuerung").assign(_z=df["zielsteuerung"].astype(bool).to_numpy())
+    teile = d[~d["kontext"]], d[d["kontext"] & ~d["_z"]], d[d["_z"]]
+    return tuple(t.drop(columns="_z") for t in teile)
 
 
-def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
+def _profil_chart(wertung: list[str], kontext: list[str], steuerung: list[str] = ()) -> alt.VConcatChart:
     def panel(name: str, labels: list[str], titel: str, x_titel: str, farbe) -> alt.LayerChart:
         base = alt.Chart(alt.NamedData(name)).encode(y=alt.Y("label:N", sort=labels, title=None,
                                                               axis=alt.Axis(labelLimit=280)))
@@ -1013,26 +1030,34 @@ def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
                  "Anteil der Gruppenmitglieder, die das Jobcenter übertrifft (%)", farbe)
     unten = panel("kontext", kontext, "Ergänzungsgrößen (ohne Wertung): rechts = höherer Wert",
                   "Anteil der Gruppenmitglieder mit niedrigerem Wert (%)", alt.value(FARBE["kontext"]))
-    return alt.vconcat(oben, unten).resolve_scale(color="independent")
+    if not steuerung:
+        return alt.vconcat(oben, unten).resolve_scale(color="independent")
+    ziel = panel("zielsteuerung", list(steuerung), "Zielsteuerung, Veränderung zum Vorjahr (ohne Wertung): "
+                 "rechts = höherer Wert", "Anteil der Gruppenmitglieder mit niedrigerem Wert (%)",
+                 alt.value(FARBE["kontext"]))
+    return alt.vconcat(oben, unten, ziel).resolve_scale(color="independent")
 
 
-def _profil_datasets(wertung: pd.DataFrame, kontext: pd.DataFrame) -> dict:
-    return {"wertung": _werte(wertung), "kontext": _werte(kontext), "mitte": [{"x": 50}]}
+def _profil_datasets(wertung: pd.DataFrame, kontext: pd.DataFrame, steuerung: pd.DataFrame | None = None) -> dict:
+    d = {"wertung": _werte(wertung), "kontext": _werte(kontext), "mitte": [{"x": 50}]}
+    if steuerung is not None and len(steuerung):
+        d["zielsteuerung"] = _werte(steuerung)
+    return d
 
 
 def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
     """Parallel-dot profile: share of the group the Jobcenter is better than; right = better.
     Context figures in a separate, neutral panel (right = higher value)."""
-    wertung, kontext = _profil_daten(df)
-    return _profil_chart(list(wertung["label"]), list(kontext["label"])).properties(
-        datasets=_profil_datasets(wertung, kontext))
+    wertung, kontext, steuerung = _profil_daten(df)
+    return _profil_chart(list(wertung["label"]), list(kontext["label"]), list(steuerung["label"])).properties(
+        datasets=_profil_datasets(wertung, kontext, steuerung))
 
 
 def spec_profil(df: pd.DataFrame) -> dict:
     """``spec(diagramm_profil(...))`` from the template (fast)."""
-    wertung, kontext = _profil_daten(df)
-    return _vorlage("profil", tuple(wertung["label"]), tuple(kontext["label"])).fuelle(
-        {}, _profil_datasets(wertung, kontext))
+    wertung, kontext, steuerung = _profil_daten(df)
+    return _vorlage("profil", tuple(wertung["label"]), tuple(kontext["label"]), tuple(steuerung["label"])).fuelle(
+        {}, _profil_datasets(wertung, kontext, steuerung))
 
 
 def diagramm_modus() -> str:
