@@ -440,7 +440,8 @@ def test_options_for_widgets(m):
     kz = ex.kennzahl_optionen()
     assert [c for _, c in kz] == list(KENNZAHLEN) + list(STEUERUNG)     # all 15 grouped by goal, then the JFW
     assert all(label.startswith(f"Ziel {KENNZAHLEN[c].ziel} · {c} ") for label, c in kz if c in KENNZAHLEN)
-    assert all(label.startswith(f"Zielsteuerung · {c} ") for label, c in kz if c in STEUERUNG)
+    assert all(label.startswith(f"{c} ") for label, c in kz if c in STEUERUNG)
+    assert "Zielsteuerung" in ex.erklaerung("JFW_K2_VJ_PP") and "Ohne Wertung" in ex.erklaerung("JFW_INT")
     assert "niedriger ist besser" in ex.erklaerung("K1")
 
 

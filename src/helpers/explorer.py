@@ -296,10 +296,17 @@ def jobcenter_liste(m, text: str, maximal: int = MAX_VERGLEICH) -> tuple[list[st
 
 
 def kennzahl_optionen() -> list[tuple[str, str]]:
-    """(label, code) for all 15 figures, grouped by goal (Ziel 1, 2, 3), then the Steuerungsgrößen."""
+    """(label, code) for all 15 figures, grouped by goal (Ziel 1, 2, 3), then the Steuerungsgrößen
+    of the Zielsteuerung (JFW_*; ``erklaerung`` says what they are)."""
     return ([(f"Ziel {k.ziel} · {k.code} {k.kurz}", k.code)
              for k in sorted(KENNZAHLEN.values(), key=lambda k: (k.ziel, list(KENNZAHLEN).index(k.code)))]
-            + [(f"Zielsteuerung · {s.code} {s.kurz}", s.code) for s in STEUERUNG.values()])
+            + [(f"{c} {JFW_AUSWAHL[c]}", c) for c in STEUERUNG])
+
+
+JFW_AUSWAHL = {   # the Steuerungsgrößen in the figure list: short enough for the sidebar (the code says JFW)
+    "JFW_INT": "Integrationen, 12 Monate", "JFW_K2": "Integrationsquote (JFW)",
+    "JFW_K2_VJ": "Integrationsquote, Veränderung in %", "JFW_K2_VJ_PP": "Integrationsquote, Veränderung in Pp.",
+    "JFW_LZB": "LZB-Bestand, Durchschnitt (JFW)", "JFW_LZB_VJ": "LZB-Bestand, Veränderung in %"}
 
 
 def ist_jfw(code: str) -> bool:
