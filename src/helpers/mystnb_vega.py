@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import math
 import os
 from typing import Any
 
@@ -80,14 +79,6 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def _hat_marken(obj: Any) -> bool:
-    if isinstance(obj, dict):
-        return bool(MARKEN & obj.keys()) or any(_hat_marken(v) for v in obj.values())
-    if isinstance(obj, list):
-        return any(_hat_marken(v) for v in obj)
-    return False
-
-
 def zerlegen(spec: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     """(Vorlage, Löcher): the spec with every page-specific value replaced by {"$loch": i}, and
     those values in order. zusammensetzen(*zerlegen(spec)) == spec."""
@@ -95,6 +86,8 @@ def zerlegen(spec: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
 
     def walk(obj: Any, oben: bool) -> Any:
         if isinstance(obj, dict):
+            if MARKEN & obj.keys():
+                raise _MarkeVorhanden
             out = {}
             for k, v in obj.items():
                 if k in LOCH_UEBERALL or (oben and k in LOCH_OBEN):
@@ -119,29 +112,6 @@ def zusammensetzen(vorlage: Any, loecher: list[Any]) -> Any:
     if isinstance(vorlage, list):
         return [zusammensetzen(v, loecher) for v in vorlage]
     return vorlage
-
-
-def _zahl(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _minus_null(x: float) -> bool:
-    return x == 0 and math.copysign(1.0, x) < 0
-
-
-def _stellen(arr) -> int | None:
-    """The fewest decimals s (0..6) with x == rint(x·10^s) / 10^s for every number of the float
-    array (the same double, in Python and in JavaScript: both divisions are correctly rounded),
-    or None."""
-    import numpy as np
-
-    if not len(arr) or not np.isfinite(arr).all() or (np.abs(arr) >= 2 ** 52 / 10 ** _MAX_STELLEN).any():
-        return None
-    for s in range(_MAX_STELLEN + 1):
-        p = 10 ** s
-        if (np.rint(arr * p) / p == arr).all():
-            return s
-    return None
 
 
 # Differences as text: one character for -31..30 (most month-to-month steps), "~" for None,
@@ -180,48 +150,87 @@ def _dekodieren(code: str) -> list[int | None]:
     return out
 
 
-def _zahlen_packen(werte: list) -> dict | None:
-    """[1.5, 1.7, None, 1.6] -> {"$zahlen": [1, "a~V"]}: the decimals s, then the differences of
-    the integers x·10^s as text (``_kodieren``; None stays None); a -0.0 (a small negative value
-    rounded, shown as "−0,0") counts as 0 and its position is listed under "-0". None when not
-    packable."""
-    if len(werte) < _MIN_ZAHLEN or not all(x is None or _zahl(x) for x in werte):
+_GROSS = 2 ** 52 / 10 ** _MAX_STELLEN
+_NONE = type(None)
+
+
+def _zahlen_art(werte: list) -> type | None:
+    """float or int when werte is a packable number array (None allowed), else None."""
+    if len(werte) < _MIN_ZAHLEN:
         return None
+    arten = set(map(type, werte))
+    arten.discard(_NONE)
+    if arten == {float}:
+        return float
+    if arten == {int}:
+        return int
+    return None                           # texts, bools, or ints and floats mixed ("7" vs "7.0")
+
+
+def _zahlen_packen_viele(felder: list[list], arten: list[type]) -> list[dict | None]:
+    """{"$zahlen": [s, code]} (or None: not packable) for each number array, all in one pass:
+    s the fewest decimals (0..6) with x == rint(x·10^s) / 10^s for every x of the array (the same
+    double in Python and in JavaScript: both divisions are correctly rounded), code the
+    differences of the integers x·10^s as text (``_kodieren``, None as "~"); a -0.0 (a small
+    negative value rounded, shown as "−0,0") counts as 0 and its position is listed under "-0";
+    an int array says so under "int" (for Python; JavaScript has one number type)."""
     import numpy as np
 
-    arten = {type(x) for x in werte if x is not None}
-    if len(arten) != 1:
-        return None                       # ints and floats mixed: "7" and "7.0" stay as they are
-    zahlen = [x for x in werte if x is not None]
-    if int in arten:
-        if any(abs(x) >= 2 ** 52 for x in zahlen):
-            return None
-        s, ganz = 0, zahlen
-    else:
-        arr = np.array(zahlen, dtype=float)
-        s = _stellen(arr)
-        if s is None:
-            return None
-        ganz = np.rint(arr * 10 ** s).astype(np.int64).tolist()
-    diffs: list[int | None] = []
-    minus_null: list[int] = []
-    vorher, j = 0, 0
-    for i, x in enumerate(werte):
-        if x is None:
-            diffs.append(None)
+    if not felder:
+        return []
+    laengen = np.array([len(f) for f in felder])
+    starts = np.concatenate(([0], np.cumsum(laengen)[:-1]))
+    flach = np.array([x for f in felder for x in f], dtype=float)      # None -> nan
+    leer = np.isnan(flach)
+    with np.errstate(invalid="ignore"):
+        schlecht = ~leer & (~np.isfinite(flach) | (np.abs(flach) >= _GROSS))
+    werte = np.where(leer | schlecht, 0.0, flach)
+    noetig = np.full(len(werte), _MAX_STELLEN + 1)
+    for st in range(_MAX_STELLEN, -1, -1):
+        p = 10.0 ** st
+        noetig[np.rint(werte * p) / p == werte] = st
+    stellen = np.maximum.reduceat(noetig, starts)
+    stellen[np.add.reduceat(schlecht.astype(int), starts) > 0] = _MAX_STELLEN + 1
+    stellen[np.add.reduceat((~leer).astype(int), starts) == 0] = _MAX_STELLEN + 1   # only None
+    je_wert = np.repeat(np.minimum(stellen, _MAX_STELLEN), laengen)
+    faktor = 10.0 ** je_wert
+    ganz = np.rint(werte * faktor)
+    stimmt = (ganz / faktor == werte) | leer
+    stellen[np.add.reduceat((~stimmt).astype(int), starts) > 0] = _MAX_STELLEN + 1
+    ganz = ganz.astype(np.int64)
+    feld = np.repeat(np.arange(len(felder)), laengen)
+    belegt = np.flatnonzero(~leer)
+    vorher = np.concatenate(([0], ganz[belegt][:-1]))
+    vorher[np.concatenate(([True], feld[belegt][1:] != feld[belegt][:-1]))] = 0      # first of an array
+    diffs = ganz[belegt] - vorher
+    klein = (diffs >= -_VERSATZ) & (diffs < len(_ZEICHEN) - _VERSATZ)
+    zeichen = np.array(list(_ZEICHEN), dtype=object)
+    teile = np.full(len(werte), "~", dtype=object)
+    teile[belegt[klein]] = zeichen[diffs[klein] + _VERSATZ]
+    teile[belegt[~klein]] = [f"({d})" for d in diffs[~klein].tolist()]
+    teile = teile.tolist()
+    minus = np.flatnonzero(~leer & (flach == 0) & np.signbit(flach))
+    out: list[dict | None] = []
+    for i, (f, art) in enumerate(zip(felder, arten)):
+        if stellen[i] > _MAX_STELLEN or (art is int and stellen[i] != 0):
+            out.append(None)
             continue
-        if x == 0 and _minus_null(x):
-            minus_null.append(i)
-        n = ganz[j]
-        j += 1
-        diffs.append(n - vorher)
-        vorher = n
-    gepackt: dict[str, Any] = {ZAHLEN: [s, _kodieren(diffs)]}
-    if minus_null:
-        gepackt[MINUS_NULL] = minus_null
-    if int in arten:
-        gepackt[GANZ] = 1                 # Python ints (for the Python side; JavaScript ignores it)
-    return gepackt
+        a, n = int(starts[i]), len(f)
+        z: dict[str, Any] = {ZAHLEN: [int(stellen[i]), "".join(teile[a:a + n])]}
+        if art is float:
+            m = minus[(minus >= a) & (minus < a + n)]
+            if len(m):
+                z[MINUS_NULL] = (m - a).tolist()
+        else:
+            z[GANZ] = 1
+        out.append(z)
+    return out
+
+
+def _zahlen_packen(werte: list) -> dict | None:
+    """One array (``_zahlen_packen_viele``); None when not packable."""
+    art = _zahlen_art(werte)
+    return _zahlen_packen_viele([werte], [art])[0] if art is not None else None
 
 
 def _zahlen_entpacken(z: dict) -> list:
@@ -241,52 +250,64 @@ def _zahlen_entpacken(z: dict) -> list:
 
 
 def packen(obj: Any) -> tuple[Any, list[Any]]:
-    """(packed, Listen): number arrays as {"$zahlen": …} (lossless, see _stellen), and arrays that
-    occur more than once (e.g. the member list of every figure) once in Listen, referred to as
-    {"$liste": i}. entpacken(*packen(obj)) == obj."""
-    zaehler: dict[str, int] = {}
+    """(packed, Listen): number arrays as {"$zahlen": …} (lossless, see _zahlen_packen_viele), and
+    arrays of texts that occur more than once (e.g. the member list of every figure) once in
+    Listen, referred to as {"$liste": i}. entpacken(*packen(obj)) == obj."""
+    zaehler: dict[tuple, int] = {}
+    zahlen: list[list] = []
+    arten: list[type] = []
 
-    def kandidat(o: list) -> str:
-        """The key of an array of plain values (numbers, texts) long enough to share, else ""."""
-        if len(o) < _MIN_ZAHLEN or any(isinstance(v, (dict, list)) for v in o):
-            return ""
-        return _dumps(o)
+    def kandidat(o: list) -> tuple | None:
+        """The key of an array of texts long enough to share (member lists), else None."""
+        if len(o) < _MIN_ZAHLEN or set(map(type, o)) != {str}:
+            return None
+        return tuple(o)
 
-    def zaehlen(o: Any) -> None:
+    def sammeln(o: Any) -> None:
         if isinstance(o, dict):
+            if MARKEN & o.keys():
+                raise _MarkeVorhanden
             for v in o.values():
-                zaehlen(v)
+                if isinstance(v, (dict, list)):
+                    sammeln(v)
         elif isinstance(o, list):
+            art = _zahlen_art(o)
+            if art is not None:
+                zahlen.append(o)
+                arten.append(art)
+                return
             key = kandidat(o)
-            if key:
+            if key is not None:
                 zaehler[key] = zaehler.get(key, 0) + 1
-            else:
-                for v in o:
-                    zaehlen(v)
+                return
+            for v in o:
+                if isinstance(v, (dict, list)):
+                    sammeln(v)
 
-    zaehlen(obj)
+    sammeln(obj)
+    gepackt = {id(o): z for o, z in zip(zahlen, _zahlen_packen_viele(zahlen, arten))}
     listen: list[Any] = []
-    index: dict[str, int] = {}
+    index: dict[tuple, int] = {}
 
     def walk(o: Any) -> Any:
         if isinstance(o, dict):
-            return {k: walk(v) for k, v in o.items()}
-        if not isinstance(o, list):
-            return o
+            return {k: walk(v) if isinstance(v, (dict, list)) else v for k, v in o.items()}
+        z = gepackt.get(id(o))
+        if z is not None:
+            return z
         key = kandidat(o)
-        if key and zaehler.get(key, 0) > 1:
+        if key is not None and zaehler.get(key, 0) > 1:
             if key not in index:
                 index[key] = len(listen)
-                listen.append(None)
-                listen[index[key]] = _einzeln(o)
+                listen.append(list(o))
             return {LISTE: index[key]}
-        return _einzeln(o)
-
-    def _einzeln(o: list) -> Any:
-        z = _zahlen_packen(o)
-        return z if z is not None else [walk(v) for v in o]
+        return [walk(v) if isinstance(v, (dict, list)) else v for v in o]
 
     return walk(obj), listen
+
+
+class _MarkeVorhanden(Exception):
+    """A dict of the spec already has one of the marker keys: not split."""
 
 
 def entpacken(obj: Any, listen: list[Any], aria: str | None = None) -> Any:
@@ -328,10 +349,11 @@ def teilen(spec: dict[str, Any], aria: str | None = None) -> tuple[str, str, dic
     """(name, Vorlage text, page payload) of a spec, or None if it cannot be split (it already
     uses one of the markers). The payload: {"vorlage": name, "loecher": […], "listen": […]}.
     aria: the text of the container's aria-label; a description equal to it is not sent twice."""
-    if _hat_marken(spec):
+    try:
+        vorlage, loecher = zerlegen(spec)
+        gepackt, listen = packen(loecher)
+    except _MarkeVorhanden:
         return None
-    vorlage, loecher = zerlegen(spec)
-    gepackt, listen = packen(loecher)
     d = vorlage.get("description")
     if aria is not None and isinstance(d, dict) and spec.get("description") == aria:
         gepackt[d[LOCH]] = {ARIA: 1}
