@@ -18,7 +18,6 @@ the files with ``links(seite)``.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import os
@@ -32,7 +31,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from helpers import fmt, sitemodel, text
+from helpers import fmt, sitemodel, text, vorlagen
 from helpers.kennzahlen import EBENE_LABEL, GESCHLECHT_LABEL, KENNZAHLEN, VALUE_COLUMNS
 
 VERSION = "3"                  # bump when the file layout or content changes (cache key)
@@ -60,10 +59,6 @@ SPALTEN = {   # column -> (German header, explanation)
     "mitglieder": ("Mitglieder", "Zahl der Jobcenter der Einheit"),
 }
 XLSX_OHNE = ("bezeichnung",)   # in the XLSX the codes are explained in "Erläuterungen"
-
-
-def _e(s) -> str:
-    return html.escape(str(s))
 
 
 # --------------------------------------------------------------------------- content
@@ -242,15 +237,8 @@ def links(seite) -> HTML:
 
     ebene, uid, _ = einheit_der_seite(seite)
     base = f"{sitemodel.ZUR_SITE}{SITE_DIR}/{ebene}/{dateiname(uid)}"
-    return HTML(
-        '<ul class="downloads">'
-        f'<li><a class="download-csv" href="{_e(base)}.csv" download>Ganze Zeitreihe als CSV</a> '
-        "(alle Monate, alle Kennzahlen und Jahresfortschrittswerte, alle Geschlechter, Zähler und Nenner; "
-        "Semikolon, Dezimalkomma, UTF-8 – öffnet sich direkt in Excel)</li>"
-        f'<li><a class="download-xlsx" href="{_e(base)}.xlsx" download>Ganze Zeitreihe als Excel-Datei (XLSX)</a> '
-        "(mit den Blättern „Zeitreihe“, „Eingangsgrößen“ und „Erläuterungen“)</li>"
-        f'<li><a class="download-paket" href="{sitemodel.ZUR_SITE}{SITE_DIR}/{PAKET}/datapackage.json">Datenpaket dieser '
-        "Ausgabe</a> (alle Ebenen, CSV und Parquet, beschrieben nach dem Frictionless-Data-Package-Standard)</li></ul>")
+    return HTML(vorlagen.render("teile/downloads.html", base=base,
+                                paket=f"{sitemodel.ZUR_SITE}{SITE_DIR}/{PAKET}/datapackage.json"))
 
 
 # --------------------------------------------------------------------------- data package

@@ -17,7 +17,7 @@ import html
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["BR", "Markup", "element", "link", "render", "tabelle", "td", "th", "zeile"]
+__all__ = ["BR", "Markup", "element", "lauf", "link", "render", "tabelle", "td", "th", "zeile"]
 
 
 def _finalize(value):
@@ -43,7 +43,7 @@ def render(name: str, **werte) -> str:
 # A part of a run (macro ``teile`` in templates/teile/_makros.html) is a text (escaped), a rendered
 # fragment (``Markup(render(...))``), a link (``link``) or an inline element (``element``).
 
-ELEMENTE = frozenset({"small", "span", "strong", "code", "br"})
+ELEMENTE = frozenset({"small", "span", "strong", "b", "code", "br"})
 BR = {"el": "br"}
 
 
@@ -77,6 +77,11 @@ def th(*teile, **attrs) -> dict:
 def zeile(zellen: list, klasse: str | None = None, **attrs) -> dict:
     """A table row of cells (``td``/``th``); attributes as keywords, class first."""
     return {"zellen": zellen, "attrs": _zelle("tr", (), {"klasse": klasse, **attrs})["attrs"]}
+
+
+def lauf(*teile) -> str:
+    """A run of parts as HTML (template ``teile/lauf.html``), e.g. a message of the explorer."""
+    return render("teile/lauf.html", inhalt=teile)
 
 
 def tabelle(klasse: str, kopf: list, zeilen: list, caption=None) -> str:
