@@ -121,7 +121,7 @@ def test_widgets_in_kernel_with_saved_state(mart_ready, tmp_path):
     assert "Jobcenter Köln (05315)" in combo["options"]
     assert combo["value"] == "Jobcenter Dortmund (05913)" and combo["ensure_option"] is False
     kz = next(d for d in models["DropdownModel"] if d["_options_labels"] == [lbl for lbl, _ in ex.kennzahl_optionen()])
-    assert len(kz["_options_labels"]) == 15 and kz["_options_labels"][kz["index"]].startswith("Ziel 3 · K3 ")
+    assert len(kz["_options_labels"]) == len(ex.kennzahl_optionen()) == 21 and kz["_options_labels"][kz["index"]].startswith("Ziel 3 · K3 ")
     assert any(len(d["_options_labels"]) == 5 for d in models["DropdownModel"])   # the comparison groups
     (g,) = models["ToggleButtonsModel"]
     assert g["_options_labels"] == ["Insgesamt", "Frauen", "Männer"]
@@ -232,7 +232,7 @@ def test_explorer_renders_in_jupyterlab(lab_server, browser_page):
                               combo.element_handle())
     assert n_options == 407
     kz = page.locator(".widget-dropdown select").filter(has=page.locator("option", has_text="K3E4"))
-    assert kz.locator("option").count() == 15
+    assert kz.locator("option").count() == 21        # 15 Kennzahlen, 6 Steuerungsgrößen
     # German axis labels from the offline embed options: decimal comma, German month names
     svg_text = page.evaluate("() => Array.from(document.querySelectorAll('.vega-embed svg text'), t => t.textContent)"
                              ".join(' ')")
