@@ -26,7 +26,6 @@ whole spec, as before.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 from typing import Any
@@ -47,17 +46,13 @@ def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
     carry no class (handbuch.css aligns them): long time series keep the page small.
     ``aus_daten``: the body stays empty – vega-init.js builds the rows from the chart's own data
     when the page loads (the same strings, see tests), so the numbers are on the page once."""
-    e = lambda v: html.escape(str(v), quote=True)  # noqa: E731
-    kopf = "".join(f'<th scope="col">{e(c)}</th>' for c in tabelle["spalten"])
-    zeilen = "".join(
-        "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td>{e(c)}</td>')
-                         for i, c in enumerate(z)) + "</tr>"
-        for z in ([] if aus_daten else tabelle["zeilen"]))
-    hinweis = f'<noscript><p>{e(OHNE_SKRIPT)}</p></noscript>' if aus_daten else ""
-    titel = f"<caption>{e(tabelle['titel'])}</caption>" if tabelle.get("titel") else ""
-    return (f'<details class="hb-daten"><summary>Daten als Tabelle</summary><div class="hb-tabelle-scroll">'
-            f'<table class="kennzahlen-tabelle hb-daten-tabelle">{titel}<thead><tr>{kopf}</tr></thead>'
-            f'<tbody>{zeilen}</tbody></table>{hinweis}</div></details>')
+    from helpers.vorlagen import Markup, render, tabelle as tabelle_vorlage, td, th, zeile
+
+    kopf = [zeile([th(str(c), scope="col") for c in tabelle["spalten"]])]
+    zeilen = [zeile([th(str(c), scope="row") if i == 0 else td(str(c)) for i, c in enumerate(z)])
+              for z in ([] if aus_daten else tabelle["zeilen"])]
+    tab = tabelle_vorlage("kennzahlen-tabelle hb-daten-tabelle", kopf, zeilen, str(tabelle["titel"]) if tabelle.get("titel") else None)
+    return render("teile/daten_tabelle.html", tabelle=Markup(tab), aus_daten=aus_daten, ohne_skript=OHNE_SKRIPT)
 
 
 # ------------------------------------------------------------------ Vorlage + Löcher, packing
@@ -386,24 +381,21 @@ def spec_to_html(spec: dict[str, Any], div_id: str, vorlagen: dict[str, str] | N
         # A time series with a gender choice: the page script builds the rows from the data.
         tabelle = tabelle_html(meta["tabelle"], aus_daten=isinstance(meta.get("tabelle_param"), dict))
     description = spec.get("description")
-    beschrieben = isinstance(description, str) and bool(description.strip())
+    text = description.strip() if isinstance(description, str) else ""
     inhalt: dict[str, Any] = spec
-    geteilt = teilen(spec, description.strip() if beschrieben else None) if vorlagen is not None else None
+    geteilt = teilen(spec, text or None) if vorlagen is not None else None
     if geteilt is not None:
-        name, text, inhalt = geteilt
-        vorlagen[name] = text
+        name, vorlage, inhalt = geteilt
+        vorlagen[name] = vorlage
     # "<" only occurs inside JSON strings, where \u003c is the same character: no "</script>"
     # or "<!--" can end or confuse the script element.
     payload = _dumps(inhalt).replace("<", "\\u003c")
-    if beschrieben:
-        text = html.escape(description.strip(), quote=True)
-        container = (
-            f'<div class="vega-chart" id="{div_id}" role="figure" aria-label="{text}"></div>'
-            f'<p class="hb-visually-hidden">{text}</p>'
-        )
-    else:
-        container = f'<div class="vega-chart" id="{div_id}"></div>'
-    return f'{container}<script type="{PAYLOAD_TYPE}" data-target="{div_id}">{payload}</script>{tabelle}'
+    from helpers.vorlagen import Markup, render
+
+    # The payload is the one fragment that is not escaped text: JSON inside <script> is raw text
+    # (entities would not be decoded); "<" is \u003c in it, so it cannot end the element.
+    return render("teile/diagramm.html", id=div_id, text=text, typ=PAYLOAD_TYPE, payload=Markup(payload),
+                  tabelle=Markup(tabelle))
 
 
 class VegaLiteMimeRenderer:
