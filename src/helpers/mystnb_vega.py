@@ -246,17 +246,12 @@ def _zahlen_entpacken(z: dict) -> list:
 
 def packen(obj: Any) -> tuple[Any, list[Any]]:
     """(packed, Listen): number arrays as {"$zahlen": …} (lossless, see _zahlen_packen_viele), and
-    arrays of texts that occur more than once (e.g. the member list of every figure) once in
-    Listen, referred to as {"$liste": i}. entpacken(*packen(obj)) == obj."""
-    zaehler: dict[tuple, int] = {}
+    arrays of texts or numbers that occur more than once (the member list of every figure, equal
+    series) once in Listen, referred to as {"$liste": i}. entpacken(*packen(obj)) == obj."""
     zahlen: list[list] = []
     arten: list[type] = []
-
-    def kandidat(o: list) -> tuple | None:
-        """The key of an array of texts long enough to share (member lists), else None."""
-        if len(o) < _MIN_ZAHLEN or set(map(type, o)) != {str}:
-            return None
-        return tuple(o)
+    texte: dict[int, tuple] = {}          # id -> key of a text array
+    vorkommen: list[int] = []             # ids of the arrays in order (one object may occur twice)
 
     def sammeln(o: Any) -> None:
         if isinstance(o, dict):
@@ -270,10 +265,11 @@ def packen(obj: Any) -> tuple[Any, list[Any]]:
             if art is not None:
                 zahlen.append(o)
                 arten.append(art)
+                vorkommen.append(id(o))
                 return
-            key = kandidat(o)
-            if key is not None:
-                zaehler[key] = zaehler.get(key, 0) + 1
+            if len(o) >= _MIN_ZAHLEN and set(map(type, o)) == {str}:
+                texte[id(o)] = ("t", *o)
+                vorkommen.append(id(o))
                 return
             for v in o:
                 if isinstance(v, (dict, list)):
@@ -281,21 +277,30 @@ def packen(obj: Any) -> tuple[Any, list[Any]]:
 
     sammeln(obj)
     gepackt = {id(o): z for o, z in zip(zahlen, _zahlen_packen_viele(zahlen, arten))}
+    # the key of a number array: its packed form (keeps 1 and 1.0, 0.0 and -0.0 apart)
+    schluessel = {i: ("z", z[ZAHLEN][0], z[ZAHLEN][1], tuple(z.get(MINUS_NULL, ())), GANZ in z)
+                  for i, z in gepackt.items() if z is not None}
+    schluessel.update(texte)
+    zaehler: dict[tuple, int] = {}
+    for i in vorkommen:
+        key = schluessel.get(i)
+        if key is not None:
+            zaehler[key] = zaehler.get(key, 0) + 1
     listen: list[Any] = []
     index: dict[tuple, int] = {}
 
     def walk(o: Any) -> Any:
         if isinstance(o, dict):
             return {k: walk(v) if isinstance(v, (dict, list)) else v for k, v in o.items()}
+        key = schluessel.get(id(o))
         z = gepackt.get(id(o))
-        if z is not None:
-            return z
-        key = kandidat(o)
-        if key is not None and zaehler.get(key, 0) > 1:
+        if key is not None and zaehler[key] > 1:
             if key not in index:
                 index[key] = len(listen)
-                listen.append(list(o))
+                listen.append(z if z is not None else list(o))
             return {LISTE: index[key]}
+        if z is not None:
+            return z
         return [walk(v) if isinstance(v, (dict, list)) else v for v in o]
 
     return walk(obj), listen

@@ -21,6 +21,9 @@
   marked, instead of every sibling (about 8 KB per Jobcenter page and much of the writing time:
   the toctree is resolved per page). The chapter page lists its pages as before, and the search
   stays. ``handbuch_nav_kapitel`` in the page context; ``book/_templates/sbt-sidebar-nav.html``.
+  Such a sidebar is the same for every page of one chapter in one folder (links relative to the
+  folder, the chapter marked), so it is built once per chapter and folder and reused (pydata's
+  ``generate_toctree_html`` memoises only within one page).
 * Search index: the German stemmer runs once per distinct word of the whole book, not once per
   word and page (Sphinx memoises only within a page; the 441 pages share most of their words:
   about 300,000 stem calls were the largest single cost of writing). Same index.
@@ -119,6 +122,28 @@ def _nav_kapitel(app, pagename, _templatename, context, _doctree) -> None:
     context["handbuch_nav_kapitel"] = bool(parent) and parent != app.config.root_doc
 
 
+def _nav_einmal(app, pagename, _templatename, context, _doctree) -> None:
+    """Reuse the sidebar of a leaf page for its siblings in the same folder (runs after pydata
+    put generate_toctree_html into the context)."""
+    erzeugen = context.get("generate_toctree_html")
+    if erzeugen is None or not context.get("handbuch_nav_kapitel"):
+        return
+    import posixpath
+
+    ort = (_eltern(app.env).get(pagename), posixpath.dirname(pagename))
+    cache = app.__dict__.setdefault("_handbuch_nav", {})        # one build, one cache
+
+    def generate_toctree_html(*args, **kwargs):
+        if args or kwargs.get("kind") != "sidebar":     # only the HTML string of the sidebar
+            return erzeugen(*args, **kwargs)
+        key = (ort, tuple(sorted(kwargs.items())))
+        if key not in cache:
+            cache[key] = erzeugen(*args, **kwargs)
+        return cache[key]
+
+    context["generate_toctree_html"] = generate_toctree_html
+
+
 def _eltern(env) -> dict[str, str]:
     cache = getattr(env, "_handbuch_eltern", None)
     key = id(env.toctree_includes), len(env.toctree_includes)
@@ -141,4 +166,5 @@ def setup(app) -> dict:
     app.connect("builder-inited", _mystnb_css_vorab)
     app.connect("env-before-read-docs", _multitoc_parallel)
     app.connect("html-page-context", _nav_kapitel)
+    app.connect("html-page-context", _nav_einmal, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
