@@ -8,6 +8,8 @@ Layout of SITE_DIR (default ``site/``)::
     site/ausgaben/2026-07/     one edition: the built book + provenienz.json, aenderungen.json, daten/
     site/ausgaben/2026-08-k1/  a correction of the 2026-08 delivery
     site/aktuell -> ausgaben/2026-08-k1   (relative symlink, replaced with os.replace)
+    site/ausgaben/_statik/<hash>/  theme assets shared by the editions (helpers.publish.statik)
+    site/_statik -> ausgaben/_statik
     site/.tmp-<run>/           work folder of a running (or interrupted) run; removed by the next run
     site/.lock                 one monthly run per site at a time
 
@@ -212,6 +214,9 @@ def publish(site: Path, built: Path, edition: Edition, *, replace: bool = False,
     base = site / AUSGABEN
     base.mkdir(parents=True, exist_ok=True)
     target = base / edition.id
+    from helpers.publish import statik
+
+    statik.teilen(site, built)          # theme assets once per site (ausgaben/_statik/<hash>/)
     _fsync_tree(built)
     if target.exists():
         if not replace:
@@ -221,6 +226,7 @@ def publish(site: Path, built: Path, edition: Edition, *, replace: bool = False,
         os.rename(target, aside)
         os.rename(built, target)
         shutil.rmtree(aside, ignore_errors=True)
+        statik.aufraeumen(site)
     else:
         os.rename(built, target)
     newest = editions(site)[-1]

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from helpers import dateien, fmt
 from helpers.publish import site as site_mod
+from helpers.publish import statik
 
 BRANCH = "ausgaben"
 PATHS = ("site", "data/raw")
@@ -173,6 +174,7 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
         (site / ARCHIV).mkdir(exist_ok=True)
         datei = f"{ed.id}.tar.gz"
         target = site / ARCHIV / datei
+        statik.einbetten(site, folder)      # the archive opens on its own: shared assets back inside
         _tar_gz(folder, target, ed.id)
         size = target.stat().st_size
         info = site_mod._edition_info(site, ed)
@@ -194,6 +196,7 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
         shutil.rmtree(aside, ignore_errors=True)
         done.append(ed.id)
     if done:
+        statik.aufraeumen(site)
         site_mod.write_index(site)
     return done
 
