@@ -126,7 +126,9 @@ def test_download_files_roundtrip(m, tmp_path):
     raw = downloads.csv_bytes(df)
     assert raw.startswith("\ufeff".encode("utf-8"))
     head = raw.decode("utf-8-sig").splitlines()[0]
-    assert head.split(";")[:5] == ["Kennung", "Monat", "Geschlecht", "Kennzahl", "Kurzname"]
+    # what is constant per Kennzahl (Kurzname, Einheit) is explained once, not repeated per row
+    assert head.split(";")[:5] == ["Kennung", "Monat", "Geschlecht", "Kennzahl", "Wert"]
+    assert not {"Kurzname", "Einheit"} & set(head.split(";"))
     back = downloads.lese_csv(raw)
     assert back["Kennung"].iloc[0] == jid                          # leading zeros kept
     # full time series: every month, every gender, the Kennzahlen and the JFW
@@ -134,7 +136,11 @@ def test_download_files_roundtrip(m, tmp_path):
     assert {"K2", "K3E4", "JFW_K2", "JFW_LZB_VJ"} <= set(back["Kennzahl"])
     e = m.ergebnisse(ebene="jobcenter", id=jid, kennzahl="K2", geschlecht="frauen").set_index("monat")["wert"]
     got = back[(back["Kennzahl"] == "K2") & (back["Geschlecht"] == "Frauen")].set_index("Monat")["Wert"]
-    pd.testing.assert_series_equal(got.dropna(), e.reindex(got.index).dropna(), check_names=False, rtol=1e-14)
+    # every number exact (shortest round-trip form), not 15 digits
+    np.testing.assert_array_equal(got.dropna().to_numpy(), e.reindex(got.index).dropna().to_numpy())
+    z = m.ergebnisse(ebene="jobcenter", id=jid, kennzahl="K1", geschlecht="insgesamt").set_index("monat")["zaehler"]
+    got_z = back[(back["Kennzahl"] == "K1") & (back["Geschlecht"] == "Insgesamt")].set_index("Monat")["Zähler"]
+    np.testing.assert_array_equal(got_z.dropna().to_numpy(), z.reindex(got_z.index).dropna().to_numpy())
     # XLSX with the documented sheets, readable with openpyxl
     import openpyxl
 
@@ -144,7 +150,8 @@ def test_download_files_roundtrip(m, tmp_path):
     kopf = next(wb["Zeitreihe"].iter_rows(max_row=1, values_only=True))
     assert kopf[:4] == ("Kennung", "Monat", "Geschlecht", "Kennzahl") and "Zähler" in kopf
     erkl = {r[0]: r[1] for r in wb["Erläuterungen"].iter_rows(min_row=2, values_only=True)}
-    assert set(kopf) <= set(erkl) and "JFW_K2" in erkl
+    assert set(kopf) <= set(erkl) and "JFW_K2" in erkl and "Einheit" not in kopf
+    assert "Prozent" in erkl["K2"] and "Personen" in erkl["JFW_LZB"]          # name and unit per code
 
 
 @pytest.fixture(scope="module")

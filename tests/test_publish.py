@@ -540,7 +540,9 @@ def test_two_editions_then_a_broken_delivery(project):
         for table in ("jobcenter", "grunddaten"):
             assert prov["eingaben"][table]["sha256"] == delivery.sha256(lf / ed / f"{table}.csv")
         assert {"jupyter-book", "sphinx", "pandas", "altair", "papermill", "helpers"} <= set(prov["software"])
-        assert {"ergebnisse.parquet", "jobcenter.parquet", "meta.json"} <= {p.name for p in (folder / "daten").iterdir()}
+        # no second copy of the figures: daten/ describes, the data package carries them
+        assert {p.name for p in (folder / "daten").iterdir()} == {"jobcenter.parquet", "meta.json"}
+        assert (folder / "downloads" / "datenpaket" / "kennzahlen.parquet").is_file()
         assert (project["root"] / "data" / "raw" / ed / "grunddaten.csv").read_bytes() == \
             (lf / ed / "grunddaten.csv").read_bytes()
     report = json.loads((s / "ausgaben" / "2026-08" / "aenderungen.json").read_text())

@@ -5,7 +5,8 @@ Layout of SITE_DIR (default ``site/``)::
     site/index.html            tiny German start page: redirects to aktuell/, lists the editions
     site/ausgaben.json         the editions (machine-readable, newest first)
     site/ausgaben/index.html   the list of editions (no redirect)
-    site/ausgaben/2026-07/     one edition: the built book + provenienz.json, aenderungen.json, daten/
+    site/ausgaben/2026-07/     one edition: the built book (downloads/ with the data package) + provenienz.json,
+                               aenderungen.json, daten/ (meta.json, jobcenter.parquet)
     site/ausgaben/2026-08-k1/  a correction of the 2026-08 delivery
     site/aktuell -> ausgaben/2026-08-k1   (relative symlink, replaced with os.replace)
     site/ausgaben/_statik/<hash>/  theme assets shared by the editions (helpers.publish.statik)

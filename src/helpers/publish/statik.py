@@ -77,10 +77,9 @@ def teilen(site: Path, edition: Path) -> str | None:
     base.mkdir(parents=True, exist_ok=True)
     link = site / STATIK
     if not link.is_symlink():
-        tmp = site / f".tmp-link-{STATIK}-{os.getpid()}"
-        tmp.unlink(missing_ok=True)
-        os.symlink(f"ausgaben/{STATIK}", tmp)
-        os.replace(tmp, link)
+        from helpers.publish.site import switch_link
+
+        switch_link(link, f"ausgaben/{STATIK}")
     ziel = base / h
     if ziel.is_dir():
         shutil.rmtree(static)

@@ -13,9 +13,14 @@ folders, exactly as in the checkout::
 (a plain fast-forward; no history is rewritten). Both use the checkout's git (its remotes and
 credentials) with a separate index file, so the checkout's own index and branch stay untouched.
 
-Retention (``aufbewahren``, called by the monthly run after publishing): the newest
+Retention (``aufbewahren``, called by the monthly run after publishing): only the newest and the
+current edition keep the per-page download files (``downloads/<satz>/…``: the full time series of
+every page as CSV and XLSX, the one-month CSVs) and the CSV form of the data package; every other
+edition keeps its data package as Parquet (exact, all levels) and a page ``downloads/einzeldateien.html``
+that its pages' download links now lead to (``nur_datenpaket``). The newest
 ``BROWSABLE`` editions stay browsable under ``site/ausgaben/<ed>/``; every older one becomes
-``site/archiv/<ed>.tar.gz`` (the whole edition, with its data package ``daten/``) and its folder
+``site/archiv/<ed>.tar.gz`` (the whole edition, with its data package ``downloads/datenpaket/``,
+its ``daten/`` and its theme assets, so it opens on its own) and its folder
 keeps one stable page (``index.html``) that says where the edition went.
 """
 
@@ -26,6 +31,7 @@ import html
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -152,10 +158,79 @@ def _tar_gz(folder: Path, target: Path, arcname: str) -> None:
 
 _STUB = """<p>Die Ausgabe {ed} (Datenstand {monat}) ist archiviert und nicht mehr als Website abrufbar.
 Es werden immer die letzten {n} Ausgaben als Website bereitgehalten.</p>
-<p>Die vollständige Ausgabe – alle Seiten und ihr Datenpaket (Ordner <code>daten/</code>) – steht als
+<p>Die vollständige Ausgabe – alle Seiten und ihr Datenpaket (Ordner <code>downloads/datenpaket/</code>) – steht als
 Archivdatei zum Herunterladen bereit:
 <a href="../../{archiv}/{datei}">{datei}</a> ({groesse}).</p>
 <p><a href="../index.html">Alle Ausgaben</a> · <a href="../../aktuell/">Zur aktuellen Ausgabe</a></p>"""
+
+
+DOWNLOADS = "downloads"            # helpers.downloads.SITE_DIR
+PAKET = "datenpaket"               # helpers.downloads.PAKET
+PAKET_CSV = "kennzahlen.csv.gz"    # helpers.downloads.PAKET_CSV
+EINZEL = "einzeldateien.html"      # downloads/<this>: where an older edition's download links lead
+NUR_PAKET = ".nur-datenpaket"      # downloads/<this>: marker, the edition is thinned
+_DOWNLOAD_A = re.compile(r"<a\b[^>]*>", re.IGNORECASE)
+_DOWNLOAD_HREF = re.compile(r'\shref="((?:\.\./)*)' + DOWNLOADS + r'/(?!' + PAKET + r'/)[^"]+"')
+_DOWNLOAD_ATTR = re.compile(r'\sdownload(?:="[^"]*")?(?=[\s>/])')
+
+_EINZEL = """<p>Die Dateien zu den einzelnen Seiten – die ganze Zeitreihe einer Einheit als CSV und als
+Excel-Datei (XLSX) und die Zahlen einer Seite als CSV – werden nur in der aktuellen Ausgabe
+bereitgehalten (so bleibt Platz für drei Jahre an Ausgaben).</p>
+<p>Alle Zahlen dieser Ausgabe {ed} (Datenstand {monat}) – alle Ebenen, Monate, Geschlechter und
+Kennzahlen mit Zähler, Nenner, erfassten Jobcentern und Mitgliedern, in voller Genauigkeit – stehen
+in ihrem <a href="{paket}/datapackage.json">Datenpaket</a>
+(<a href="{paket}/kennzahlen.parquet">kennzahlen.parquet</a>, Frictionless Data Package).
+Parquet lesen zum Beispiel pandas, R (arrow), DuckDB und Power BI.</p>
+<p>Die ganze Zeitreihe jeder Seite als CSV und XLSX gibt es in der
+<a href="../../../aktuell/">aktuellen Ausgabe</a>; sie enthält auch die Monate dieser Ausgabe
+(mit späteren Korrekturen).</p>
+<p><a href="../index.html">Zur Ausgabe {ed}</a> · <a href="../../index.html">Alle Ausgaben</a></p>"""
+
+
+def nur_datenpaket(site: Path, folder: Path) -> bool:
+    """Thin an edition that is no longer current: its per-page download files and the CSV form of
+    its data package go, its pages' download links lead to ``downloads/einzeldateien.html`` (the
+    data package stays, as Parquet). Safe to interrupt and rerun; returns True if it changed."""
+    folder = Path(folder)
+    dl = folder / DOWNLOADS
+    if not dl.is_dir() or (dl / NUR_PAKET).exists():
+        return False
+    ed = site_mod.Edition.parse(folder.name)
+    body = _EINZEL.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), paket=PAKET)
+    dateien.atomic_write_text(dl / EINZEL, site_mod._PAGE.format(
+        refresh="", title=f"Downloads der Ausgabe {html.escape(ed.id)}", body=body))
+
+    def tag(m: re.Match) -> str:
+        t = m.group(0)
+        h = _DOWNLOAD_HREF.search(t)
+        if not h:
+            return t
+        t = t.replace(h.group(0), f' href="{h.group(1)}{DOWNLOADS}/{EINZEL}"')
+        return _DOWNLOAD_ATTR.sub("", t)
+
+    for p in sorted(folder.rglob("*.html")):
+        if DOWNLOADS in p.relative_to(folder).parts[:1]:
+            continue
+        text = p.read_text(encoding="utf-8")
+        if f"{DOWNLOADS}/" not in text:
+            continue
+        neu = _DOWNLOAD_A.sub(tag, text)
+        if neu != text:
+            dateien.atomic_write_text(p, neu)
+    for sub in sorted(dl.iterdir()):
+        if sub.is_dir() and sub.name != PAKET:
+            shutil.rmtree(sub)
+    paket = dl / PAKET / "datapackage.json"
+    if paket.is_file():
+        desc = json.loads(paket.read_text(encoding="utf-8"))
+        desc["resources"] = [r for r in desc["resources"] if r.get("path") != PAKET_CSV]
+        desc["description"] = (desc.get("description", "") + " Die CSV-Fassung der Tabelle wird nur in der "
+                               "aktuellen Ausgabe bereitgehalten; diese Ausgabe behält sie als Parquet "
+                               "(volle Genauigkeit, Typen erhalten).").strip()
+        dateien.atomic_write_text(paket, json.dumps(desc, ensure_ascii=False, indent=2) + "\n")
+        (dl / PAKET / PAKET_CSV).unlink(missing_ok=True)
+    (dl / NUR_PAKET).write_text("")
+    return True
 
 
 def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
@@ -167,6 +242,9 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
     site = Path(site)
     eds = site_mod.editions(site)
     cur = site_mod.current(site)
+    for ed in eds[:-1]:
+        if ed != cur:
+            nur_datenpaket(site, site / site_mod.AUSGABEN / ed.id)
     old = [e for e in eds[:-browsable] if e != cur] if len(eds) > browsable else []
     done = []
     for ed in old:
