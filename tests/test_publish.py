@@ -591,7 +591,13 @@ def test_correction_of_a_past_month_makes_a_new_edition_with_a_note(project):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "Ausgabe 2026-08-k1 veröffentlicht" in res.stdout and "Änderungshinweis" in res.stdout
     assert os.readlink(s / "aktuell") == "ausgaben/2026-08-k1"
-    assert tree_hashes(s / "ausgaben" / "2026-08") == before_08        # the corrected edition stays as it was
+    # the corrected edition keeps its pages and its data; only its per-page download files and the
+    # package CSV give way (retention: they live in the current edition), its links lead to a page
+    after_08 = tree_hashes(s / "ausgaben" / "2026-08")
+    changed = {r for r in before_08.keys() | after_08.keys() if before_08.get(r) != after_08.get(r)}
+    assert changed and all(r.startswith("downloads/") or r.endswith(".html") for r in changed), changed
+    paket = "downloads/datenpaket/kennzahlen.parquet"
+    assert after_08[paket] == before_08[paket] and "downloads/einzeldateien.html" in after_08
     assert (project["root"] / "data" / "raw" / "2026-08" / "korrektur-1" / "grunddaten.csv").is_file()
     report = json.loads((s / "ausgaben" / "2026-08-k1" / "aenderungen.json").read_text())
     assert report["korrektur"] == 1 and report["vorherige_ausgabe"] == "2026-08"

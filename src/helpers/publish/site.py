@@ -217,7 +217,8 @@ def publish(site: Path, built: Path, edition: Edition, *, replace: bool = False,
     target = base / edition.id
     from helpers.publish import statik
 
-    statik.teilen(site, built)          # theme assets once per site (ausgaben/_statik/<hash>/)
+    if statik.teilen(site, built) and not (site / statik.STATIK).is_symlink():
+        switch_link(site / statik.STATIK, f"{AUSGABEN}/{statik.STATIK}")   # theme assets once per site
     _fsync_tree(built)
     if target.exists():
         if not replace:

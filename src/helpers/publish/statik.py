@@ -4,14 +4,16 @@ Every edition's book build carries the same ``_static/`` folder (theme CSS and J
 map geometry, ≈ 9 MB). At publish time (``site.publish``) the folder moves into the site's shared,
 content-addressed store and the edition's links are rewritten to it::
 
-    site/ausgaben/_statik/<hash>/   the static files of one or more editions (hash of the tree)
+    site/ausgaben/_statik/<hash>/_static/   the static files of one or more editions (hash of the tree)
     site/_statik -> ausgaben/_statik   (relative symlink)
     site/ausgaben/<ed>/statik.txt   the hash the edition uses
 
 A page at depth d of its edition (``book/seiten/jobcenter/x.html``: d = 3) links
-``../`` × (d + 1) + ``_statik/<hash>/…``. That resolves under ``ausgaben/<ed>/`` (to
+``../`` × (d + 1) + ``_statik/<hash>/_static/…``. That resolves under ``ausgaben/<ed>/`` (to
 ``ausgaben/_statik/``) and under ``aktuell/`` (to ``_statik/``, the symlink) alike, so the current
 edition reads the same through both addresses; everything stays relative (offline, any host path).
+The folder keeps its name ``_static`` inside ``<hash>/``: ``vega-init.js`` resolves the specs' data
+URLs (``_static/geo/kreise.json``) against the parent of its own folder, which is ``<hash>/``.
 
 An archived edition becomes self-contained again first (``einbetten``: the files back into
 ``_static/``, the links back), so its ``.tar.gz`` opens offline on its own. ``aufraeumen``
@@ -39,7 +41,7 @@ def baum_hash(folder: Path) -> str:
         if p.is_file():
             h.update(p.relative_to(folder).as_posix().encode() + b"\0")
             h.update(hashlib.sha256(p.read_bytes()).digest())
-    return h.hexdigest()[:16]
+    return h.hexdigest()[:10]   # short: it is in every asset link of every page
 
 
 def _seiten(edition: Path):
@@ -67,7 +69,8 @@ def _umschreiben(edition: Path, alt, neu) -> int:
 
 def teilen(site: Path, edition: Path) -> str | None:
     """Move ``edition/_static`` into the site's shared store (once per content) and point the
-    edition's pages at it; returns the hash (None: the edition has no ``_static``)."""
+    edition's pages at it; returns the hash (None: the edition has no ``_static``). The caller
+    (``site.publish``) makes the symlink ``site/_statik``."""
     site, edition = Path(site), Path(edition)
     static = edition / STATIC
     if not static.is_dir():
@@ -75,20 +78,17 @@ def teilen(site: Path, edition: Path) -> str | None:
     h = baum_hash(static)
     base = site / "ausgaben" / STATIK
     base.mkdir(parents=True, exist_ok=True)
-    link = site / STATIK
-    if not link.is_symlink():
-        from helpers.publish.site import switch_link
-
-        switch_link(link, f"ausgaben/{STATIK}")
     ziel = base / h
-    if ziel.is_dir():
+    if (ziel / STATIC).is_dir():
         shutil.rmtree(static)
     else:
         zwischen = site / f".tmp-statik-{h}-{os.getpid()}"
         shutil.rmtree(zwischen, ignore_errors=True)
-        os.rename(static, zwischen)
+        zwischen.mkdir()
+        os.rename(static, zwischen / STATIC)
+        shutil.rmtree(ziel, ignore_errors=True)      # an incomplete folder of an interrupted run
         os.rename(zwischen, ziel)
-    _umschreiben(edition, lambda d: "../" * d + f"{STATIC}/", lambda d: "../" * (d + 1) + f"{STATIK}/{h}/")
+    _umschreiben(edition, lambda d: "../" * d + f"{STATIC}/", lambda d: "../" * (d + 1) + f"{STATIK}/{h}/{STATIC}/")
     (edition / MARKER).write_text(h + "\n", encoding="utf-8")
     return h
 
@@ -105,13 +105,13 @@ def einbetten(site: Path, edition: Path) -> bool:
     h = hash_von(edition)
     if h is None:
         return False
-    quelle = site / "ausgaben" / STATIK / h
+    quelle = site / "ausgaben" / STATIK / h / STATIC
     tmp = edition / f".tmp-{STATIC}"
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(quelle, tmp)
     shutil.rmtree(edition / STATIC, ignore_errors=True)
     os.rename(tmp, edition / STATIC)
-    _umschreiben(edition, lambda d: "../" * (d + 1) + f"{STATIK}/{h}/", lambda d: "../" * d + f"{STATIC}/")
+    _umschreiben(edition, lambda d: "../" * (d + 1) + f"{STATIK}/{h}/{STATIC}/", lambda d: "../" * d + f"{STATIC}/")
     (edition / MARKER).unlink()
     return True
 

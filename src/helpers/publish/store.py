@@ -197,6 +197,10 @@ def nur_datenpaket(site: Path, folder: Path) -> bool:
         return False
     ed = site_mod.Edition.parse(folder.name)
     body = _EINZEL.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), paket=PAKET)
+    if site_mod._edition_info(site, ed).get("demo"):
+        from helpers.book import DEMO_TEXT
+
+        body = f'<p class="demo">{html.escape(DEMO_TEXT)}</p>\n' + body
     dateien.atomic_write_text(dl / EINZEL, site_mod._PAGE.format(
         refresh="", title=f"Downloads der Ausgabe {html.escape(ed.id)}", body=body))
 
