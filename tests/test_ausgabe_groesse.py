@@ -262,3 +262,28 @@ def test_edition_budget_of_the_built_book(site_dir, tmp_path):
             root = urljoin(urljoin(url, vega.group(1)), "..")
             geo = urlparse(urljoin(root, "_static/geo/kreise.json")).path
             assert (s / geo[len("/repo/"):]).resolve().is_file(), geo
+
+
+def test_editions_published_before_are_thinned_and_share_the_assets(tmp_path):
+    """Editions of an existing site (own _static/, daten/ergebnisse.parquet, all downloads) get the
+    same treatment at the next retention run."""
+    s = tmp_path / "site"
+    for month in ("2026-06", "2026-07"):
+        work = site.new_work_dir(s, month)
+        ed = fake_built(work, month)
+        (ed / "daten").mkdir()
+        (ed / "daten" / "ergebnisse.parquet").write_bytes(b"x" * 1000)
+        (ed / "daten" / "meta.json").write_text("{}")
+        (s / "ausgaben").mkdir(parents=True, exist_ok=True)
+        (ed).rename(s / "ausgaben" / month)                               # as published by the old code
+        work.rmdir()
+    site.switch_link(s / "aktuell", "ausgaben/2026-07")
+    assert store.aufbewahren(s) == []
+    assert len(list((s / "ausgaben" / statik.STATIK).iterdir())) == 1 and (s / statik.STATIK).is_symlink()
+    for month in ("2026-06", "2026-07"):
+        assert not (s / "ausgaben" / month / "_static").exists()
+    assert not (s / "ausgaben" / "2026-06" / "daten" / "ergebnisse.parquet").exists()
+    assert (s / "ausgaben" / "2026-06" / "daten" / "meta.json").is_file()
+    assert (s / "ausgaben" / "2026-07" / "downloads" / "jobcenter" / "01001.csv").is_file()   # current: all files
+    html = (s / "ausgaben" / "2026-06" / "book" / "intro.html").read_text()
+    _resolves(s, "https://x.github.io/repo/ausgaben/2026-06/book/intro.html", html)

@@ -8,7 +8,7 @@ content-addressed store and the edition's links are rewritten to it::
     site/_statik -> ausgaben/_statik   (relative symlink)
     site/ausgaben/<ed>/statik.txt   the hash the edition uses
 
-A page at depth d of its edition (``book/seiten/jobcenter/x.html``: d = 3) links
+A page at depth d of its edition (a Jobcenter page: d = 3) links
 ``../`` × (d + 1) + ``_statik/<hash>/_static/…``. That resolves under ``ausgaben/<ed>/`` (to
 ``ausgaben/_statik/``) and under ``aktuell/`` (to ``_statik/``, the symlink) alike, so the current
 edition reads the same through both addresses; everything stays relative (offline, any host path).

@@ -182,7 +182,7 @@ in ihrem <a href="{paket}/datapackage.json">Datenpaket</a>
 (<a href="{paket}/kennzahlen.parquet">kennzahlen.parquet</a>, Frictionless Data Package).
 Parquet lesen zum Beispiel pandas, R (arrow), DuckDB und Power BI.</p>
 <p>Die ganze Zeitreihe jeder Seite als CSV und XLSX gibt es in der
-<a href="../../../aktuell/">aktuellen Ausgabe</a>; sie enthält auch die Monate dieser Ausgabe
+<a href="{zur_site}aktuell/">aktuellen Ausgabe</a>; sie enthält auch die Monate dieser Ausgabe
 (mit späteren Korrekturen).</p>
 <p><a href="../index.html">Zur Ausgabe {ed}</a> · <a href="../../index.html">Alle Ausgaben</a></p>"""
 
@@ -196,7 +196,8 @@ def nur_datenpaket(site: Path, folder: Path) -> bool:
     if not dl.is_dir() or (dl / NUR_PAKET).exists():
         return False
     ed = site_mod.Edition.parse(folder.name)
-    body = _EINZEL.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), paket=PAKET)
+    body = _EINZEL.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), paket=PAKET,
+                          zur_site="../" * 3)      # downloads/ -> <ed>/ -> ausgaben/ -> site/
     if site_mod._edition_info(site, ed).get("demo"):
         from helpers.book import DEMO_TEXT
 
@@ -233,6 +234,9 @@ def nur_datenpaket(site: Path, folder: Path) -> bool:
                                "(volle Genauigkeit, Typen erhalten).").strip()
         dateien.atomic_write_text(paket, json.dumps(desc, ensure_ascii=False, indent=2) + "\n")
         (dl / PAKET / PAKET_CSV).unlink(missing_ok=True)
+    kopie = folder / "daten" / "ergebnisse.parquet"   # an edition of before: its second copy of the figures
+    if kopie.is_file() and (dl / PAKET / "kennzahlen.parquet").is_file():
+        kopie.unlink()
     (dl / NUR_PAKET).write_text("")
     return True
 
@@ -246,6 +250,9 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
     site = Path(site)
     eds = site_mod.editions(site)
     cur = site_mod.current(site)
+    for ed in eds:   # editions published before the shared assets: theirs move there too
+        if statik.teilen(site, site / site_mod.AUSGABEN / ed.id) and not (site / statik.STATIK).is_symlink():
+            site_mod.switch_link(site / statik.STATIK, f"{site_mod.AUSGABEN}/{statik.STATIK}")
     for ed in eds[:-1]:
         if ed != cur:
             nur_datenpaket(site, site / site_mod.AUSGABEN / ed.id)
