@@ -563,6 +563,11 @@ def test_jfw_formatted_as_on_the_pages(m, jid_ziel):
     assert spec == ex.spec(ex.diagramm_zeitreihe(zr, "JC", "Gruppe", "JFW_INT"))
     y = spec["layer"][1]["encoding"]["y"]
     assert y["title"] == "JFW_INT Anzahl" and y["axis"]["format"] == fmt.d3(0)
+    # an absolute figure: the group's and the Bund's totals (other magnitude) are not drawn, only in tables
+    reihen_ = {r["reihe"] for r in spec["datasets"]["reihen"]}
+    assert reihen_ == {"JC", "Gruppe (Median)"} and spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["JC", "Gruppe (Median)"]
+    rel = ex.spec_zeitreihe(ex.zeitreihe(m, replace(a, kennzahl="JFW_K2")), "JC", "Gruppe", "JFW_K2")
+    assert {r["reihe"] for r in rel["datasets"]["reihen"]} == {"JC", "Gruppe (Summe)", "Gruppe (Median)", "Bund"}
     assert ex.spec_zeitreihe(ex.zeitreihe(m, a), "JC", "Gruppe", "K2")["layer"][1]["encoding"]["y"]["title"] == "K2 in %"
 
 

@@ -37,7 +37,6 @@ separately as the share of members with a lower value.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import os
@@ -844,20 +843,32 @@ def _kz_werte(kennzahl: str) -> dict[str, str]:
             "d3": d3_format(kennzahl)}
 
 
-def _zeitreihe_daten(df: pd.DataFrame, jobcenter: str, gruppe: str) -> dict[str, pd.DataFrame]:
-    d = df[["monat", "jobcenter_wert", "gruppe_wert", "gruppe_median", "gruppe_q1", "gruppe_q3", "bund_wert"]].assign(
-        datum=df["monat"] + "-01")
+def absolut(code: str) -> bool:
+    """An absolute Steuerungsgröße (a count, a mean stock): the group's and the Bund's value are
+    totals of many Jobcenter, not comparable with one in a chart (they stay in tables and exports)."""
+    return ist_jfw(code) and STEUERUNG[code].einheit in ("anzahl", "bestand")
+
+
+def _zeitreihe_namen(jobcenter: str, gruppe: str, summen: bool = True) -> dict[str, str]:
     namen = {"jobcenter_wert": jobcenter, "gruppe_wert": f"{gruppe} (Summe)",
              "gruppe_median": f"{gruppe} (Median)", "bund_wert": "Bund"}
+    return namen if summen else {k: v for k, v in namen.items() if k in ("jobcenter_wert", "gruppe_median")}
+
+
+def _zeitreihe_daten(df: pd.DataFrame, jobcenter: str, gruppe: str, summen: bool = True) -> dict[str, pd.DataFrame]:
+    d = df[["monat", "jobcenter_wert", "gruppe_wert", "gruppe_median", "gruppe_q1", "gruppe_q3", "bund_wert"]].assign(
+        datum=df["monat"] + "-01")
+    namen = _zeitreihe_namen(jobcenter, gruppe, summen)
     long = d.melt(id_vars=["datum", "monat"], value_vars=list(namen), var_name="reihe", value_name="wert")
     long["gestrichelt"] = long["reihe"] == "gruppe_median"
     long["reihe"] = long["reihe"].map(namen)
     return {"band": d[["datum", "monat", "gruppe_q1", "gruppe_q3"]], "reihen": long}
 
 
-def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str) -> alt.LayerChart:
-    namen = [jobcenter, f"{gruppe} (Summe)", f"{gruppe} (Median)", "Bund"]
-    farben = [FARBE["jobcenter"], FARBE["gruppe"], FARBE["median"], FARBE["bund"]]
+def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str, summen: bool = True) -> alt.LayerChart:
+    namen = list(_zeitreihe_namen(jobcenter, gruppe, summen).values())
+    farben = [FARBE["jobcenter"], FARBE["gruppe"], FARBE["median"], FARBE["bund"]] if summen else \
+        [FARBE["jobcenter"], FARBE["median"]]
     x = alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y"))
     band = alt.Chart(alt.NamedData("band")).mark_area(color=FARBE["band"], opacity=0.45).encode(
         x=x, y="gruppe_q1:Q", y2="gruppe_q3:Q",
@@ -873,20 +884,25 @@ def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str) -> alt.LayerChart
                  alt.Tooltip("wert:Q", title=f"Wert {k.einheit}", format=k.d3)])
     return (band + lines).properties(
         width=620, height=300,
-        title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
+        title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"
+                        + ("" if summen else "; Summen der Gruppe und des Bundes nur in der Tabelle (andere "
+                                             "Größenordnung)")))
 
 
 def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> alt.LayerChart:
-    """Jobcenter, group value, group median with quartile band, Bund over time."""
-    daten = _zeitreihe_daten(df, jobcenter, gruppe)
-    return _zeitreihe_chart(_kz_texte(kennzahl), jobcenter, gruppe).properties(
+    """Jobcenter, group value, group median with quartile band, Bund over time (an absolute
+    Steuerungsgröße: Jobcenter and the group's distribution only)."""
+    summen = not absolut(kennzahl)
+    daten = _zeitreihe_daten(df, jobcenter, gruppe, summen)
+    return _zeitreihe_chart(_kz_texte(kennzahl), jobcenter, gruppe, summen).properties(
         datasets={n: _werte(d) for n, d in daten.items()})
 
 
 @lru_cache(maxsize=None)
 def _vorlage(art: str, *schluessel) -> Vorlage:
     if art == "zeitreihe":
-        return Vorlage(_zeitreihe_chart(_kz_platz(True), _PLATZ.format("jobcenter"), _PLATZ.format("gruppe")))
+        (summen,) = schluessel
+        return Vorlage(_zeitreihe_chart(_kz_platz(True), _PLATZ.format("jobcenter"), _PLATZ.format("gruppe"), summen))
     if art == "vergleich":
         (n,) = schluessel
         return Vorlage(_vergleich_chart(_kz_platz(True), [_PLATZ.format(f"l{i}") for i in range(n)]))
@@ -901,8 +917,9 @@ def _vorlage(art: str, *schluessel) -> Vorlage:
 
 def spec_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> dict:
     """``spec(diagramm_zeitreihe(...))`` from the template (fast)."""
-    daten = _zeitreihe_daten(df, jobcenter, gruppe)
-    return _vorlage("zeitreihe").fuelle({**_kz_werte(kennzahl), "jobcenter": jobcenter, "gruppe": gruppe},
+    summen = not absolut(kennzahl)
+    daten = _zeitreihe_daten(df, jobcenter, gruppe, summen)
+    return _vorlage("zeitreihe", summen).fuelle({**_kz_werte(kennzahl), "jobcenter": jobcenter, "gruppe": gruppe},
                                          {n: _werte(d) for n, d in daten.items()})
 
 
@@ -1347,8 +1364,9 @@ def download_link(pfad: Path | str, text: str = "herunterladen") -> str:
     pfad = Path(pfad)
     data = base64.b64encode(pfad.read_bytes()).decode("ascii")
     mime = MIME.get(pfad.suffix, "application/octet-stream")
-    return (f'<a class="explorer-download" download="{html.escape(pfad.name)}" href="data:{mime};base64,{data}">'
-            f"{html.escape(text)} ({html.escape(pfad.name)})</a>")
+    from helpers import vorlagen
+
+    return vorlagen.render("teile/download_link.html", datei=pfad.name, href=f"data:{mime};base64,{data}", text=text)
 
 
 # --------------------------------------------------------------------------- rings (YAML)
