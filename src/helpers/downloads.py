@@ -77,10 +77,6 @@ DATEI_OHNE = ("bezeichnung", "einheit")
 XLSX_OHNE = DATEI_OHNE
 
 
-def _e(s) -> str:
-    return html.escape(str(s))
-
-
 # --------------------------------------------------------------------------- content
 
 def _einheit(code: str) -> str:

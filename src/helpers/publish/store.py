@@ -27,7 +27,6 @@ keeps one stable page (``index.html``) that says where the edition went.
 from __future__ import annotations
 
 import gzip
-import html
 import io
 import json
 import os
@@ -156,12 +155,12 @@ def _tar_gz(folder: Path, target: Path, arcname: str) -> None:
     dateien.atomic_write(target, write)
 
 
-_STUB = """<p>Die Ausgabe {ed} (Datenstand {monat}) ist archiviert und nicht mehr als Website abrufbar.
-Es werden immer die letzten {n} Ausgaben als Website bereitgehalten.</p>
-<p>Die vollständige Ausgabe – alle Seiten und ihr Datenpaket (Ordner <code>downloads/datenpaket/</code>) – steht als
-Archivdatei zum Herunterladen bereit:
-<a href="../../{archiv}/{datei}">{datei}</a> ({groesse}).</p>
-<p><a href="../index.html">Alle Ausgaben</a> · <a href="../../aktuell/">Zur aktuellen Ausgabe</a></p>"""
+def stub_html(ed: str, monat: str, n: int, datei: str, groesse: str) -> str:
+    """The page left in ausgaben/<ed>/ of an archived edition (template ``publish/archiviert.html``)."""
+    from helpers import vorlagen
+
+    return vorlagen.render("publish/archiviert.html", titel=f"Ausgabe {ed} – archiviert", refresh="", ed=ed,
+                           monat=monat, n=n, archiv=ARCHIV, datei=datei, groesse=groesse) + "\n"
 
 
 DOWNLOADS = "downloads"            # helpers.downloads.SITE_DIR
@@ -173,18 +172,7 @@ _DOWNLOAD_A = re.compile(r"<a\b[^>]*>", re.IGNORECASE)
 _DOWNLOAD_HREF = re.compile(r'\shref="((?:\.\./)*)' + DOWNLOADS + r'/(?!' + PAKET + r'/)[^"]+"')
 _DOWNLOAD_ATTR = re.compile(r'\sdownload(?:="[^"]*")?(?=[\s>/])')
 
-_EINZEL = """<p>Die Dateien zu den einzelnen Seiten – die ganze Zeitreihe einer Einheit als CSV und als
-Excel-Datei (XLSX) und die Zahlen einer Seite als CSV – werden nur in der aktuellen Ausgabe
-bereitgehalten (so bleibt Platz für drei Jahre an Ausgaben).</p>
-<p>Alle Zahlen dieser Ausgabe {ed} (Datenstand {monat}) – alle Ebenen, Monate, Geschlechter und
-Kennzahlen mit Zähler, Nenner, erfassten Jobcentern und Mitgliedern, in voller Genauigkeit – stehen
-in ihrem <a href="{paket}/datapackage.json">Datenpaket</a>
-(<a href="{paket}/kennzahlen.parquet">kennzahlen.parquet</a>, Frictionless Data Package).
-Parquet lesen zum Beispiel pandas, R (arrow), DuckDB und Power BI.</p>
-<p>Die ganze Zeitreihe jeder Seite als CSV und XLSX gibt es in der
-<a href="{zur_site}aktuell/">aktuellen Ausgabe</a>; sie enthält auch die Monate dieser Ausgabe
-(mit späteren Korrekturen).</p>
-<p><a href="../index.html">Zur Ausgabe {ed}</a> · <a href="../../index.html">Alle Ausgaben</a></p>"""
+
 
 
 def nur_datenpaket(site: Path, folder: Path) -> bool:
@@ -196,14 +184,14 @@ def nur_datenpaket(site: Path, folder: Path) -> bool:
     if not dl.is_dir() or (dl / NUR_PAKET).exists():
         return False
     ed = site_mod.Edition.parse(folder.name)
-    body = _EINZEL.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), paket=PAKET,
-                          zur_site="../" * 3)      # downloads/ -> <ed>/ -> ausgaben/ -> site/
-    if site_mod._edition_info(site, ed).get("demo"):
-        from helpers.book import DEMO_TEXT
+    from helpers import vorlagen
+    from helpers.book import DEMO_TEXT
 
-        body = f'<p class="demo">{html.escape(DEMO_TEXT)}</p>\n' + body
-    dateien.atomic_write_text(dl / EINZEL, site_mod._PAGE.format(
-        refresh="", title=f"Downloads der Ausgabe {html.escape(ed.id)}", body=body))
+    demo = DEMO_TEXT if site_mod._edition_info(site, ed).get("demo") else ""
+    dateien.atomic_write_text(dl / EINZEL, vorlagen.render(
+        "publish/einzeldateien.html", titel=f"Downloads der Ausgabe {ed.id}", refresh="", ed=ed.id,
+        monat=site_mod.monat_text(ed.monat), paket=PAKET, demo=demo,
+        zur_site="../" * 3) + "\n")      # downloads/ -> <ed>/ -> ausgaben/ -> site/
 
     def tag(m: re.Match) -> str:
         t = m.group(0)
@@ -275,10 +263,8 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
                   "archiv": f"{ARCHIV}/{datei}", "bytes": size}
         (stub / MARKER).write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         groesse = fmt.zahl(size / 1e6, 1, " MB")
-        body = _STUB.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), n=browsable,
-                            archiv=ARCHIV, datei=html.escape(datei), groesse=groesse)
-        (stub / "index.html").write_text(site_mod._PAGE.format(
-            refresh="", title=f"Ausgabe {html.escape(ed.id)} – archiviert", body=body), encoding="utf-8")
+        (stub / "index.html").write_text(stub_html(ed.id, site_mod.monat_text(ed.monat), browsable, datei, groesse),
+                                         encoding="utf-8")
         aside = site / f"{site_mod.TMP_PREFIX}weg-{ed.id}"
         os.rename(folder, aside)
         os.rename(stub, folder)
