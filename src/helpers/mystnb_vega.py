@@ -29,6 +29,11 @@ PLAIN_TEXT = "<Altair-Diagramm>"
 
 OHNE_SKRIPT = ("Die Zeilen dieser Tabelle werden aus den Daten des Diagramms aufgebaut; dafür ist "
                "JavaScript nötig.")
+# Without JavaScript the numbers are one link away: the page's section of download files (the
+# whole series as CSV and XLSX, helpers.downloads.links; a Vergleichsring its CSV); every page
+# with such a chart has that section (tests/test_a11y.py checks the built site).
+OHNE_SKRIPT_ZIEL = "#zahlen-herunterladen"
+OHNE_SKRIPT_LINK = ("Die Zahlen der Seite als Datei (CSV) stehen unter", "Zahlen herunterladen")
 
 
 def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
@@ -36,14 +41,17 @@ def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
     [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped. The value cells
     carry no class (handbuch.css aligns them): long time series keep the page small.
     ``aus_daten``: the body stays empty – vega-init.js builds the rows from the chart's own data
-    when the page loads (the same strings, see tests), so the numbers are on the page once."""
+    when the page loads (the same strings, see tests), so the numbers are on the page once;
+    without JavaScript a note links to the page's download files (the whole series as CSV/XLSX)."""
     e = lambda v: html.escape(str(v), quote=True)  # noqa: E731
     kopf = "".join(f'<th scope="col">{e(c)}</th>' for c in tabelle["spalten"])
     zeilen = "".join(
         "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td>{e(c)}</td>')
                          for i, c in enumerate(z)) + "</tr>"
         for z in ([] if aus_daten else tabelle["zeilen"]))
-    hinweis = f'<noscript><p>{e(OHNE_SKRIPT)}</p></noscript>' if aus_daten else ""
+    vor, link = OHNE_SKRIPT_LINK
+    hinweis = (f'<noscript><p>{e(OHNE_SKRIPT)} {e(vor)} <a href="{e(OHNE_SKRIPT_ZIEL)}">{e(link)}</a>.</p></noscript>'
+               if aus_daten else "")
     titel = f"<caption>{e(tabelle['titel'])}</caption>" if tabelle.get("titel") else ""
     return (f'<details class="hb-daten"><summary>Daten als Tabelle</summary><div class="hb-tabelle-scroll">'
             f'<table class="kennzahlen-tabelle hb-daten-tabelle">{titel}<thead><tr>{kopf}</tr></thead>'
