@@ -218,7 +218,8 @@ def test_data_exports_csv_and_xlsx(app):
     assert all(v in (".", "x") or (v.count(",") == 1 and len(v.split(",")[1]) == 1) for v in werte)
     xlsx = _download(app, "Daten als XLSX")
     wb = openpyxl.load_workbook(io.BytesIO(open(xlsx.path(), "rb").read()))
-    assert wb.sheetnames == ["Werte", "Mitglieder"]
+    # the Steuerungsgrößen in their own sheet (their units differ), Zielwerte where ziele exist
+    assert wb.sheetnames in (["Werte", "Zielsteuerung", "Mitglieder"], ["Werte", "Zielsteuerung", "Zielwerte", "Mitglieder"])
     mitglieder = [r[1] for r in wb["Mitglieder"].iter_rows(min_row=2, values_only=True)]
     assert "05315" in mitglieder and len(mitglieder) >= 2
 
@@ -234,8 +235,15 @@ def test_data_exports_never_overwrite(app):
     nachher = {p.name: p.read_bytes() for p in ordner.iterdir()}
     assert all(nachher[n] == inhalt for n, inhalt in vorher.items())   # the older files unchanged
     assert set(namen) <= set(nachher)
-    # a CSV export also writes its members file, each with its own name
-    assert len(nachher) == len(vorher) + 4 + 2
+    # a CSV export also writes its members and its Zielsteuerung file (and, with ziele, the
+    # Zielwerte), each with its own name
+    neu = set(nachher) - set(vorher)
+    for n in namen[:2]:
+        stamm = n.removesuffix(".csv")
+        assert {f"{stamm}_mitglieder.csv", f"{stamm}_zielsteuerung.csv"} <= neu, (n, sorted(neu))
+    neben = neu - set(namen)
+    assert all(any(x.startswith(n.removesuffix(".csv") + "_") for n in namen[:2]) for x in neben), sorted(neu)
+    assert len(neben) in (4, 6), sorted(neu)
 
 
 # the bar labels ("rank. name") and the title of the visible chart
@@ -324,3 +332,32 @@ def test_saved_selection_reopens(app):
     code = vorher.split(" · ")[1].split(" ")[0]
     app.locator(".vega-embed svg text:visible", has_text=f"{code} ").first.wait_for(timeout=30_000)
     assert "mod-active" in (g.nth(2).get_attribute("class") or "")
+
+
+def test_zielsteuerung_figure_ranking_and_verdict(app, demo_mart):
+    """A Steuerungsgröße chosen like a figure (a Jobcenter with Zielwerte): the ranking is neutral
+    (1 = highest value) with the mart's values as the explorer formats them, and the status names
+    the Jobcenter page's verdict sentence."""
+    from helpers import explorer as ex
+
+    jid = sorted(demo_mart.ziele()["jobcenter_id"].unique())[0]
+    _type_jobcenter(app, jid)
+    side = app.locator(".explorer-sidebar")
+    side.locator(".widget-toggle-button").nth(0).click()                      # insgesamt
+    side.locator("select", has=app.locator("option", has_text="Nächste Nachbarn")).select_option(index=0)
+    kz = side.locator(".widget-dropdown select").first
+    kz.select_option(label=next(lbl for lbl, c in ex.kennzahl_optionen() if c == "JFW_K2_VJ_PP"))
+    app.locator(".widget-tab .lm-TabBar-tab", has_text="Rangliste").first.click()
+    app.locator(".vega-embed svg text:visible", has_text="Rangliste JFW_K2_VJ_PP,").first.wait_for(timeout=60_000)
+    texte = app.evaluate("() => Array.from(document.querySelectorAll('.vega-embed svg text'), t => t.textContent)")
+    assert "1 = höchster Wert (absteigend sortiert, keine Wertung)" in texte
+    a = ex.standard_auswahl(demo_mart, jid, kennzahl="JFW_K2_VJ_PP", gruppe_art="vergleichstyp")
+    satz = next(z for z in ex.ziele_tabelle(demo_mart, a)["Aussage"] if z.startswith("Integrationsquote"))
+    nb = lambda t: t.replace("\u00a0", " ")
+    app.wait_for_function("t => document.querySelector('.explorer-ansichten .widget-html').innerText"
+                          ".replace(/\u00a0/g, ' ').includes(t)", arg=nb(satz), timeout=30_000)
+    assert "ohne Wertung" in _status(app).inner_text()
+    erster = ex._gerundet(ex.rangliste_tabelle(demo_mart, a), als_text=True).iloc[0]
+    zellen = nb(app.locator(".explorer-ansichten table:visible").first.inner_text())
+    assert nb(erster["JFW_K2_VJ_PP in Pp."]) in zellen and erster["Jobcenter"] in zellen
+    assert not app.external

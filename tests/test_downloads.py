@@ -13,8 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers import berechnungsgrundlagen as bg
-from helpers import downloads, fmt, pages, zielsteuerung
-from helpers.kennzahlen import KENNZAHLEN
+from helpers import downloads, fmt, pages, sitemodel, zielsteuerung
+from helpers.kennzahlen import GESCHLECHT_LABEL, KENNZAHLEN
 
 
 def _zahl(s: str) -> float:
@@ -307,8 +307,158 @@ def test_page_csv_is_a_file_of_the_downloads_folder(m, tmp_path, monkeypatch):
     assert (out / "jobcenter" / f"{jid}_{frueher}.csv").is_file()                 # other month: for this site
 
 
-def test_ring_page_csv_stays_inline(m):
-    """A Vergleichsring page (its members are the user's) has no downloads file: inline CSV."""
-    s = pages.RingSeite(m, "R", [1001, "01002", "01003"])
-    link = s.download().data
-    assert pages.csv_href(link).startswith("data:text/csv;") and len(pages.csv_lesen(link)) > 0
+RING = ["01001", "01002", "01003", "13003"]
+
+
+def _ring_site(tmp_path, *seiten):
+    """A scratch site with the download parts of Vergleichsring pages (links and one-month CSV)."""
+    site = tmp_path / "site"
+    for i, s in enumerate(seiten):
+        f = site / "book" / "seiten" / "ring" / f"r{i}.html"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(f"<html><body>{downloads.links(s).data}{s.download().data}</body></html>", encoding="utf-8")
+    return site
+
+
+def _ohne_cache(monkeypatch, tmp_path):
+    """write_site without the mart-wide cache folder (not under test here: an empty one)."""
+    leer = tmp_path / "cache-leer"
+    leer.mkdir(exist_ok=True)
+    monkeypatch.setattr(downloads, "erzeugen", lambda *a, **k: leer)
+
+
+def test_ring_time_series_is_the_groups_values(m):
+    """The ring file holds the values of the official group rules: a ring of exactly the Jobcenter of
+    Land 01 reproduces the mart's Land 01 in every figure (Kennzahlen and JFW), month and gender,
+    with Zähler, Nenner, erfasst, Mitglieder, reason and the summed inputs."""
+    ids = sorted(m.jobcenter.loc[m.jobcenter["land"] == "01", "jobcenter_id"])
+    got = downloads.ring_zeitreihe(m, "Wie Schleswig-Holstein", ids)
+    want = downloads.zeitreihe(m, "land", "01")
+    assert set(got["Kennung"]) == {"wie-schleswig-holstein"}
+    assert len(got) == len(want) and len(got["Monat"].unique()) >= 48
+    assert set(got["Kennzahl"]) == set(want["Kennzahl"]) >= {"K2", "K3E4", "JFW_INT", "JFW_K2_VJ_PP", "JFW_LZB_VJ"}
+    assert set(got["Geschlecht"]) == {"Insgesamt", "Frauen", "Männer"}
+    pd.testing.assert_frame_equal(got.drop(columns="Kennung"), want.drop(columns="Kennung"), check_exact=False, rtol=1e-12)
+    ein = downloads.ring_eingangsgroessen(m, "Wie Schleswig-Holstein", ids)
+    pd.testing.assert_frame_equal(ein, downloads.eingangsgroessen(m, "land", "01"), check_exact=False, rtol=1e-12)
+
+
+def test_ring_file_contents_against_mart_ring_values(m, tmp_path):
+    """The written CSV and XLSX of a free ring: its values are Mart.gruppe / gruppe_steuerung (the
+    ring's sums), its Zähler the members' sums where every member counts, all months and genders."""
+    import openpyxl
+
+    csv_p, xlsx_p = downloads.schreibe_ring(m, tmp_path, "Küstenstädte", RING)
+    assert csv_p == tmp_path / "ring" / "kuestenstaedte.csv" and xlsx_p.name == "kuestenstaedte.xlsx"
+    raw = csv_p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    back = downloads.lese_csv(raw)
+    e = m.gruppe(RING, "x")
+    s = m.gruppe_steuerung(RING, "x")
+    mart_ring = pd.concat([e, s])
+    mart_ring = mart_ring[mart_ring["grund"] != "fenster"]
+    assert len(back) == len(mart_ring)
+    key = {"Monat": "monat", "Kennzahl": "kennzahl"}
+    back["geschlecht"] = back["Geschlecht"].map({v: k for k, v in GESCHLECHT_LABEL.items()})
+    j = back.rename(columns=key).merge(mart_ring, on=["monat", "geschlecht", "kennzahl"], how="outer", indicator=True)
+    assert (j["_merge"] == "both").all()
+    np.testing.assert_allclose(j["Wert"], j["wert"], rtol=1e-13, equal_nan=True)
+    np.testing.assert_allclose(j["Zähler"], j["zaehler"], rtol=1e-13, equal_nan=True)
+    np.testing.assert_allclose(j["Nenner"], j["nenner"], rtol=1e-13, equal_nan=True)
+    assert (j["Erfasste Jobcenter"] == j["erfasst"]).all() and (j["Mitglieder"] == len(RING)).all()
+    # independent of the group code: where every member counts, the ring's K2 Zähler and JFW_INT are
+    # the sums of the members' own values
+    jc = m.ergebnisse(ebene="jobcenter", id=RING, kennzahl="K2", geschlecht="insgesamt")
+    voll = jc.groupby("monat")["zaehler"].agg(["sum", "count"])
+    voll = voll[voll["count"] == len(RING)]["sum"]
+    k2 = back.query("Kennzahl == 'K2' and Geschlecht == 'Insgesamt'").set_index("Monat")["Zähler"].dropna()
+    assert len(k2) > 12
+    np.testing.assert_allclose(k2.to_numpy(), voll.reindex(k2.index).to_numpy(), rtol=1e-13)
+    ji = m.steuerung(ebene="jobcenter", id=RING, kennzahl="JFW_INT", geschlecht="frauen").groupby("monat")["wert"].sum(min_count=4)
+    got = back.query("Kennzahl == 'JFW_INT' and Geschlecht == 'Frauen'").set_index("Monat")["Wert"].dropna()
+    np.testing.assert_allclose(got.to_numpy(), ji.reindex(got.index).to_numpy(), rtol=1e-13)
+    # XLSX: the documented sheets, the same rows, the members named in "Erläuterungen"
+    wb = openpyxl.load_workbook(xlsx_p, read_only=True)
+    assert wb.sheetnames == ["Zeitreihe", "Eingangsgrößen", "Erläuterungen"]
+    assert sum(1 for _ in wb["Zeitreihe"].iter_rows(min_row=2)) == len(back)
+    erkl = {r[0]: r[1] for r in wb["Erläuterungen"].iter_rows(min_row=2, values_only=True)}
+    assert all(f"({i})" in erkl["Mitglieder"] for i in RING) and "Küstenstädte" in erkl["Einheit"]
+    ein = list(wb["Eingangsgrößen"].iter_rows(values_only=True))
+    elb = m.gruppe_grundlagen(RING)
+    assert len(ein) - 1 == len(elb) and ein[0][:3] == ("Monat", "Geschlecht", "llu")
+
+
+def test_ring_page_downloads_are_files(m, tmp_path, monkeypatch):
+    """A Vergleichsring page links its full time series (CSV, XLSX) and its one-month CSV as files
+    of downloads/ring/ (no data: URI); write_site writes them from the page's declaration."""
+    _ohne_cache(monkeypatch, tmp_path)
+    s = pages.RingSeite(m, "Küstenstädte", [1001, "01002", "01003", "13003"])
+    site = _ring_site(tmp_path, s)
+    out = downloads.write_site(site, m.path, tmp_path / "cache", jobs=1)
+    page = site / "book" / "seiten" / "ring" / "r0.html"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    hrefs = [a["href"] for a in soup.select("a.download-csv, a.download-xlsx, p.csv-download a")]
+    assert len(hrefs) == 3 and not any(h.startswith("data:") for h in hrefs)
+    ziele = [(page.parent / h).resolve() for h in hrefs]
+    assert all(z.is_file() and z.is_relative_to((out / "ring").resolve()) for z in ziele), ziele
+    assert ziele[0].read_bytes() == downloads.csv_bytes(downloads.ring_zeitreihe(m, "Küstenstädte", RING))
+    assert ziele[2].read_bytes() == s.csv_bytes() and ziele[2].name == f"kuestenstaedte_{m.datenstand}.csv"
+
+
+HOSTILE = '../../x"><script>alert(1)</script> =HYPERLINK("http://böse.example") /etc/passwd'
+
+
+def test_hostile_ring_name_is_escaped_and_stays_in_its_folder(m, tmp_path, monkeypatch):
+    """A ring name from a parameter file is text: escaped in the page, a safe file name in
+    downloads/ring/, text (no formula, no link) in the XLSX and the CSV."""
+    import openpyxl
+
+    _ohne_cache(monkeypatch, tmp_path)
+    s = pages.RingSeite(m, HOSTILE, RING)
+    formel = pages.RingSeite(m, "=1+2", RING[:2])
+    kennung = sitemodel.ring_kennung(HOSTILE)
+    assert re.fullmatch(r"[a-z0-9-]+", kennung) and kennung == s.kennung
+    links = downloads.links(s).data
+    soup = BeautifulSoup(links, "html.parser")
+    assert not soup.find("script") and soup.ul["data-ring-name"] == HOSTILE
+    assert all(a["href"].startswith(f"../../../downloads/ring/{kennung}.") for a in soup.select("a.download-csv, a.download-xlsx"))
+    site = _ring_site(tmp_path, s, formel)
+    assert downloads.ring_deklarationen(site) == {kennung: (HOSTILE, RING), "1-2": ("=1+2", RING[:2])}
+    out = downloads.write_site(site, m.path, tmp_path / "cache", jobs=1)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+                     and "site/book" not in p.as_posix())
+    assert written == sorted(f"site/downloads/ring/{k}{e}" for k in (kennung, "1-2")
+                             for e in (".csv", ".xlsx", f"_{m.datenstand}.csv")), written
+    wb = openpyxl.load_workbook(out / "ring" / "1-2.xlsx")
+    zelle = next(c for row in wb["Erläuterungen"].iter_rows() for c in row if isinstance(c.value, str) and "=1+2" in c.value)
+    assert zelle.data_type == "s" and zelle.value.startswith("Vergleichsring =1+2")
+    # a unit name that starts the cell (the "Einheit" row of any unit's XLSX) stays text as well
+    df = downloads.ring_zeitreihe(m, "=1+2", RING[:2]).head(3)
+    wb = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(df, df.iloc[:0], '=HYPERLINK("http://x.example")', m.meta)))
+    zelle = [r[1] for r in wb["Erläuterungen"].iter_rows() if r[0].value == "Einheit"][-1]   # the unit (after the column)
+    assert zelle.data_type == "s" and zelle.value == '=HYPERLINK("http://x.example")' and zelle.hyperlink is None
+    monat = pages.csv_aus_bytes((out / "ring" / f"1-2_{m.datenstand}.csv").read_bytes())
+    assert set(monat.loc[monat["Kennung"] == "1-2", "Name"]) == {"'=1+2"}          # no formula in Excel
+
+
+def test_download_paths_are_validated():
+    assert sitemodel.download_datei("ring", "kuestenstaedte", "xlsx") == "ring/kuestenstaedte.xlsx"
+    assert sitemodel.download_datei("jobcenter", "01001", "csv", "2026-08") == "jobcenter/01001_2026-08.csv"
+    for args in (("ring", "../x"), ("ring", "a/b"), ("ring", ""), ("ring", "x y"), ("ring", "a_b"),
+                 ("../ring", "x"), ("ring", "x", "exe"), ("ring", "x", "xlsx", "2026-08"), ("ring", "x", "csv", "2026-13"),
+                 ("ring", "x" * 81)):
+        with pytest.raises(ValueError):
+            sitemodel.download_datei(*args)
+    for name in (HOSTILE, "", "///", "ä" * 200, "Ring\x00\n<b>"):
+        k = sitemodel.ring_kennung(name)
+        assert sitemodel.download_datei("ring", k) == f"ring/{k}.csv" and len(k) <= sitemodel.RING_KENNUNG_MAX
+
+
+def test_two_rings_with_one_file_name_are_an_error(m, tmp_path):
+    site = _ring_site(tmp_path, pages.RingSeite(m, "Küste", RING), pages.RingSeite(m, "KÜSTE!", RING[:2]))
+    with pytest.raises(ValueError, match="derselben Kennung"):
+        downloads.ring_deklarationen(site)
+    f = site / "book" / "seiten" / "ring" / "r1.html"        # a declaration that does not fit its name
+    f.write_text(f.read_text(encoding="utf-8").replace('data-ring="kueste"', 'data-ring="etc"'), encoding="utf-8")
+    with pytest.raises(ValueError, match="ungültige Angabe"):
+        downloads.ring_deklarationen(site)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import yaml
 from helpers import explorer as ex
 from helpers import fmt, paths
 from helpers.kennzahlen import GRUENDE, KENNZAHLEN, codes_for
+from helpers.steuerung import STEUERUNG
 
 
 @pytest.fixture(scope="module")
@@ -188,9 +190,11 @@ def test_direction_in_profile_and_ranking_on_mart(m):
 def test_table_german_numbers_and_reasons(m, jid):
     a = ex.standard_auswahl(m, jid)
     t = ex.tabelle(m, a)
-    assert list(t["Kennzahl"]) == list(codes_for("insgesamt"))
+    assert list(t["Kennzahl"]) == list(codes_for("insgesamt")) + list(STEUERUNG)
+    t = t[t["Kennzahl"].isin(list(KENNZAHLEN))]
     assert t["Jobcenter"].str.fullmatch(r"\u2212?\d{1,3}(\.\d{3})*,\d").all()
     early = ex.tabelle(m, replace(a, bis=m.meta["erster_monat"], von=None))
+    early = early[early["Kennzahl"].isin(list(KENNZAHLEN))]
     window = early[early["Kennzahl"].map(lambda c: KENNZAHLEN[c].art != "stichtag")]   # 12-month figures
     assert len(window) == 14 and (window["Jobcenter"] == "x").all()         # not formed (window): "x"
     assert window["Hinweis"].str.contains(GRUENDE["fenster"], regex=False).all()
@@ -213,8 +217,9 @@ def test_table_reason_for_suppressed_value(m):
 def test_csv_export_german_headers_handbook_rounding_members(m, jid, tmp_path):
     # from the first month: the 12-month figures are undefined at the start (reason "fenster")
     a = ex.standard_auswahl(m, jid, gruppe_art="nachbarn", k=4, von=m.meta["erster_monat"])
-    werte, glieder = ex.exportiere(m, a, tmp_path)
+    werte, *zs, glieder = ex.exportiere(m, a, tmp_path)
     assert werte.parent == tmp_path and werte.suffix == ".csv" and glieder.name.endswith("_mitglieder.csv")
+    assert zs[0].name.endswith("_zielsteuerung.csv")
     original = ex.export_tabelle(m, a)
     back = ex.lese_csv(werte)
     assert list(back.columns) == list(original.columns)
@@ -245,7 +250,7 @@ def test_xlsx_export_numbers_rounded_and_members_sheet(m, jid, tmp_path):
     a = ex.standard_auswahl(m, jid, kennzahl="K1")
     (pfad,) = ex.exportiere(m, a, tmp_path, format="xlsx")
     wb = openpyxl.load_workbook(pfad)
-    assert wb.sheetnames == ["Werte", "Mitglieder"]
+    assert wb.sheetnames in (["Werte", "Zielsteuerung", "Mitglieder"], ["Werte", "Zielsteuerung", "Zielwerte", "Mitglieder"])
     rows = list(wb["Werte"].iter_rows(values_only=True))
     kopf = list(rows[0])
     col = kopf.index("Jobcenter in %")
@@ -433,8 +438,10 @@ def test_options_for_widgets(m):
     label, j = opts[0]
     assert ex.jobcenter_aus_text(m, label) == j and ex.jobcenter_aus_text(m, j) == j
     kz = ex.kennzahl_optionen()
-    assert [c for _, c in kz] == list(KENNZAHLEN)           # all 15, grouped by goal
-    assert all(label.startswith(f"Ziel {KENNZAHLEN[c].ziel} · {c} ") for label, c in kz)
+    assert [c for _, c in kz] == list(KENNZAHLEN) + list(STEUERUNG)     # all 15 grouped by goal, then the JFW
+    assert all(label.startswith(f"Ziel {KENNZAHLEN[c].ziel} · {c} ") for label, c in kz if c in KENNZAHLEN)
+    assert all(label.startswith(f"{c} ") for label, c in kz if c in STEUERUNG)
+    assert "Zielsteuerung" in ex.erklaerung("JFW_K2_VJ_PP") and "Ohne Wertung" in ex.erklaerung("JFW_INT")
     assert "niedriger ist besser" in ex.erklaerung("K1")
 
 
@@ -471,3 +478,149 @@ def test_fast_chart_specs_equal_altair_specs(demo_mart):
         assert ex.spec_rangliste(rl, code, a.bis) == ex.spec(ex.diagramm_rangliste(rl, code, a.bis))
     pr = ex.profil(m, replace(a, geschlecht="frauen"))
     assert ex.spec_profil(pr) == ex.spec(ex.diagramm_profil(pr))
+
+
+# --------------------------------------------------------------------------- Zielsteuerung (issue 14, item 5)
+
+
+@pytest.fixture(scope="module")
+def jid_ziel(m):
+    """A Jobcenter with Zielwerte (sampled from the data)."""
+    ids = sorted(m.ziele()["jobcenter_id"].unique())
+    assert ids, "keine Zielwerte im Datenbestand"
+    return ids[len(ids) // 2]
+
+
+def test_jfw_time_series_and_comparison_are_the_mart_values(m, jid_ziel):
+    """A Steuerungsgröße chosen like a figure: the Jobcenter's, the official group's and the Bund's
+    values are the mart's JFW; a ring's group value is Mart.gruppe_steuerung (the ring's sums)."""
+    a = ex.standard_auswahl(m, jid_ziel, kennzahl="JFW_K2_VJ_PP", gruppe_art="land")
+    r = ex.zeitreihe(m, a).set_index("monat")
+    land = m.jobcenter_info(jid_ziel)["land"]
+    for ebene, uid, col in (("jobcenter", jid_ziel, "jobcenter_wert"), ("land", land, "gruppe_wert"),
+                            ("bund", "DE", "bund_wert")):
+        mart = m.steuerung(ebene=ebene, id=uid, kennzahl="JFW_K2_VJ_PP", geschlecht="insgesamt").set_index("monat")["wert"]
+        np.testing.assert_allclose(r[col].to_numpy(dtype=float), mart.reindex(r.index).to_numpy(), rtol=1e-13)
+    assert r["jobcenter_wert"].notna().sum() >= 24
+    mw = m.steuerung(ebene="jobcenter", id=ex.mitglieder(m, a), kennzahl="JFW_K2_VJ_PP", geschlecht="insgesamt",
+                     monat=a.bis)["wert"]
+    assert r.loc[a.bis, "gruppe_median"] == pytest.approx(mw.median()) and r.loc[a.bis, "gruppe_n"] == mw.notna().sum()
+    ring = ex.Ring("Test", tuple(sorted(m.jobcenter["jobcenter_id"])[:5]))
+    rr = ex.zeitreihe(m, replace(a, kennzahl="JFW_INT", gruppe_art="ring", ring=ring)).set_index("monat")
+    summe = m.gruppe_steuerung(list(ring.mitglieder)).query("kennzahl == 'JFW_INT' and geschlecht == 'insgesamt'")
+    np.testing.assert_allclose(rr["gruppe_wert"].to_numpy(dtype=float),
+                               summe.set_index("monat")["wert"].reindex(rr.index).to_numpy(), rtol=1e-13)
+    ids = sorted(m.jobcenter["jobcenter_id"])[:3]
+    v = ex.vergleich_reihen(m, ids, "JFW_LZB", "frauen", a.von, a.bis)
+    want = m.steuerung(ebene="jobcenter", id=ids, kennzahl="JFW_LZB", geschlecht="frauen")
+    j = v.merge(want, left_on=["jobcenter_id", "monat"], right_on=["id", "monat"], suffixes=("", "_mart"))
+    assert len(j) == len(v) and np.allclose(j["wert"], j["wert_mart"], equal_nan=True)
+
+
+def test_jfw_ranking_is_neutral_by_height(m, jid_ziel):
+    a = ex.standard_auswahl(m, jid_ziel, kennzahl="JFW_LZB_VJ")
+    rl = ex.rangliste(m, a)
+    mart = m.steuerung(ebene="jobcenter", id=ex.mitglieder(m, a), kennzahl="JFW_LZB_VJ", monat=a.bis,
+                       geschlecht="insgesamt").set_index("id")["wert"]
+    d = rl.dropna(subset=["wert"])
+    assert d["wert"].is_monotonic_decreasing and d["rang"].iloc[0] == 1          # 1 = highest, no direction
+    assert np.allclose(d.set_index("jobcenter_id")["wert"], mart.reindex(d["jobcenter_id"]))
+    spec = ex.spec_rangliste(rl, a.kennzahl, a.bis)
+    assert spec["title"]["subtitle"] == "1 = höchster Wert (absteigend sortiert, keine Wertung)"
+    assert spec == ex.spec(ex.diagramm_rangliste(rl, a.kennzahl, a.bis))       # template = altair
+    assert "günstig" not in str(spec)
+    tab = ex.rangliste_tabelle(m, a)
+    assert "JFW_LZB_VJ in %" in tab.columns
+
+
+def test_jfw_formatted_as_on_the_pages(m, jid_ziel):
+    """Table, export and chart of the JFW use the pages' formatter (zielsteuerung.wert_text, its
+    decimals): a count without decimals, percentage points with "Pp.", changes with sign."""
+    from helpers import zielsteuerung
+
+    a = ex.standard_auswahl(m, jid_ziel)
+    t = ex.tabelle(m, a).set_index("Kennzahl")
+    assert list(t.index[-len(STEUERUNG):]) == list(STEUERUNG)
+    for code in STEUERUNG:
+        w = m.steuerung(ebene="jobcenter", id=jid_ziel, kennzahl=code, monat=a.bis, geschlecht="insgesamt")["wert"].iloc[0]
+        assert t.loc[code, "Jobcenter"] == zielsteuerung.wert_text(code, w)
+        assert t.loc[code, "Einordnung"] == "ohne Wertung" and t.loc[code, "Lesart"] == ex.JFW_LESART
+    assert re.fullmatch(r"[\d.]+", t.loc["JFW_INT", "Jobcenter"]) and t.loc["JFW_K2_VJ_PP", "Jobcenter"].endswith("Pp.")
+    assert t.loc["K2", "Einordnung"] in ("günstiger als der Median", "ungünstiger als der Median",
+                                         "gleich dem Median")                  # the Kennzahlen stay rated
+    # the export sheet "Zielsteuerung": unit column, values rounded to the pages' decimals
+    z = ex.export_tabelle(m, a, list(STEUERUNG))
+    assert "Einheit" in z.columns and "Jobcenter" in z.columns and not any(c.endswith("in %") for c in z.columns)
+    assert set(z["Einheit"]) == {"Anzahl", "Personen (Durchschnitt)", "%", "Pp."}
+    gerundet = ex._gerundet(z, als_text=True)
+    zeile = z.index[(z["Kennzahl"] == "JFW_K2") & z["Jobcenter"].notna()][-1]
+    assert gerundet.loc[zeile, "Jobcenter"] == fmt.zahl(z.loc[zeile, "Jobcenter"], 2)      # as "12,35 %" on the page
+    zeile = z.index[(z["Kennzahl"] == "JFW_INT") & z["Jobcenter"].notna()][-1]
+    assert gerundet.loc[zeile, "Jobcenter"] == zielsteuerung.wert_text("JFW_INT", z.loc[zeile, "Jobcenter"])
+    # chart: the unit and the figure's d3 format, template equal to altair
+    zr = ex.zeitreihe(m, replace(a, kennzahl="JFW_INT"))
+    spec = ex.spec_zeitreihe(zr, "JC", "Gruppe", "JFW_INT")
+    assert spec == ex.spec(ex.diagramm_zeitreihe(zr, "JC", "Gruppe", "JFW_INT"))
+    y = spec["layer"][1]["encoding"]["y"]
+    assert y["title"] == "JFW_INT Anzahl" and y["axis"]["format"] == fmt.d3(0)
+    # an absolute figure: the group's and the Bund's totals (other magnitude) are not drawn, only in tables
+    reihen_ = {r["reihe"] for r in spec["datasets"]["reihen"]}
+    assert reihen_ == {"JC", "Gruppe (Median)"} and spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["JC", "Gruppe (Median)"]
+    rel = ex.spec_zeitreihe(ex.zeitreihe(m, replace(a, kennzahl="JFW_K2")), "JC", "Gruppe", "JFW_K2")
+    assert {r["reihe"] for r in rel["datasets"]["reihen"]} == {"JC", "Gruppe (Summe)", "Gruppe (Median)", "Bund"}
+    assert ex.spec_zeitreihe(ex.zeitreihe(m, a), "JC", "Gruppe", "K2")["layer"][1]["encoding"]["y"]["title"] == "K2 in %"
+
+
+def test_jfw_target_and_verdict_where_ziele_exist(m, jid_ziel, tmp_path):
+    """With ``ziele``: Soll, Ist and verdict in the status (the page's sentence) and in the export,
+    computed by steuerung.zielerreichung from the mart's JFW; none without ziele."""
+    from helpers import steuerung, zielsteuerung
+
+    a = ex.standard_auswahl(m, jid_ziel, kennzahl="JFW_K2")
+    jahr = int(a.bis[:4])
+    ziel = m.ziele(jid_ziel).query("zielgroesse == 'K2' and jahr == @jahr")
+    assert len(ziel) == 1
+    s = m.steuerung(ebene="jobcenter", id=jid_ziel, kennzahl="JFW_K2", geschlecht="insgesamt").set_index("monat")["wert"]
+    erwartet = steuerung.zielerreichung(s, "K2", jahr, float(ziel["ziel"].iloc[0]), a.bis)
+    (z,) = [x for x in ex.ziele(m, a) if x.jahr == jahr]
+    assert z.soll == pytest.approx(erwartet.soll) and z.urteil == erwartet.urteil == "offen"
+    assert z.soll == pytest.approx(s[f"{jahr - 1}-12"] * (1 + float(ziel["ziel"].iloc[0]) / 100))
+    notes = ex.hinweise(m, a)
+    assert zielsteuerung.urteil_satz(z) in notes and any("ohne Wertung" in n for n in notes)
+    assert f"Zielwert noch offen (Stand: {fmt.monat(a.bis)})" in " ".join(notes)
+    lzb = ex.ziele(m, replace(a, kennzahl="JFW_LZB_VJ"))
+    assert lzb and all(x.zielgroesse == "LZB" for x in lzb)
+    tab = ex.ziele_tabelle(m, a)
+    assert set(tab["Zielgröße"]) == {steuerung.ZIELGROESSE_LABEL["K2"], steuerung.ZIELGROESSE_LABEL["LZB"]}
+    zeile = tab[(tab["Jahr"] == jahr) & (tab["Zielgröße"] == steuerung.ZIELGROESSE_LABEL["K2"])].iloc[0]
+    assert zeile["Soll Dezember"] == zielsteuerung.wert_text("JFW_K2", erwartet.soll) and zeile["Ergebnis"] == "Zielwert noch offen"
+    (pfad,) = ex.exportiere(m, a, tmp_path, format="xlsx")
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(pfad)
+    assert wb.sheetnames == ["Werte", "Zielsteuerung", "Zielwerte", "Mitglieder"]
+    # a Jobcenter without ziele: no target sentence, no sheet; a Kennzahl: no target sentence
+    ohne = sorted(set(m.jobcenter["jobcenter_id"]) - set(m.ziele()["jobcenter_id"]))[0]
+    b = ex.standard_auswahl(m, ohne, kennzahl="JFW_K2")
+    assert ex.ziele(m, b) == [] and ex.ziele_tabelle(m, b).empty
+    assert not any("Zielwert" in n for n in ex.hinweise(m, b))
+    assert ex.ziele(m, replace(a, kennzahl="K2")) == []
+
+
+def test_profile_shows_the_zielsteuerung_changes_neutral(m, jid_ziel):
+    """The profile's third panel: the JFW changes as the share of the other members with a lower
+    value (no direction), from the mart's values; template equal to altair."""
+    a = ex.standard_auswahl(m, jid_ziel, gruppe_art="land")
+    p = ex.profil(m, a).set_index("kennzahl")
+    z = p[p["zielsteuerung"]]
+    assert list(z.index) == list(ex.PROFIL_JFW) and z["kontext"].all() and set(z["lesart"]) <= {"kontext", ""}
+    andere = [j for j in ex.mitglieder(m, a) if j != jid_ziel]
+    s = m.steuerung(ebene="jobcenter", id=andere + [jid_ziel], kennzahl="JFW_LZB_VJ", monat=a.bis,
+                    geschlecht="insgesamt").set_index("id")["wert"]
+    eigen, rest = s[jid_ziel], s.drop(jid_ziel).dropna()
+    assert z.loc["JFW_LZB_VJ", "anteil_besser"] == pytest.approx(((rest < eigen).sum() + 0.5 * (rest == eigen).sum())
+                                                                  / len(rest) * 100)
+    spec = ex.spec_profil(ex.profil(m, a))
+    assert spec == ex.spec(ex.diagramm_profil(ex.profil(m, a)))
+    titel = [c["title"] for c in spec["vconcat"]]
+    assert len(titel) == 3 and titel[2].startswith("Zielsteuerung") and "ohne Wertung" in titel[2]
+    assert "günstig" not in titel[2]

@@ -175,7 +175,7 @@ def test_a_value_without_number_reads_the_same_everywhere(demo_mart, monkeypatch
     a = ex.standard_auswahl(m, jid, geschlecht=geschlecht, bis=monat)
     t = ex.tabelle(m, a).set_index("Kennzahl")
     assert t.loc[code, "Jobcenter"] == zeichen and gr in t.loc[code, "Hinweis"]
-    csv, _ = ex.exportiere(m, a, tmp_path)
+    csv, *_ = ex.exportiere(m, a, tmp_path)    # values, Zielsteuerung (, Zielwerte), members
     back = ex.lese_csv(csv)
     z = back[(back["Kennzahl"] == code) & (back["Monat"] == fmt.monat(monat))].iloc[0]
     assert z["Jobcenter in %"] == zeichen and gr in z["Hinweis"]

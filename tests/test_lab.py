@@ -121,7 +121,7 @@ def test_widgets_in_kernel_with_saved_state(mart_ready, tmp_path):
     assert "Jobcenter Köln (05315)" in combo["options"]
     assert combo["value"] == "Jobcenter Dortmund (05913)" and combo["ensure_option"] is False
     kz = next(d for d in models["DropdownModel"] if d["_options_labels"] == [lbl for lbl, _ in ex.kennzahl_optionen()])
-    assert len(kz["_options_labels"]) == 15 and kz["_options_labels"][kz["index"]].startswith("Ziel 3 · K3 ")
+    assert len(kz["_options_labels"]) == len(ex.kennzahl_optionen()) == 21 and kz["_options_labels"][kz["index"]].startswith("Ziel 3 · K3 ")
     assert any(len(d["_options_labels"]) == 5 for d in models["DropdownModel"])   # the comparison groups
     (g,) = models["ToggleButtonsModel"]
     assert g["_options_labels"] == ["Insgesamt", "Frauen", "Männer"]
@@ -134,7 +134,7 @@ def test_widgets_in_kernel_with_saved_state(mart_ready, tmp_path):
     # the last selection: ring "Testring" (05315, 05113) and the chosen Jobcenter 05913 ranked beside it
     assert sorted(set(re.findall(r"<td>(\d{5})</td>", ranking))) == ["05113", "05315", "05913"]
     table = next(v for v in html_values if "<th>Einordnung</th>" in v)
-    assert table.count("<tr") == 1 + 15 and "K3E4" in table   # header + 15 figures
+    assert table.count("<tr") == 1 + 15 + 6 and "K3E4" in table and "JFW_LZB_VJ" in table   # header, 15 figures, 6 JFW
 
     # --- wiring: every change reached the selection and the views
     assert log["kennzahl"] == "K3" and log["gruppe_art"] == "nachbarn"
@@ -146,7 +146,9 @@ def test_widgets_in_kernel_with_saved_state(mart_ready, tmp_path):
     assert "Testring" in log["status"]
 
     # --- the buttons wrote their files
-    werte = [p for p in (tmp_path / "exports").glob("*.csv") if not p.name.endswith("_mitglieder.csv")]
+    werte = [p for p in (tmp_path / "exports").glob("*.csv")
+             if not p.name.endswith(("_mitglieder.csv", "_zielsteuerung.csv", "_zielwerte.csv"))]
+    assert len(list((tmp_path / "exports").glob("*_zielsteuerung.csv"))) == 1      # the JFW beside the values
     back = ex.lese_csv(werte[0])
     assert len(werte) == 1 and set(back["Kennung"]) == {"05913"} and back["Monat"].iloc[0] == "Januar 2024"
     (param,) = (tmp_path / "eigene").glob("*.yml")
@@ -232,7 +234,7 @@ def test_explorer_renders_in_jupyterlab(lab_server, browser_page):
                               combo.element_handle())
     assert n_options == 407
     kz = page.locator(".widget-dropdown select").filter(has=page.locator("option", has_text="K3E4"))
-    assert kz.locator("option").count() == 15
+    assert kz.locator("option").count() == 21        # 15 Kennzahlen, 6 Steuerungsgrößen
     # German axis labels from the offline embed options: decimal comma, German month names
     svg_text = page.evaluate("() => Array.from(document.querySelectorAll('.vega-embed svg text'), t => t.textContent)"
                              ".join(' ')")

@@ -95,6 +95,63 @@ def test_zielsteuerung_section_and_download_links(browser_page, site_url, m, job
 
 
 @pytest.mark.browser
+def test_ring_page_download_links(browser_page, site_url, site_dir, m):
+    """A built Vergleichsring page (parameters/eigene): both time-series links and the one-month CSV
+    are files of downloads/ring/ served by the site; the CSV holds the ring's sums (Mart.gruppe,
+    Mart.gruppe_steuerung) and the XLSX opens with openpyxl with the documented sheets."""
+    import openpyxl
+    from bs4 import BeautifulSoup
+
+    from helpers import sitemodel
+
+    gebaut = sorted((site_dir / sitemodel.PAGES_ROOT / sitemodel.RING).glob("*.html"))
+    assert gebaut, "keine gebaute Vergleichsring-Seite"
+    datei = gebaut[0]
+    decl = BeautifulSoup(datei.read_text(encoding="utf-8"), "html.parser").select_one("ul.downloads[data-ring]")
+    name, ids = decl["data-ring-name"], decl["data-ring-mitglieder"].split()
+    assert datei.stat().st_size <= MAX_PAGE_BYTES
+    page = browser_page.page
+    page.goto(f"{site_url}/{datei.relative_to(site_dir).as_posix()}")
+    links = _abschnitt(page, "Zahlen herunterladen")
+    csv_a, xlsx_a = links.locator("a.download-csv"), links.locator("a.download-xlsx")
+    assert csv_a.count() == 1 and xlsx_a.count() == 1
+    absolut = [a.evaluate("a => a.href") for a in (csv_a, xlsx_a)]
+    kennung = sitemodel.ring_kennung(name)
+    assert absolut == [f"{site_url}/{sitemodel.DOWNLOADS}/{sitemodel.download_datei('ring', kennung, e)}"
+                       for e in ("csv", "xlsx")], absolut
+
+    r = page.request.get(absolut[0])
+    assert r.ok, (absolut[0], r.status)
+    raw = r.body()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = downloads.lese_csv(raw)
+    assert set(back["Kennung"]) == {kennung} and set(back["Geschlecht"]) == {"Insgesamt", "Frauen", "Männer"}
+    assert {"K2", "K3E4", "JFW_INT", "JFW_K2_VJ_PP", "JFW_LZB_VJ"} <= set(back["Kennzahl"])
+    for code, tab in (("K2", m.gruppe(ids)), ("JFW_LZB", m.gruppe_steuerung(ids))):
+        want = tab.query("kennzahl == @code and geschlecht == 'insgesamt' and monat == @m.datenstand")["wert"].iloc[0]
+        got = back.query("Kennzahl == @code and Geschlecht == 'Insgesamt' and Monat == @m.datenstand")["Wert"].iloc[0]
+        assert got == pytest.approx(want, rel=1e-13), code
+    # the ring's value on the page is the file's, as the page formats it
+    k2 = back.query("Kennzahl == 'K2' and Geschlecht == 'Insgesamt' and Monat == @m.datenstand")["Wert"].iloc[0]
+    assert fmt.prozent(k2) in page.locator(".kennzahlen-tabelle").first.inner_text()
+
+    r = page.request.get(absolut[1])
+    assert r.ok, (absolut[1], r.status)
+    wb = openpyxl.load_workbook(io.BytesIO(r.body()), read_only=True)
+    assert wb.sheetnames == ["Zeitreihe", "Eingangsgrößen", "Erläuterungen"]
+    kopf = next(wb["Zeitreihe"].iter_rows(max_row=1, values_only=True))
+    assert kopf[:4] == ("Kennung", "Monat", "Geschlecht", "Kennzahl") and "Zähler" in kopf and "Nenner" in kopf
+    assert sum(1 for _ in wb["Zeitreihe"].iter_rows(min_row=2)) == len(back)
+    erkl = {row[0]: row[1] for row in wb["Erläuterungen"].iter_rows(min_row=2, values_only=True)}
+    assert all(f"({i})" in erkl["Mitglieder"] for i in ids)
+
+    # the one-month CSV of the page is a file too (no data: URI)
+    monat_href = page.locator("p.csv-download a").first.evaluate("a => a.href")
+    assert monat_href.startswith(f"{site_url}/{sitemodel.DOWNLOADS}/ring/") and page.request.get(monat_href).ok
+    assert not browser_page.external and not browser_page.errors, (browser_page.external, browser_page.errors)
+
+
+@pytest.mark.browser
 def test_time_series_gender_choice_by_keyboard_and_table_follows(browser_page, site_url, m, jobcenter_mit_ziel):
     """Ziel 2 chart: whole period, radio Insgesamt/Frauen/Männer reachable by keyboard; the
     "Daten als Tabelle" rows are those drawn (checked against rows computed in Python)."""

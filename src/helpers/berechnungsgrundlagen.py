@@ -93,8 +93,11 @@ def zahl_text(code: str, x) -> str:
 def werte(m, ebene: str, uid: str) -> pd.DataFrame:
     """All figures (Kennzahlen and JFW) of a unit, all months and genders, with zaehler, nenner,
     erfasst and mitglieder (the full time series of the downloads)."""
-    e = m.ergebnisse(ebene=ebene, id=uid)
-    s = m.steuerung(ebene=ebene, id=uid)
+    return ordnen(m.ergebnisse(ebene=ebene, id=uid), m.steuerung(ebene=ebene, id=uid))
+
+
+def ordnen(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
+    """Kennzahlen (``e``) and JFW (``s``) rows of one unit in download order (figure, gender, month)."""
     cols = ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund", "erfasst", "mitglieder",
             "zaehler", "nenner"]
     df = pd.concat([e[cols], s[cols]], ignore_index=True) if len(s) else e[cols]

@@ -280,8 +280,7 @@ def build_cube(jc: pd.DataFrame, gd: Grunddaten, extra_groups=()) -> Cube:
     formed by ``group_figures`` under the coverage rule, not from these rows."""
     v_jc, s_jc, months = jobcenter_cube(jc, gd)
     grp = groups(jc) + list(extra_groups)
-    v_g = np.stack([v_jc[:, idx].sum(axis=1) for _, _, idx in grp], axis=1)
-    s_g = np.stack([s_jc[:, idx].max(axis=1) for _, _, idx in grp], axis=1)
+    v_g, s_g = summed_inputs(v_jc, s_jc, [idx for _, _, idx in grp])
     return Cube(
         ebene=np.array(["jobcenter"] * len(jc) + [g[0] for g in grp], dtype=object),
         ids=np.concatenate([jc["jobcenter_id"].to_numpy(dtype=object), np.array([g[1] for g in grp], dtype=object)]),
@@ -291,6 +290,12 @@ def build_cube(jc: pd.DataFrame, gd: Grunddaten, extra_groups=()) -> Cube:
         n_jobcenter=len(jc),
         membership=_membership([idx for _, _, idx in grp], len(jc)),
     )
+
+
+def summed_inputs(v: np.ndarray, s: np.ndarray, members: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The group rows of the Berechnungsgrundlagen: inputs summed over the members, max status."""
+    return (np.stack([v[:, idx].sum(axis=1) for idx in members], axis=1),
+            np.stack([s[:, idx].max(axis=1) for idx in members], axis=1))
 
 
 def _membership(members: list[np.ndarray], n: int) -> np.ndarray:
@@ -388,13 +393,10 @@ def group_inputs(cube: Cube) -> pd.DataFrame:
     return df
 
 
-def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene: str = "gruppe") -> pd.DataFrame:
-    """Figures for arbitrary groups of Jobcenter (Vergleichsring, neighbours) from the mart's
-    Jobcenter-level inputs (``grundlagen`` with ebene == "jobcenter", including status columns).
-
-    Same rules as the official levels (summed inputs, coverage rule). Returns the long results
-    format with ``ebene`` and the group names as ``id``.
-    """
+def jobcenter_grid(grundlagen: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """The mart's Jobcenter-level inputs (``grundlagen`` rows with ebene == "jobcenter", including
+    the status columns) back on the full grid: (ids, months, v, s) with v, s of shape
+    (input, jobcenter, geschlecht, month)."""
     jcg = grundlagen[grundlagen["ebene"] == "jobcenter"]
     months = sorted(jcg["monat"].unique())
     months = month_range(months[0], months[-1])
@@ -408,14 +410,43 @@ def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene
     s = np.full(shape, NICHT_GELIEFERT, dtype=np.int8)
     v[:, e, g, t] = jcg[list(VALUE_COLUMNS)].to_numpy().T
     s[:, e, g, t] = jcg[[f"status_{c}" for c in VALUE_COLUMNS]].to_numpy().T
+    return ids, months, v, s
+
+
+def group_positions(ids: list[str], groups_: dict[str, list[str]]) -> list[np.ndarray]:
+    """Member positions (in ``ids``) of each group; unknown members are an error."""
+    pos = {j: i for i, j in enumerate(ids)}
     members = []
     for name, mem in groups_.items():
         unknown = [m for m in mem if m not in pos]
         if unknown:
             raise KeyError(f"Unbekannte Jobcenter in Gruppe '{name}': {', '.join(unknown)}")
-        members.append(np.array([pos[m] for m in mem]))
+        members.append(np.array([pos[m] for m in mem], dtype=np.int64))
+    return members
+
+
+def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene: str = "gruppe") -> pd.DataFrame:
+    """Figures for arbitrary groups of Jobcenter (Vergleichsring, neighbours) from the mart's
+    Jobcenter-level inputs (``grundlagen`` with ebene == "jobcenter", including status columns).
+
+    Same rules as the official levels (summed inputs, coverage rule). Returns the long results
+    format with ``ebene`` and the group names as ``id``.
+    """
+    ids, months, v, s = jobcenter_grid(grundlagen)
+    members = group_positions(ids, groups_)
     names = list(groups_)
     x = {c: Q(v[i], s[i]) for i, c in enumerate(VALUE_COLUMNS)}
     cube = Cube(ebene=np.array([ebene] * len(names), dtype=object), ids=np.array(names, dtype=object),
                 months=months, v=v[:, :0], s=s[:, :0])
     return results_frame(cube, group_figures(x, _membership(members, len(ids))))
+
+
+def group_grundlagen(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene: str = "gruppe") -> pd.DataFrame:
+    """The summed inputs (Berechnungsgrundlagen) of arbitrary groups of Jobcenter, as the mart's
+    grundlagen rows of the official levels (``build_cube``: sum over the members, max status)."""
+    ids, months, v, s = jobcenter_grid(grundlagen)
+    members = group_positions(ids, groups_)
+    v_g, s_g = summed_inputs(v, s, members)
+    cube = Cube(ebene=np.array([ebene] * len(members), dtype=object), ids=np.array(list(groups_), dtype=object),
+                months=months, v=v_g, s=s_g)
+    return group_inputs(cube)

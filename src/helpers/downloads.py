@@ -12,7 +12,14 @@ Files, not inline data, and generated outside the Sphinx build: ``erzeugen(mart_
 
 (``key``: hash of the mart files; unchanged data costs nothing). ``write_site(site, …)`` puts that
 folder once into the built site as ``<site>/downloads/`` (hard links where possible). Pages link
-the files with ``links(seite)``.
+the files with ``links(seite)``; paths come from the site model (``sitemodel.download_datei``).
+
+Vergleichsringe (user-defined groups, not in the mart) declare themselves on their page (the
+``data-ring-*`` attributes of the links, ``links(seite)``); ``write_site`` writes their files from
+that declaration, with the ring's values from ``Mart.gruppe``/``gruppe_steuerung``/
+``gruppe_grundlagen`` (the rules of the official groups):
+
+    <site>/downloads/ring/<ring_kennung>.csv, .xlsx, <ring_kennung>_<JJJJ-MM>.csv
 """
 
 from __future__ import annotations
@@ -33,17 +40,20 @@ import pandas as pd
 from IPython.display import HTML
 
 from helpers import fmt, sitemodel, text
+from helpers.vorlagen import render
 from helpers.kennzahlen import EBENE_LABEL, GESCHLECHT_LABEL, KENNZAHLEN, VALUE_COLUMNS
 
 VERSION = "3"                  # bump when the file layout or content changes (cache key)
 SETS = ("jobcenter", "vergleichstyp", "land", "bund")
-SITE_DIR = "downloads"         # in the built site, beside book/
+SITE_DIR = sitemodel.DOWNLOADS  # in the built site, beside book/
+RING = sitemodel.RING          # downloads/ring/: the Vergleichsringe
 PAKET = "datenpaket"           # SITE_DIR/PAKET/datapackage.json
 PAKET_CSV = "kennzahlen.csv.gz"
 FERTIG = ".fertig"             # marker of a complete cache folder
 
 SPALTEN = {   # column -> (German header, explanation)
-    "id": ("Kennung", "Jobcenter-ID, Code des Vergleichstyps, Landesschlüssel oder DE (Bund)"),
+    "id": ("Kennung", "Jobcenter-ID, Code des Vergleichstyps, Landesschlüssel, DE (Bund) oder Kennung des "
+                      "Vergleichsrings"),
     "monat": ("Monat", "Berichtsmonat (JJJJ-MM)"),
     "geschlecht": ("Geschlecht", "Insgesamt, Frauen oder Männer"),
     "kennzahl": ("Kennzahl", "Code: K1 … K3E4 (Kennzahlen und Ergänzungsgrößen nach § 48a SGB II) oder JFW_* "
@@ -201,12 +211,16 @@ def _schreibe_blatt(wb, ws, frame: pd.DataFrame, kopf) -> None:
     ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
 
 
-def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict, einheit: str = "") -> bytes:
-    """XLSX: "Zeitreihe" (readable header, frozen, filter), "Eingangsgrößen", "Erläuterungen"."""
+def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict, einheit: str = "",
+               mitglieder: list[tuple[str, str]] | None = None) -> bytes:
+    """XLSX: "Zeitreihe" (readable header, frozen, filter), "Eingangsgrößen", "Erläuterungen" (with
+    ``mitglieder``, (id, name) of a group's Jobcenter, listed there). Text is never a formula or
+    link (strings_to_formulas/urls off: a name like "=HYPERLINK(…)" stays text)."""
     import xlsxwriter
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": True})
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False,
+                                   "strings_to_urls": False})
     wb.set_properties({"title": titel, "created": pd.Timestamp("2000-01-01").to_pydatetime()})
     kopf = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#e8eef5", "border": 1})
     schmal = df.drop(columns=[SPALTEN[c][0] for c in XLSX_OHNE])
@@ -220,6 +234,9 @@ def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict, 
     zeilen.append(("Eingangsgrößen", "Blatt mit den monatlichen (summierten) Eingangsgrößen der Einheit nach dem "
                                      "Datenvertrag; leer = nicht verfügbar oder gesperrt"))
     zeilen.append(("Einheit", f"{titel}" + (f" ({einheit})" if einheit else "")))
+    if mitglieder:
+        zeilen.append(("Mitglieder", f"{len(mitglieder)} Jobcenter, deren summierte Eingangsgrößen die Werte bilden: "
+                       + ", ".join(f"{n} ({i})" for i, n in mitglieder)))
     for code in dict.fromkeys(df[SPALTEN["kennzahl"][0]]):
         zeilen.append((code, f"{_bezeichnung(code)} ({_einheit(code)})"))
     zeilen.append(("Datenstand", fmt.monat(meta.get("datenstand"))))
@@ -231,26 +248,92 @@ def xlsx_bytes(df: pd.DataFrame, eingang: pd.DataFrame, titel: str, meta: dict, 
     return buf.getvalue()
 
 
-def dateiname(uid: str) -> str:
-    return f"{uid}"
+def _ist_ring(seite) -> bool:
+    from helpers import pages
+
+    return isinstance(seite, pages.RingSeite)
 
 
 def links(seite) -> HTML:
     """Links to the unit's download files (full time series as CSV and XLSX) and the data package.
-    Links from a page (``helpers.sitemodel``: one folder below book/seiten) to downloads/ of the site."""
+    Links from a page (``helpers.sitemodel``: one folder below book/seiten) to downloads/ of the site.
+    A Vergleichsring page declares the ring (id, name, members) for ``write_site``."""
     from helpers.zielsteuerung import einheit_der_seite
 
-    ebene, uid, _ = einheit_der_seite(seite)
-    base = f"{sitemodel.ZUR_SITE}{SITE_DIR}/{ebene}/{dateiname(uid)}"
-    return HTML(
-        '<ul class="downloads">'
-        f'<li><a class="download-csv" href="{_e(base)}.csv" download>Ganze Zeitreihe als CSV</a> '
-        "(alle Monate, alle Kennzahlen und Jahresfortschrittswerte, alle Geschlechter, Zähler und Nenner; "
-        "Semikolon, Dezimalkomma, UTF-8 – öffnet sich direkt in Excel)</li>"
-        f'<li><a class="download-xlsx" href="{_e(base)}.xlsx" download>Ganze Zeitreihe als Excel-Datei (XLSX)</a> '
-        "(mit den Blättern „Zeitreihe“, „Eingangsgrößen“ und „Erläuterungen“)</li>"
-        f'<li><a class="download-paket" href="{sitemodel.ZUR_SITE}{SITE_DIR}/{PAKET}/datapackage.json">Datenpaket dieser '
-        "Ausgabe</a> (alle Ebenen, CSV und Parquet, beschrieben nach dem Frictionless-Data-Package-Standard)</li></ul>")
+    ring = None
+    if _ist_ring(seite):
+        ebene, uid = RING, seite.kennung
+        ring = {"kennung": uid, "name": seite.name, "mitglieder": " ".join(seite.ids)}
+        inhalt = ("alle Monate, alle Kennzahlen und Jahresfortschrittswerte des Rings aus den summierten "
+                  "Eingangsgrößen seiner Mitglieder, alle Geschlechter, Zähler und Nenner")
+    else:
+        ebene, uid, _ = einheit_der_seite(seite)
+        inhalt = "alle Monate, alle Kennzahlen und Jahresfortschrittswerte, alle Geschlechter, Zähler und Nenner"
+    return HTML(render("teile/downloads.html", ring=ring, inhalt=inhalt,
+                       csv=sitemodel.download_href(ebene, uid, "csv"), xlsx=sitemodel.download_href(ebene, uid, "xlsx"),
+                       paket=f"{sitemodel.ZUR_SITE}{SITE_DIR}/{PAKET}/datapackage.json"))
+
+
+# --------------------------------------------------------------------------- Vergleichsringe
+
+def ring_werte(m, name: str, ids: list[str]) -> pd.DataFrame:
+    """All figures (Kennzahlen and JFW) of a Vergleichsring, all months and genders, in download
+    order (``ebene`` "ring", ``id`` its ``ring_kennung``): the ring's sums by the mart's rules."""
+    from helpers.berechnungsgrundlagen import ordnen
+
+    kennung = sitemodel.ring_kennung(name)
+    return ordnen(m.gruppe(ids, kennung).assign(ebene=RING), m.gruppe_steuerung(ids, kennung).assign(ebene=RING))
+
+
+def ring_zeitreihe(m, name: str, ids: list[str]) -> pd.DataFrame:
+    """The full time series of a Vergleichsring with German headers (CSV, first XLSX sheet)."""
+    d = ring_werte(m, name, ids)
+    return _deutsch(d[d["grund"] != "fenster"])
+
+
+def ring_eingangsgroessen(m, name: str, ids: list[str]) -> pd.DataFrame:
+    return _eingang_deutsch(m.gruppe_grundlagen(ids, sitemodel.ring_kennung(name)))
+
+
+def schreibe_ring(m, dest: Path, name: str, ids: list[str]) -> list[Path]:
+    """The CSV and XLSX of a Vergleichsring under dest (downloads/ring/<ring_kennung>.*)."""
+    kennung = sitemodel.ring_kennung(name)
+    df = ring_zeitreihe(m, name, ids)
+    jc = m.jobcenter.set_index("jobcenter_id")["name"]
+    csv_p, xlsx_p = (dest / sitemodel.download_datei(RING, kennung, e) for e in ("csv", "xlsx"))
+    csv_p.parent.mkdir(parents=True, exist_ok=True)
+    csv_p.write_bytes(csv_bytes(df))
+    xlsx_p.write_bytes(xlsx_bytes(df, ring_eingangsgroessen(m, name, ids),
+                                  f"Vergleichsring {name}: Kennzahlen nach § 48a SGB II", m.meta, "Vergleichsring",
+                                  mitglieder=[(i, str(jc.get(i, ""))) for i in ids]))
+    return [csv_p, xlsx_p]
+
+
+_RING_RE = None
+
+
+def ring_deklarationen(site: Path) -> dict[str, tuple[str, list[str]]]:
+    """Vergleichsringe declared on the site's pages (``links``): ring_kennung -> (name, member ids).
+    The declaration is checked (the id is the name's ring_kennung, ids are Jobcenter-IDs); two
+    pages declaring different rings under one id are an error (their files would collide)."""
+    import re
+
+    global _RING_RE
+    if _RING_RE is None:
+        _RING_RE = re.compile(r'<ul class="downloads" data-ring="([^"]*)" data-ring-name="([^"]*)" '
+                              r'data-ring-mitglieder="([^"]*)">')
+    out: dict[str, tuple[str, list[str]]] = {}
+    for f in sorted((Path(site) / sitemodel.PAGES_ROOT).rglob("*.html")):
+        for kennung, name, mitglieder in _RING_RE.findall(f.read_text(encoding="utf-8")):
+            kennung, name = html.unescape(kennung), html.unescape(name)
+            ids = html.unescape(mitglieder).split()
+            if kennung != sitemodel.ring_kennung(name) or not ids or not all(re.fullmatch(r"\d{5}", i) for i in ids):
+                raise ValueError(f"{f.name}: ungültige Angabe des Vergleichsrings {name!r}")
+            if kennung in out and out[kennung] != (name, ids):
+                raise ValueError(f"Zwei Vergleichsringe mit derselben Kennung {kennung!r} (Dateinamen der Downloads): "
+                                 f"„{out[kennung][0]}“ und „{name}“ – bitte einen anderen Namen wählen.")
+            out[kennung] = (name, ids)
+    return out
 
 
 # --------------------------------------------------------------------------- data package
@@ -378,11 +461,11 @@ def _erzeuge_in(m, dest: Path, jobs: int, einheiten: frozenset | None = None) ->
         if (ebene, uid) not in names or (einheiten is not None and (ebene, uid) not in einheiten):
             continue
         df = block.drop(columns="_ebene")
-        folder = dest / ebene
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{dateiname(uid)}.csv").write_bytes(csv_bytes(df))
+        csv_p = dest / sitemodel.download_datei(ebene, uid, "csv")
+        csv_p.parent.mkdir(parents=True, exist_ok=True)
+        csv_p.write_bytes(csv_bytes(df))
         ein = _eingang_deutsch(eingang.get((ebene, uid), g.iloc[:0]))
-        xlsx_jobs.append((folder / f"{dateiname(uid)}.xlsx", df, ein,
+        xlsx_jobs.append((dest / sitemodel.download_datei(ebene, uid, "xlsx"), df, ein,
                           f"{names[(ebene, uid)]}: Kennzahlen nach § 48a SGB II", m.meta, EBENE_LABEL[ebene]))
         n += 1
     seiten = sorted(k for k in names if einheiten is None or k in einheiten)
@@ -458,12 +541,19 @@ def erzeugen(mart_dir: Path, cache_root: Path, jobs: int = 2, *, behalten: int =
 
 
 def seiten_einheiten(site: Path) -> frozenset:
-    """(ebene, id) of every unit page in a built site (where the site model puts each set's pages)."""
+    """(ebene, id) of every unit page in a built site (where the site model puts each set's pages)
+    and of every unit whose time series a page links (pages of parameters/eigene/)."""
+    import re
+
     root = Path(site) / sitemodel.PAGES_ROOT
     model = sitemodel.laden()
-    return frozenset((e, uid) for e in SETS if model.hat(e)
-                     for p in (root / model.satz(e).ordner).glob("*.html")
-                     if (uid := model.satz(e).id_von(p.stem)) is not None)
+    seiten = {(e, uid) for e in SETS if model.hat(e)
+              for p in (root / model.satz(e).ordner).glob("*.html")
+              if (uid := model.satz(e).id_von(p.stem)) is not None}
+    muster = re.compile(r'class="download-csv" href="' + re.escape(f"{sitemodel.ZUR_SITE}{SITE_DIR}/")
+                        + r'(' + "|".join(SETS) + r')/([^"/_]+)\.csv"')
+    verlinkt = {hit for f in root.rglob("*.html") for hit in muster.findall(f.read_text(encoding="utf-8"))}
+    return frozenset(seiten | verlinkt)
 
 
 def write_site(site: Path, mart_dir: Path, cache_root: Path, jobs: int = 2) -> Path:
@@ -474,14 +564,24 @@ def write_site(site: Path, mart_dir: Path, cache_root: Path, jobs: int = 2) -> P
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(src, dest, copy_function=_link_or_copy, ignore=shutil.ignore_patterns(FERTIG))
     fehlend = sorted(monats_csv_links(site) - {p.relative_to(dest).as_posix() for p in dest.rglob("*_*.csv")})
-    if fehlend:   # pages of another month (parameters/eigene): their one-month CSV, written here once
-        from helpers import mart
+    ringe = ring_deklarationen(site)
+    if fehlend or ringe:   # pages of another month (parameters/eigene), Vergleichsringe: written here once
+        from helpers import mart, pages
 
         m = mart.load(mart_dir)
+        for kennung, (name, ids) in ringe.items():
+            schreibe_ring(m, dest, name, ids)
         for rel in fehlend:
-            ebene, name = rel.split("/")
-            uid, monat = name[:-len(".csv")].rsplit("_", 1)
-            schreibe_monats_csv(m, dest, ebene, uid, monat)
+            ebene, datei = rel.split("/")
+            uid, monat = datei[:-len(".csv")].rsplit("_", 1)
+            if ebene == RING:
+                if uid not in ringe:
+                    raise ValueError(f"Vergleichsring {uid!r}: verlinkte Monatsdatei ohne Angabe des Rings")
+                name, ids = ringe[uid]
+                path = dest / sitemodel.download_datei(RING, uid, "csv", monat)
+                path.write_bytes(pages.RingSeite(m, name, ids, monat=monat).csv_bytes())
+            else:
+                schreibe_monats_csv(m, dest, ebene, uid, monat)
     return dest
 
 
@@ -492,7 +592,7 @@ def monats_csv_links(site: Path) -> set[str]:
     from helpers import pages
 
     muster = re.compile(r'class="csv-download"><a download="[^"]*" href="' + re.escape(pages.DOWNLOADS_HREF)
-                        + r'((?:' + "|".join(SETS) + r')/[^"/]+_\d{4}-\d{2}\.csv)"')
+                        + r'((?:' + "|".join((*SETS, RING)) + r')/[^"/]+_\d{4}-\d{2}\.csv)"')
     return {hit for f in (Path(site) / sitemodel.PAGES_ROOT).rglob("*.html")
             for hit in muster.findall(f.read_text(encoding="utf-8"))}
 

@@ -22,6 +22,12 @@ of their z differences over the figures defined for BOTH; a pair with fewer than
 ``MIN_GEMEINSAM`` common figures has no distance (NaN) and is never a neighbour. An undefined
 figure therefore never counts as "no difference". The distance is symmetric by construction.
 
+Zielsteuerung (``helpers.steuerung``, § 48b SGB II): the Jahresfortschrittswerte JFW_* can be chosen
+like a figure (time series, Vergleich, Rangliste, export) and stand in the profile's table. They are
+never rated (no günstiger/ungünstiger; a ranking is by height), their values are formatted as on
+the pages (``zielsteuerung.wert_text``), and where ``ziele`` exist the status names Soll, Ist and
+the verdict of the Jobcenter.
+
 Profile: for K1–K3 the share of the other group members the Jobcenter is more favourable than
 (0..100 %, direction-aware: lower-is-better figures are negated first), so "right" always
 means günstiger; the Ergänzungsgrößen are never rated (reading rule): they are shown
@@ -48,6 +54,7 @@ import yaml
 
 from helpers import fmt, paths, sitemodel, statistik, text
 from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, ZIELE, codes_for
+from helpers.steuerung import STEUERUNG
 
 GRUPPEN_ARTEN = {
     "vergleichstyp": "Vergleichstyp",
@@ -103,7 +110,7 @@ class Auswahl:
 
     def __post_init__(self):
         object.__setattr__(self, "jobcenter_id", str(self.jobcenter_id))
-        if self.kennzahl not in KENNZAHLEN:
+        if self.kennzahl not in KENNZAHLEN and self.kennzahl not in STEUERUNG:
             raise ValueError(f"Unbekannte Kennzahl „{self.kennzahl}“.")
         if self.geschlecht not in GESCHLECHTER:
             raise ValueError(f"Unbekanntes Geschlecht „{self.geschlecht}“ (erlaubt: {', '.join(GESCHLECHTER)}).")
@@ -159,8 +166,21 @@ class _Lesen:
         if key not in self.cache:
             if len(self.cache) > 4000:
                 self.cache.clear()
-            self.cache[key] = m.ergebnisse(**kw)
+            self.cache[key] = _lies(m, kw)
         return self.cache[key]
+
+
+def _lies(m, kw: dict) -> pd.DataFrame:
+    """Rows of ``Mart.ergebnisse``; Steuerungsgrößen (JFW_*) asked for by ``kennzahl`` come from
+    ``Mart.steuerung`` (same columns)."""
+    k = kw.get("kennzahl")
+    codes = [k] if isinstance(k, str) else list(k) if k is not None else []
+    jfw = [c for c in codes if c in STEUERUNG]
+    if not jfw:
+        return m.ergebnisse(**kw)
+    rest = [c for c in codes if c not in STEUERUNG]
+    s = m.steuerung(**{**kw, "kennzahl": jfw})
+    return pd.concat([m.ergebnisse(**{**kw, "kennzahl": rest}), s], ignore_index=True) if rest else s
 
 
 _erg = _Lesen()
@@ -276,13 +296,76 @@ def jobcenter_liste(m, text: str, maximal: int = MAX_VERGLEICH) -> tuple[list[st
 
 
 def kennzahl_optionen() -> list[tuple[str, str]]:
-    """(label, code) for all 15 figures, grouped by goal (Ziel 1, 2, 3)."""
-    return [(f"Ziel {k.ziel} · {k.code} {k.kurz}", k.code)
-            for k in sorted(KENNZAHLEN.values(), key=lambda k: (k.ziel, list(KENNZAHLEN).index(k.code)))]
+    """(label, code) for all 15 figures, grouped by goal (Ziel 1, 2, 3), then the Steuerungsgrößen
+    of the Zielsteuerung (JFW_*; ``erklaerung`` says what they are)."""
+    return ([(f"Ziel {k.ziel} · {k.code} {k.kurz}", k.code)
+             for k in sorted(KENNZAHLEN.values(), key=lambda k: (k.ziel, list(KENNZAHLEN).index(k.code)))]
+            + [(f"{c} {JFW_AUSWAHL[c]}", c) for c in STEUERUNG])
+
+
+JFW_AUSWAHL = {   # the Steuerungsgrößen in the figure list: short enough for the sidebar (the code says JFW)
+    "JFW_INT": "Integrationen, 12 Monate", "JFW_K2": "Integrationsquote (JFW)",
+    "JFW_K2_VJ": "Integrationsquote, Veränderung in %", "JFW_K2_VJ_PP": "Integrationsquote, Veränderung in Pp.",
+    "JFW_LZB": "LZB-Bestand, Durchschnitt (JFW)", "JFW_LZB_VJ": "LZB-Bestand, Veränderung in %"}
+
+
+def ist_jfw(code: str) -> bool:
+    """A Steuerungsgröße (Jahresfortschrittswert of the Zielsteuerung), not a Kennzahl."""
+    return code in STEUERUNG
+
+
+JFW_LESART = "Zielsteuerung nach § 48b SGB II, ohne Wertung"
+JFW_EINHEIT = {"anzahl": "Anzahl", "bestand": "Personen (Durchschnitt)", "prozent": "in %", "punkte": "in Pp."}
+
+
+def kurz(code: str) -> str:
+    return STEUERUNG[code].kurz if ist_jfw(code) else KENNZAHLEN[code].kurz
+
+
+def lesart(code: str) -> str:
+    """How to read a figure (the Steuerungsgrößen are neutral)."""
+    return JFW_LESART if ist_jfw(code) else KENNZAHLEN[code].lesart
+
+
+def wertend(code: str) -> bool:
+    return not ist_jfw(code) and KENNZAHLEN[code].wertend
+
+
+def nur_insgesamt(code: str) -> bool:
+    return not ist_jfw(code) and KENNZAHLEN[code].nur_insgesamt
+
+
+def einheit(code: str) -> str:
+    """The unit after a figure's code in headers and axis titles ("in %", "Anzahl", …)."""
+    return JFW_EINHEIT[STEUERUNG[code].einheit] if ist_jfw(code) else "in %"
+
+
+def stellen(code) -> int:
+    """Decimals of a figure as the pages show it (Kennzahlen: ``fmt.stellen``; JFW:
+    ``zielsteuerung.stellen``); a tuple of Kennzahlen: their common decimals."""
+    from helpers import zielsteuerung
+
+    return zielsteuerung.stellen(code) if isinstance(code, str) and ist_jfw(code) else fmt.stellen(code)
+
+
+def wert_text(code: str, x) -> str:
+    """A value as the pages print it: Kennzahlen without unit ("12,3"; the header says "in %"),
+    JFW with theirs (``zielsteuerung.wert_text``: "1.234", "12,35 %", "+1,2 %", "0,35 Pp.")."""
+    from helpers import zielsteuerung
+
+    return zielsteuerung.wert_text(code, x) if ist_jfw(code) else fmt.kennzahl(code, x, "")
+
+
+def d3_format(code: str) -> str:
+    return fmt.d3(stellen(code))
 
 
 def erklaerung(code: str) -> str:
     """One line explaining a figure: full name, goal and how to read it."""
+    if ist_jfw(code):
+        g = STEUERUNG[code]
+        return (f"{g.code} – {g.name} (Steuerungsgröße zu Ziel {g.ziel}: {ZIELE[g.ziel]}; Zielsteuerung nach "
+                f"§ 48b SGB II). Ohne Wertung: ein höherer Wert ist weder günstiger noch ungünstiger.")
     k = KENNZAHLEN[code]
     art = "Kennzahl" if k.ist_kennzahl else "Ergänzungsgröße"
     extra = "; nur für „insgesamt“" if k.nur_insgesamt else ""
@@ -408,13 +491,53 @@ def _gruppe_summe(m, members: tuple[str, ...]) -> pd.DataFrame:
     return m.gruppe(list(members), name="gruppe")
 
 
-def gruppe_werte(m, a: Auswahl) -> pd.DataFrame:
-    """The group's own figures (from summed inputs): monat, geschlecht, kennzahl, wert, grund."""
+@lru_cache(maxsize=32)
+def _gruppe_jfw(m, members: tuple[str, ...]) -> pd.DataFrame:
+    return m.gruppe_steuerung(list(members), name="gruppe")
+
+
+def gruppe_werte(m, a: Auswahl, codes: list[str] | None = None) -> pd.DataFrame:
+    """The group's own figures (from summed inputs): monat, geschlecht, kennzahl, wert, grund.
+    With ``codes`` that name Steuerungsgrößen, their group values too (same rules)."""
     cols = ["monat", "geschlecht", "kennzahl", "wert", "grund"]
+    jfw = [c for c in (codes or []) if ist_jfw(c)]
     if a.gruppe_art in ("vergleichstyp", "land", "traegerart"):
         gid = m.jobcenter_info(a.jobcenter_id)[a.gruppe_art]
-        return _erg(m, ebene=a.gruppe_art, id=gid, columns=cols)
-    return _gruppe_summe(m, tuple(mitglieder(m, a)))[cols]
+        e = _erg(m, ebene=a.gruppe_art, id=gid, columns=cols)
+        return pd.concat([e, _erg(m, ebene=a.gruppe_art, id=gid, kennzahl=jfw, columns=cols)],
+                         ignore_index=True) if jfw else e
+    e = _gruppe_summe(m, tuple(mitglieder(m, a)))[cols]
+    return pd.concat([e, _gruppe_jfw(m, tuple(mitglieder(m, a)))[cols]], ignore_index=True) if jfw else e
+
+
+def ziele(m, a: Auswahl) -> list:
+    """The Zielerreichung (``steuerung.Zielerreichung``, insgesamt) of the chosen Jobcenter for the
+    Zielgröße of the chosen Steuerungsgröße (Ziel 2: K2, Ziel 3: LZB), for the year of ``bis`` and
+    the year before, where ``ziele`` exist; empty otherwise."""
+    from helpers import zielsteuerung
+    from helpers.steuerung import ZIELGROESSEN
+
+    if not ist_jfw(a.kennzahl):
+        return []
+    a = vervollstaendigt(m, a)
+    zg = "K2" if STEUERUNG[a.kennzahl].ziel == 2 else "LZB"
+    z = m.ziele(a.jobcenter_id)
+    jahr = int(a.bis[:4])
+    jahre = sorted(j for j in set(z.loc[z["zielgroesse"] == zg, "jahr"].astype(int)) if jahr - 1 <= j <= jahr)
+    if not jahre:
+        return []
+    s = _erg(m, ebene="jobcenter", id=a.jobcenter_id, geschlecht="insgesamt", kennzahl=[ZIELGROESSEN[zg]])
+    return [x for x in zielsteuerung.zielerreichungen(m, a.jobcenter_id, a.bis, jahre, s) if x.zielgroesse == zg]
+
+
+def ziel_saetze(m, a: Auswahl) -> list[str]:
+    """Soll, Ist and the verdict as the Jobcenter page says them (``zielsteuerung.urteil_satz``)."""
+    from helpers import zielsteuerung
+
+    saetze = [zielsteuerung.urteil_satz(z) for z in ziele(m, a)]
+    if saetze and m.meta.get("demo"):
+        saetze.append("Die Zielwerte der Demodaten sind synthetisch.")
+    return saetze
 
 
 def _grund_text(grund: str, gruppe: bool = False) -> str:
@@ -441,7 +564,7 @@ def reihen(m, a: Auswahl, kennzahlen: list[str] | None = None) -> pd.DataFrame:
     own = _erg(m, ebene="jobcenter", id=a.jobcenter_id, kennzahl=codes, geschlecht=a.geschlecht,
                        columns=["monat", "kennzahl", "wert", "grund"]).rename(
         columns={"wert": "jobcenter_wert", "grund": "jobcenter_grund"})
-    grp = gruppe_werte(m, a)
+    grp = gruppe_werte(m, a, codes)
     grp = grp[(grp["geschlecht"] == a.geschlecht) & grp["kennzahl"].isin(codes)].drop(columns="geschlecht")
     grp = grp.rename(columns={"wert": "gruppe_wert", "grund": "gruppe_grund"})
     bund = _erg(m, ebene="bund", kennzahl=codes, geschlecht=a.geschlecht,
@@ -450,7 +573,7 @@ def reihen(m, a: Auswahl, kennzahlen: list[str] | None = None) -> pd.DataFrame:
     df = grid
     for part in (own, grp, dist, bund):
         df = df.merge(part, on=["kennzahl", "monat"], how="left")
-    nur = df["kennzahl"].map(lambda c: KENNZAHLEN[c].nur_insgesamt) & (a.geschlecht != "insgesamt")
+    nur = df["kennzahl"].map(nur_insgesamt).astype(bool) & (a.geschlecht != "insgesamt")
     for col in ("jobcenter_grund", "gruppe_grund", "bund_grund"):
         df[col] = df[col].fillna("").astype(str)
         df.loc[nur, col] = "nur_insgesamt"
@@ -482,7 +605,7 @@ def rangliste(m, a: Auswahl) -> pd.DataFrame:
                      columns=["id", "wert", "grund"]).rename(columns={"id": "jobcenter_id"})
     df = pd.DataFrame({"jobcenter_id": ids}).merge(e, on="jobcenter_id", how="left")
     df = df.merge(m.jobcenter[["jobcenter_id", "name"]], on="jobcenter_id", how="left")
-    df["grund"] = df["grund"].fillna("nur_insgesamt" if KENNZAHLEN[a.kennzahl].nur_insgesamt
+    df["grund"] = df["grund"].fillna("nur_insgesamt" if nur_insgesamt(a.kennzahl)
                                      and a.geschlecht != "insgesamt" else "fehlt")
     df["rang"] = statistik.rang_einer_reihe(df["wert"], a.kennzahl)
     df["rang_n"] = int(df["wert"].notna().sum())
@@ -516,16 +639,25 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
 
     ``anteil_besser``: % of the other members with a defined value that the Jobcenter is better
     than (right = better; for context figures: % with a lower value). ``abstand``: distance to the
-    other members' median in interquartile ranges, same orientation.
+    other members' median in interquartile ranges, same orientation. After the Kennzahlen the
+    changes of the Zielsteuerung (``PROFIL_JFW``, ``zielsteuerung`` True), neutral like the
+    Ergänzungsgrößen (share of members with a lower value).
     """
     a = vervollstaendigt(m, a)
-    codes = list(codes_for(a.geschlecht))
+    codes = list(codes_for(a.geschlecht)) + list(PROFIL_JFW)
     r = reihen(m, replace(a, von=a.bis), codes)
     members = mitglieder(m, a)
     mw = _erg(m, ebene="jobcenter", id=[x for x in members if x != a.jobcenter_id], monat=a.bis,
                       geschlecht=a.geschlecht, kennzahl=codes, columns=["kennzahl", "wert"])
     rows = []
     for row in r.itertuples(index=False):
+        if ist_jfw(row.kennzahl):
+            anteil, abstand = einordnung(row.jobcenter_wert,
+                                         mw.loc[mw["kennzahl"] == row.kennzahl, "wert"].to_numpy(), 0)
+            rows.append({"kennzahl": row.kennzahl, "kurz": kurz(row.kennzahl), "ziel": STEUERUNG[row.kennzahl].ziel,
+                         "richtung": 0, "kontext": True, "zielsteuerung": True, "anteil_besser": anteil,
+                         "abstand": abstand, "lesart": "" if math.isnan(anteil) else "kontext"})
+            continue
         k = KENNZAHLEN[row.kennzahl]
         gewertet = k.ist_kennzahl and k.richtung != 0   # reading rule: only K1–K3 are rated
         anteil, abstand = einordnung(row.jobcenter_wert, mw.loc[mw["kennzahl"] == row.kennzahl, "wert"].to_numpy(),
@@ -537,8 +669,12 @@ def profil(m, a: Auswahl) -> pd.DataFrame:
         else:
             lesart = "günstiger" if anteil > 50 else "ungünstiger" if anteil < 50 else "gleich"
         rows.append({"kennzahl": k.code, "kurz": k.kurz, "ziel": k.ziel, "richtung": k.richtung,
-                     "kontext": not gewertet, "anteil_besser": anteil, "abstand": abstand, "lesart": lesart})
+                     "kontext": not gewertet, "zielsteuerung": False, "anteil_besser": anteil, "abstand": abstand,
+                     "lesart": lesart})
     return r.merge(pd.DataFrame(rows), on="kennzahl")
+
+
+PROFIL_JFW = ("JFW_K2_VJ", "JFW_LZB_VJ")   # the Zielsteuerung in the profile: the changes (comparable across sizes)
 
 
 # --------------------------------------------------------------------------- German formatting
@@ -550,15 +686,15 @@ def zahl(x, stellen: int | None = None) -> str:
     return fmt.zahl(x, fmt.stellen(CODES_ALLE) if stellen is None else stellen)
 
 
-def deutsch(df: pd.DataFrame, spalten: dict[str, str]) -> pd.DataFrame:
+def deutsch(df: pd.DataFrame, spalten: dict[str, str], kennzahl: str | None = None) -> pd.DataFrame:
     """The given columns, renamed; numbers as German text ("." if undefined), with the decimals of
-    each row's figure (column ``kennzahl``) where there is one."""
+    each row's figure (column ``kennzahl``, or the one figure ``kennzahl`` of the whole frame)."""
     out = df[list(spalten)].copy()
-    stellen = ([fmt.stellen(c) for c in df["kennzahl"]] if "kennzahl" in df.columns
-               else [fmt.stellen(CODES_ALLE)] * len(df))
+    stellen_ = ([stellen(c) for c in df["kennzahl"]] if "kennzahl" in df.columns
+                else [stellen(kennzahl) if kennzahl else fmt.stellen(CODES_ALLE)] * len(df))
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            out[col] = [zahl(x, n) for x, n in zip(out[col], stellen)]
+            out[col] = [zahl(x, n) for x, n in zip(out[col], stellen_)]
     return out.rename(columns=spalten)
 
 
@@ -574,7 +710,7 @@ def _mit_grund(code: str, wert, grund: str, gruppe: bool, hinweise: list[str], w
     """The number, or the sign of its reason (``text.zeichen``, as in the page table; the reason
     goes to the column "Hinweis")."""
     if not fmt.fehlt(wert):
-        return fmt.kennzahl(code, wert, "")
+        return wert_text(code, wert)
     t = _grund_text(grund, gruppe)
     if t:
         hinweise.append(f"{wer}: {t}")
@@ -582,31 +718,37 @@ def _mit_grund(code: str, wert, grund: str, gruppe: bool, hinweise: list[str], w
 
 
 def tabelle(m, a: Auswahl) -> pd.DataFrame:
-    """The numbers of the profile as German text: one row per figure at the chosen month.
+    """The numbers of the profile as German text: one row per figure at the chosen month, the
+    Kennzahlen, then the Steuerungsgrößen of the Zielsteuerung (never rated; rank by height).
 
     An undefined value shows its sign ("." or "x", ``text.zeichen``); the column "Hinweis" says why.
     """
     a = vervollstaendigt(m, a)
     p = profil(m, a)
-    rang = raenge(m, a, list(p["kennzahl"]))
+    p = p[~p["zielsteuerung"]]
+    jfw = reihen(m, replace(a, von=a.bis), list(STEUERUNG)).assign(lesart="jfw")
+    zeilen = pd.concat([p, jfw], ignore_index=True)
+    rang = raenge(m, a, list(zeilen["kennzahl"]))
     out = []
-    for row in p.itertuples(index=False):
+    for row in zeilen.itertuples(index=False):
         hinweise: list[str] = []
         eigen = rang[row.kennzahl]
         ohne = text.zeichen(row.jobcenter_grund) if row.jobcenter_grund else LEER
+        code = row.kennzahl
         out.append({
-            "Kennzahl": row.kennzahl,
-            "Bezeichnung": row.kurz,
-            "Lesart": KENNZAHLEN[row.kennzahl].lesart,
-            "Jobcenter": _mit_grund(row.kennzahl, row.jobcenter_wert, row.jobcenter_grund, False, hinweise, "Jobcenter"),
-            "Gruppe (Summe)": _mit_grund(row.kennzahl, row.gruppe_wert, row.gruppe_grund, True, hinweise, "Gruppe"),
-            "Median der Gruppe": fmt.kennzahl(row.kennzahl, row.gruppe_median, ""),
+            "Kennzahl": code,
+            "Bezeichnung": kurz(code),
+            "Lesart": lesart(code),
+            "Jobcenter": _mit_grund(code, row.jobcenter_wert, row.jobcenter_grund, False, hinweise, "Jobcenter"),
+            "Gruppe (Summe)": _mit_grund(code, row.gruppe_wert, row.gruppe_grund, True, hinweise, "Gruppe"),
+            "Median der Gruppe": wert_text(code, row.gruppe_median),
             "1.–3. Quartil": LEER if pd.isna(row.gruppe_q1) else
-            f"{fmt.kennzahl(row.kennzahl, row.gruppe_q1, '')} bis {fmt.kennzahl(row.kennzahl, row.gruppe_q3, '')}",
-            "Bund": _mit_grund(row.kennzahl, row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
+            f"{wert_text(code, row.gruppe_q1)} bis {wert_text(code, row.gruppe_q3)}",
+            "Bund": _mit_grund(code, row.bund_wert, row.bund_grund, True, hinweise, "Bund"),
             "Rang": ohne if pd.isna(eigen["rang"]) else f"{int(eigen['rang'])} von {int(eigen['rang_n'])}",
             "Einordnung": {"günstiger": "günstiger als der Median", "ungünstiger": "ungünstiger als der Median",
-                           "gleich": "gleich dem Median", "kontext": "ohne Wertung"}.get(row.lesart, ohne),
+                           "gleich": "gleich dem Median", "kontext": "ohne Wertung",
+                           "jfw": "ohne Wertung"}.get(row.lesart, ohne),
             "Hinweis": "; ".join(dict.fromkeys(hinweise)),
         })
     return pd.DataFrame(out)
@@ -620,9 +762,11 @@ def hinweise(m, a: Auswahl) -> list[str]:
         notes.append("Demodaten: alle Zahlen sind synthetisch erzeugt und keine amtlichen Werte.")
     if m.meta.get("vergleichstypen_synthetisch") and a.gruppe_art == "vergleichstyp":
         notes.append("Die Vergleichstypen der Demodaten sind synthetisch zugeordnet, nicht die amtlichen.")
-    k = KENNZAHLEN[a.kennzahl]
-    if k.nur_insgesamt and a.geschlecht != "insgesamt":
-        notes.append(f"{k.code} ist {text.grund_text(text.GRUND_NUR_INSGESAMT)}.")
+    if nur_insgesamt(a.kennzahl) and a.geschlecht != "insgesamt":
+        notes.append(f"{a.kennzahl} ist {text.grund_text(text.GRUND_NUR_INSGESAMT)}.")
+    if ist_jfw(a.kennzahl):
+        notes.append(f"{a.kennzahl}: {JFW_LESART} (Rangliste nach Höhe).")
+        notes += ziel_saetze(m, a)
     if a.gruppe_art == "nachbarn":
         n = len(mitglieder(m, a)) - 1
         if n < a.k:
@@ -659,15 +803,18 @@ class _KzTexte:
     kurz: str
     lesart: str
     wertend: bool
+    einheit: str = "in %"      # after the code in axis titles and tooltips
+    d3: str = D3_WERT          # the d3 format of the values (the figure's decimals)
 
 
 def _kz_texte(kennzahl: str) -> _KzTexte:
-    k = KENNZAHLEN[kennzahl]
-    return _KzTexte(k.code, k.kurz, k.lesart, k.wertend)
+    return _KzTexte(kennzahl, kurz(kennzahl), lesart(kennzahl), wertend(kennzahl), einheit(kennzahl),
+                    d3_format(kennzahl))
 
 
 def _kz_platz(wertend: bool) -> _KzTexte:
-    return _KzTexte(_PLATZ.format("code"), _PLATZ.format("kurz"), _PLATZ.format("lesart"), wertend)
+    return _KzTexte(_PLATZ.format("code"), _PLATZ.format("kurz"), _PLATZ.format("lesart"), wertend,
+                    _PLATZ.format("einheit"), _PLATZ.format("d3"))
 
 
 def _werte(df: pd.DataFrame) -> list[dict]:
@@ -693,53 +840,70 @@ class Vorlage:
 
 
 def _kz_werte(kennzahl: str) -> dict[str, str]:
-    k = KENNZAHLEN[kennzahl]
-    return {"code": k.code, "kurz": k.kurz, "lesart": k.lesart}
+    return {"code": kennzahl, "kurz": kurz(kennzahl), "lesart": lesart(kennzahl), "einheit": einheit(kennzahl),
+            "d3": d3_format(kennzahl)}
 
 
-def _zeitreihe_daten(df: pd.DataFrame, jobcenter: str, gruppe: str) -> dict[str, pd.DataFrame]:
-    d = df[["monat", "jobcenter_wert", "gruppe_wert", "gruppe_median", "gruppe_q1", "gruppe_q3", "bund_wert"]].assign(
-        datum=df["monat"] + "-01")
+def absolut(code: str) -> bool:
+    """An absolute Steuerungsgröße (a count, a mean stock): the group's and the Bund's value are
+    totals of many Jobcenter, not comparable with one in a chart (they stay in tables and exports)."""
+    return ist_jfw(code) and STEUERUNG[code].einheit in ("anzahl", "bestand")
+
+
+def _zeitreihe_namen(jobcenter: str, gruppe: str, summen: bool = True) -> dict[str, str]:
     namen = {"jobcenter_wert": jobcenter, "gruppe_wert": f"{gruppe} (Summe)",
              "gruppe_median": f"{gruppe} (Median)", "bund_wert": "Bund"}
+    return namen if summen else {k: v for k, v in namen.items() if k in ("jobcenter_wert", "gruppe_median")}
+
+
+def _zeitreihe_daten(df: pd.DataFrame, jobcenter: str, gruppe: str, summen: bool = True) -> dict[str, pd.DataFrame]:
+    d = df[["monat", "jobcenter_wert", "gruppe_wert", "gruppe_median", "gruppe_q1", "gruppe_q3", "bund_wert"]].assign(
+        datum=df["monat"] + "-01")
+    namen = _zeitreihe_namen(jobcenter, gruppe, summen)
     long = d.melt(id_vars=["datum", "monat"], value_vars=list(namen), var_name="reihe", value_name="wert")
     long["gestrichelt"] = long["reihe"] == "gruppe_median"
     long["reihe"] = long["reihe"].map(namen)
     return {"band": d[["datum", "monat", "gruppe_q1", "gruppe_q3"]], "reihen": long}
 
 
-def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str) -> alt.LayerChart:
-    namen = [jobcenter, f"{gruppe} (Summe)", f"{gruppe} (Median)", "Bund"]
-    farben = [FARBE["jobcenter"], FARBE["gruppe"], FARBE["median"], FARBE["bund"]]
+def _zeitreihe_chart(k: _KzTexte, jobcenter: str, gruppe: str, summen: bool = True) -> alt.LayerChart:
+    namen = list(_zeitreihe_namen(jobcenter, gruppe, summen).values())
+    farben = [FARBE["jobcenter"], FARBE["gruppe"], FARBE["median"], FARBE["bund"]] if summen else \
+        [FARBE["jobcenter"], FARBE["median"]]
     x = alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y"))
     band = alt.Chart(alt.NamedData("band")).mark_area(color=FARBE["band"], opacity=0.45).encode(
         x=x, y="gruppe_q1:Q", y2="gruppe_q3:Q",
         tooltip=[alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=D3_WERT),
-                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=D3_WERT)])
+                 alt.Tooltip("gruppe_q1:Q", title="1. Quartil", format=k.d3),
+                 alt.Tooltip("gruppe_q3:Q", title="3. Quartil", format=k.d3)])
     lines = alt.Chart(alt.NamedData("reihen")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=x, y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=D3_WERT)),
+        x=x, y=alt.Y("wert:Q", title=f"{k.code} {k.einheit}", scale=alt.Scale(zero=False), axis=alt.Axis(format=k.d3)),
         color=alt.Color("reihe:N", title=None, sort=namen, scale=alt.Scale(domain=namen, range=farben),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         strokeDash=alt.condition(alt.datum.gestrichelt, alt.value([4, 3]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("reihe:N", title="Reihe"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)])
+                 alt.Tooltip("wert:Q", title=f"Wert {k.einheit}", format=k.d3)])
     return (band + lines).properties(
         width=620, height=300,
-        title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"))
+        title=alt.Title(f"{k.code} {k.kurz}", subtitle=f"{k.lesart}; graues Band: 1. bis 3. Quartil der Gruppe"
+                        + ("" if summen else "; Summen der Gruppe und des Bundes nur in der Tabelle (andere "
+                                             "Größenordnung)")))
 
 
 def diagramm_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> alt.LayerChart:
-    """Jobcenter, group value, group median with quartile band, Bund over time."""
-    daten = _zeitreihe_daten(df, jobcenter, gruppe)
-    return _zeitreihe_chart(_kz_texte(kennzahl), jobcenter, gruppe).properties(
+    """Jobcenter, group value, group median with quartile band, Bund over time (an absolute
+    Steuerungsgröße: Jobcenter and the group's distribution only)."""
+    summen = not absolut(kennzahl)
+    daten = _zeitreihe_daten(df, jobcenter, gruppe, summen)
+    return _zeitreihe_chart(_kz_texte(kennzahl), jobcenter, gruppe, summen).properties(
         datasets={n: _werte(d) for n, d in daten.items()})
 
 
 @lru_cache(maxsize=None)
 def _vorlage(art: str, *schluessel) -> Vorlage:
     if art == "zeitreihe":
-        return Vorlage(_zeitreihe_chart(_kz_platz(True), _PLATZ.format("jobcenter"), _PLATZ.format("gruppe")))
+        (summen,) = schluessel
+        return Vorlage(_zeitreihe_chart(_kz_platz(True), _PLATZ.format("jobcenter"), _PLATZ.format("gruppe"), summen))
     if art == "vergleich":
         (n,) = schluessel
         return Vorlage(_vergleich_chart(_kz_platz(True), [_PLATZ.format(f"l{i}") for i in range(n)]))
@@ -747,15 +911,16 @@ def _vorlage(art: str, *schluessel) -> Vorlage:
         (wertend,) = schluessel
         return Vorlage(_rangliste_chart(_kz_platz(wertend), _PLATZ.format("monat")))
     if art == "profil":
-        wertung, kontext = schluessel
-        return Vorlage(_profil_chart(list(wertung), list(kontext)))
+        wertung, kontext, steuerung = schluessel
+        return Vorlage(_profil_chart(list(wertung), list(kontext), list(steuerung)))
     raise ValueError(art)
 
 
 def spec_zeitreihe(df: pd.DataFrame, jobcenter: str, gruppe: str, kennzahl: str) -> dict:
     """``spec(diagramm_zeitreihe(...))`` from the template (fast)."""
-    daten = _zeitreihe_daten(df, jobcenter, gruppe)
-    return _vorlage("zeitreihe").fuelle({**_kz_werte(kennzahl), "jobcenter": jobcenter, "gruppe": gruppe},
+    summen = not absolut(kennzahl)
+    daten = _zeitreihe_daten(df, jobcenter, gruppe, summen)
+    return _vorlage("zeitreihe", summen).fuelle({**_kz_werte(kennzahl), "jobcenter": jobcenter, "gruppe": gruppe},
                                          {n: _werte(d) for n, d in daten.items()})
 
 
@@ -787,12 +952,12 @@ def _vergleich_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def _vergleich_chart(k: _KzTexte, labels: list[str]) -> alt.Chart:
     return alt.Chart(alt.NamedData("vergleich")).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("datum:T", title=None, axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("wert:Q", title=f"{k.code} in %", scale=alt.Scale(zero=False), axis=alt.Axis(format=D3_WERT)),
+        y=alt.Y("wert:Q", title=f"{k.code} {k.einheit}", scale=alt.Scale(zero=False), axis=alt.Axis(format=k.d3)),
         color=alt.Color("label:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=VERGLEICH_FARBEN[:len(labels)]),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title="Jobcenter"), alt.Tooltip("monat:N", title="Monat"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)],
+                 alt.Tooltip("wert:Q", title=f"Wert {k.einheit}", format=k.d3)],
     ).properties(width=620, height=300, title=alt.Title(
         f"{k.code} {k.kurz}: {len(labels)} Jobcenter im Vergleich", subtitle=f"{k.lesart}"))
 
@@ -837,10 +1002,10 @@ def _rangliste_chart(k: _KzTexte, monat: str) -> alt.Chart:
     return alt.Chart(alt.NamedData("rangliste")).mark_bar().encode(
         y=alt.Y("label:N", sort=alt.EncodingSortField("pos", order="ascending"), title=None,
                 axis=alt.Axis(labelLimit=0)),
-        x=alt.X("wert:Q", title=f"{k.code} in %", axis=alt.Axis(format=D3_WERT)),
+        x=alt.X("wert:Q", title=f"{k.code} {k.einheit}", axis=alt.Axis(format=k.d3)),
         color=alt.condition(alt.datum.auswahl, alt.value(FARBE["jobcenter"]), alt.value(FARBE["band"])),
         tooltip=[alt.Tooltip("rang:Q", title="Rang"), alt.Tooltip("name:N", title="Jobcenter"),
-                 alt.Tooltip("wert:Q", title="Wert in %", format=D3_WERT)],
+                 alt.Tooltip("wert:Q", title=f"Wert {k.einheit}", format=k.d3)],
     ).properties(width=520, height=alt.Step(16), title=alt.Title(
         f"Rangliste {k.code}, {monat}", subtitle=("1 = höchster Wert (absteigend sortiert, keine Wertung)"
                                                  if not k.wertend else f"1 = bester Wert ({k.lesart})")))
@@ -854,18 +1019,21 @@ def diagramm_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> alt.Chart
 
 def spec_rangliste(df: pd.DataFrame, kennzahl: str, monat: str) -> dict:
     """``spec(diagramm_rangliste(...))`` from the template (fast)."""
-    return _vorlage("rangliste", KENNZAHLEN[kennzahl].wertend).fuelle(
+    return _vorlage("rangliste", wertend(kennzahl)).fuelle(
         {**_kz_werte(kennzahl), "monat": monat_text(monat)}, {"rangliste": _werte(_rangliste_daten(df))})
 
 
-def _profil_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    d = df[["kennzahl", "kurz", "kontext", "lesart", "anteil_besser", "jobcenter_wert", "gruppe_median"]].copy()
+def _profil_daten(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    d = df[["kennzahl", "kurz", "kontext", "zielsteuerung", "lesart", "anteil_besser", "jobcenter_wert",
+            "gruppe_median"]].copy()
     d["label"] = d["kennzahl"] + " " + d["kurz"]
     d["mitte"] = 50.0   # the rule from the group's middle to the Jobcenter's position
-    return d[~d["kontext"]], d[d["kontext"]]
+    d = d.drop(columns="zielsteuerung").assign(_z=df["zielsteuerung"].astype(bool).to_numpy())
+    teile = d[~d["kontext"]], d[d["kontext"] & ~d["_z"]], d[d["_z"]]
+    return tuple(t.drop(columns="_z") for t in teile)
 
 
-def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
+def _profil_chart(wertung: list[str], kontext: list[str], steuerung: list[str] = ()) -> alt.VConcatChart:
     def panel(name: str, labels: list[str], titel: str, x_titel: str, farbe) -> alt.LayerChart:
         base = alt.Chart(alt.NamedData(name)).encode(y=alt.Y("label:N", sort=labels, title=None,
                                                               axis=alt.Axis(labelLimit=280)))
@@ -887,26 +1055,34 @@ def _profil_chart(wertung: list[str], kontext: list[str]) -> alt.VConcatChart:
                  "Anteil der Gruppenmitglieder, die das Jobcenter übertrifft (%)", farbe)
     unten = panel("kontext", kontext, "Ergänzungsgrößen (ohne Wertung): rechts = höherer Wert",
                   "Anteil der Gruppenmitglieder mit niedrigerem Wert (%)", alt.value(FARBE["kontext"]))
-    return alt.vconcat(oben, unten).resolve_scale(color="independent")
+    if not steuerung:
+        return alt.vconcat(oben, unten).resolve_scale(color="independent")
+    ziel = panel("zielsteuerung", list(steuerung), "Zielsteuerung, Veränderung zum Vorjahr (ohne Wertung): "
+                 "rechts = höherer Wert", "Anteil der Gruppenmitglieder mit niedrigerem Wert (%)",
+                 alt.value(FARBE["kontext"]))
+    return alt.vconcat(oben, unten, ziel).resolve_scale(color="independent")
 
 
-def _profil_datasets(wertung: pd.DataFrame, kontext: pd.DataFrame) -> dict:
-    return {"wertung": _werte(wertung), "kontext": _werte(kontext), "mitte": [{"x": 50}]}
+def _profil_datasets(wertung: pd.DataFrame, kontext: pd.DataFrame, steuerung: pd.DataFrame | None = None) -> dict:
+    d = {"wertung": _werte(wertung), "kontext": _werte(kontext), "mitte": [{"x": 50}]}
+    if steuerung is not None and len(steuerung):
+        d["zielsteuerung"] = _werte(steuerung)
+    return d
 
 
 def diagramm_profil(df: pd.DataFrame) -> alt.VConcatChart:
     """Parallel-dot profile: share of the group the Jobcenter is better than; right = better.
     Context figures in a separate, neutral panel (right = higher value)."""
-    wertung, kontext = _profil_daten(df)
-    return _profil_chart(list(wertung["label"]), list(kontext["label"])).properties(
-        datasets=_profil_datasets(wertung, kontext))
+    wertung, kontext, steuerung = _profil_daten(df)
+    return _profil_chart(list(wertung["label"]), list(kontext["label"]), list(steuerung["label"])).properties(
+        datasets=_profil_datasets(wertung, kontext, steuerung))
 
 
 def spec_profil(df: pd.DataFrame) -> dict:
     """``spec(diagramm_profil(...))`` from the template (fast)."""
-    wertung, kontext = _profil_daten(df)
-    return _vorlage("profil", tuple(wertung["label"]), tuple(kontext["label"])).fuelle(
-        {}, _profil_datasets(wertung, kontext))
+    wertung, kontext, steuerung = _profil_daten(df)
+    return _vorlage("profil", tuple(wertung["label"]), tuple(kontext["label"]), tuple(steuerung["label"])).fuelle(
+        {}, _profil_datasets(wertung, kontext, steuerung))
 
 
 def diagramm_modus() -> str:
@@ -954,12 +1130,14 @@ def _datenbasis(m) -> str:
             f"Datenstand {fmt.monat(m.meta['datenstand'])}")
 
 
-def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
-    """All figures defined for the gender over the period: Jobcenter, group, Bund.
+def export_tabelle(m, a: Auswahl, codes: list[str] | None = None) -> pd.DataFrame:
+    """All figures defined for the gender over the period (or ``codes``): Jobcenter, group, Bund.
 
-    German headers; numbers still at full precision (rounded only when written)."""
+    German headers ("… in %" for the Kennzahlen; with Steuerungsgrößen, whose units differ, a column
+    "Einheit" instead); numbers still at full precision (rounded only when written)."""
     a = vervollstaendigt(m, a)
-    df = reihen(m, a, list(codes_for(a.geschlecht)))
+    df = reihen(m, a, list(codes or codes_for(a.geschlecht)))
+    e = "" if not df["kennzahl"].map(ist_jfw).any() else None   # None: the unit is a column
     hinweis = [
         "; ".join(dict.fromkeys(t for t in (
             f"Jobcenter: {_grund_text(r.jobcenter_grund)}" if pd.isna(r.jobcenter_wert) and r.jobcenter_grund else "",
@@ -972,23 +1150,46 @@ def export_tabelle(m, a: Auswahl) -> pd.DataFrame:
         "Vergleichsgruppe": gruppe_name(m, a),
         "Geschlecht": GESCHLECHT_LABEL[a.geschlecht],
         "Kennzahl": df["kennzahl"],
-        "Bezeichnung": df["kennzahl"].map(lambda c: KENNZAHLEN[c].kurz),
+        "Bezeichnung": df["kennzahl"].map(kurz),
+        **({} if e == "" else {"Einheit": df["kennzahl"].map(einheit).str.removeprefix("in ")}),
         "Monat": df["monat"].map(fmt.monat),
-        "Jobcenter in %": df["jobcenter_wert"],
-        "Gruppe (aus Summen) in %": df["gruppe_wert"],
-        "Median der Gruppe in %": df["gruppe_median"],
-        "1. Quartil der Gruppe in %": df["gruppe_q1"],
-        "3. Quartil der Gruppe in %": df["gruppe_q3"],
+        **{f"{k}{' in %' if e == '' else ''}": df[c] for k, c in (
+            ("Jobcenter", "jobcenter_wert"), ("Gruppe (aus Summen)", "gruppe_wert"), ("Median der Gruppe", "gruppe_median"),
+            ("1. Quartil der Gruppe", "gruppe_q1"), ("3. Quartil der Gruppe", "gruppe_q3"))},
         "Mitglieder mit Wert": df["gruppe_n"],
-        "Bund in %": df["bund_wert"],
+        f"Bund{' in %' if e == '' else ''}": df["bund_wert"],
         "Hinweis": hinweis,
         "Datenbasis": _datenbasis(m),
     })
     ohne_gruppe = ["fenster" if g == "fenster" else "nur_insgesamt" if g == "nur_insgesamt" else GRUND_KEIN_MITGLIED
                    for g in df["jobcenter_grund"]]
-    return mit_zeichen(out, {"Jobcenter in %": df["jobcenter_grund"], "Gruppe (aus Summen) in %": df["gruppe_grund"],
-                             "Median der Gruppe in %": ohne_gruppe, "1. Quartil der Gruppe in %": ohne_gruppe,
-                             "3. Quartil der Gruppe in %": ohne_gruppe, "Bund in %": df["bund_grund"]})
+    p = " in %" if e == "" else ""
+    return mit_zeichen(out, {f"Jobcenter{p}": df["jobcenter_grund"], f"Gruppe (aus Summen){p}": df["gruppe_grund"],
+                             f"Median der Gruppe{p}": ohne_gruppe, f"1. Quartil der Gruppe{p}": ohne_gruppe,
+                             f"3. Quartil der Gruppe{p}": ohne_gruppe, f"Bund{p}": df["bund_grund"]})
+
+
+def ziele_tabelle(m, a: Auswahl) -> pd.DataFrame:
+    """Soll, Ist and verdict of the chosen Jobcenter for both Zielgrößen (insgesamt) in the year of
+    ``bis`` and the year before, numbers as on the Jobcenter page; empty without ``ziele``."""
+    from helpers import zielsteuerung
+    from helpers.steuerung import URTEIL_TEXT, ZIELGROESSE_LABEL, ZIELGROESSEN
+
+    a = vervollstaendigt(m, a)
+    zs = ziele(m, replace(a, kennzahl="JFW_K2")) + ziele(m, replace(a, kennzahl="JFW_LZB"))
+    zeilen = []
+    for z in sorted(zs, key=lambda z: (z.jahr, z.zielgroesse)):
+        code = ZIELGROESSEN[z.zielgroesse]
+        zeilen.append({
+            "Zielgröße": ZIELGROESSE_LABEL[z.zielgroesse], "Jahr": z.jahr,
+            "Vereinbarte Veränderung": fmt.zahl(z.ziel, 1, " %", vorzeichen=True),
+            "Ausgangswert Dezember Vorjahr": zielsteuerung.wert_text(code, z.basis),
+            "Soll Dezember": zielsteuerung.wert_text(code, z.soll),
+            "Ist": zielsteuerung.wert_text(code, z.ist), "Stand": fmt.monat(z.stand) if z.stand else LEER,
+            "Ist-Veränderung": zielsteuerung.wert_text(code + "_VJ", z.ist_veraenderung),
+            "Ergebnis": URTEIL_TEXT[z.urteil], "Aussage": zielsteuerung.urteil_satz(z)})
+    return pd.DataFrame(zeilen, columns=["Zielgröße", "Jahr", "Vereinbarte Veränderung", "Ausgangswert Dezember Vorjahr",
+                                         "Soll Dezember", "Ist", "Stand", "Ist-Veränderung", "Ergebnis", "Aussage"])
 
 
 GRUND_KEIN_MITGLIED = text.GRUND_KEIN_MITGLIED
@@ -1033,12 +1234,12 @@ def rangliste_tabelle(m, a: Auswahl, sortierung: str = "rang") -> pd.DataFrame:
     rl = rangliste_sortiert(rangliste(m, a), sortierung)
     out = pd.DataFrame({
         "Rang": rl["rang"], "von": rl["rang_n"], "Kennung": rl["jobcenter_id"], "Jobcenter": rl["name"],
-        f"{a.kennzahl} in %": rl["wert"],
+        f"{a.kennzahl} {einheit(a.kennzahl)}": rl["wert"],
         "Hinweis": [_grund_text(g) if pd.isna(w) else "" for w, g in zip(rl["wert"], rl["grund"])],
         "Mitglied der Gruppe": np.where(rl["mitglied"], "ja", "nein"),
         "Monat": fmt.monat(a.bis), "Datenbasis": _datenbasis(m)})
     out.attrs["kennzahl"] = a.kennzahl
-    return mit_zeichen(out, {f"{a.kennzahl} in %": rl["grund"], "Rang": rl["grund"], "von": rl["grund"]})
+    return mit_zeichen(out, {f"{a.kennzahl} {einheit(a.kennzahl)}": rl["grund"], "Rang": rl["grund"], "von": rl["grund"]})
 
 
 def _gerundet(df: pd.DataFrame, als_text: bool) -> pd.DataFrame:
@@ -1046,12 +1247,12 @@ def _gerundet(df: pd.DataFrame, als_text: bool) -> pd.DataFrame:
     out = df.copy()
     zeichen = df.attrs.get("zeichen", {})
     codes = df["Kennzahl"] if "Kennzahl" in df.columns else [df.attrs.get("kennzahl", CODES_ALLE)] * len(df)
-    stellen = [fmt.stellen(c) for c in codes]          # the figure's decimals (catalogue)
+    stellen_ = [stellen(c) for c in codes]          # the figure's decimals (catalogue; JFW as on the pages)
     for col in out.columns:
         ohne = zeichen.get(col) or [LEER] * len(out)
         if pd.api.types.is_float_dtype(out[col]):
             out[col] = [(fmt.zahl(x, n) if not fmt.fehlt(x) else z) if als_text
-                        else (None if fmt.fehlt(x) else float(fmt.runden(x, n))) for x, z, n in zip(out[col], ohne, stellen)]
+                        else (None if fmt.fehlt(x) else float(fmt.runden(x, n))) for x, z, n in zip(out[col], ohne, stellen_)]
         elif isinstance(out[col].dtype, pd.Int64Dtype):
             out[col] = [(z if x is pd.NA else int(x)) if als_text else (None if x is pd.NA else int(x))
                         for x, z in zip(out[col], ohne)]
@@ -1121,11 +1322,21 @@ def exportiere(m, a: Auswahl, ordner: Path | str = EXPORTE, format: str = "csv",
     a = vervollstaendigt(m, a)
     haupt = {"werte": export_tabelle, "rangliste": rangliste_tabelle}[ansicht](m, a)
     glieder = mitglieder_tabelle(m, a)
+    weitere = {}
+    if ansicht == "werte":    # the Steuerungsgrößen (other units) and, with ``ziele``, Soll/Ist/verdict
+        weitere["Zielsteuerung"] = export_tabelle(m, a, list(STEUERUNG))
+        zt = ziele_tabelle(m, a)
+        if len(zt):
+            weitere["Zielwerte"] = zt
     ziel = freier_pfad(Path(ordner) / export_dateiname(a, ansicht, format))
     if format == "xlsx":
-        return [schreibe_xlsx({"Werte" if ansicht == "werte" else "Rangliste": haupt, "Mitglieder": glieder}, ziel)]
+        return [schreibe_xlsx({"Werte" if ansicht == "werte" else "Rangliste": haupt, **weitere,
+                               "Mitglieder": glieder}, ziel)]
+    dateien = [schreibe_csv(haupt, ziel)]
+    for name, df in weitere.items():
+        dateien.append(schreibe_csv(df, freier_pfad(ziel.with_name(f"{ziel.stem}_{slug(name)}.csv"))))
     neben = freier_pfad(ziel.with_name(f"{ziel.stem}_mitglieder.csv"))
-    return [schreibe_csv(haupt, ziel), schreibe_csv(glieder, neben)]
+    return [*dateien, schreibe_csv(glieder, neben)]
 
 
 def speichere_diagramm(spec: dict, pfad: Path | str, format: str | None = None) -> Path:

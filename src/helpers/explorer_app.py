@@ -1,7 +1,9 @@
 """The explorer's user interface: ipywidgets wired to the pure functions of ``helpers.explorer``.
 
 ``ExplorerApp(m, start)`` builds an ``AppLayout``: the controls in a left sidebar, the views
-(Zeitreihe, Vergleich, Rangliste, Profil, Tabelle) beside them, and an export bar. The notebook
+(Zeitreihe, Vergleich, Rangliste, Profil, Tabelle) beside them, and an export bar. The figure
+list holds the Kennzahlen and the Steuerungsgrößen of the Zielsteuerung (JFW_*, neutral; with
+``ziele`` the status line names Soll, Ist and the verdict). The notebook
 (notebooks/explorer.ipynb) only creates the app and displays it; the same notebook runs in
 JupyterLab (`make lab`) and as a web app without code cells in Voilà (`make explorer`).
 
@@ -446,11 +448,12 @@ class ExplorerApp:
         elif ansicht == "vergleich":
             df = ex.vergleich_reihen(m, self.vergleich_ids, a.kennzahl, a.geschlecht, a.von, a.bis)
             self.diagramme["vergleich"].zeige(ex.spec_vergleich(df, a.kennzahl),
-                                              ex.deutsch(df, {"monat": "Monat", "name": "Jobcenter", "wert": "Wert"}))
+                                              ex.deutsch(df, {"monat": "Monat", "name": "Jobcenter", "wert": "Wert"},
+                                                         a.kennzahl))
         elif ansicht == "rang":
             rl = ex.rangliste(m, a)
             self.diagramme["rang"].zeige(ex.spec_rangliste(rl, a.kennzahl, a.bis),
-                                         ex.deutsch(rl, ex.RANGLISTE_SPALTEN))
+                                         ex.deutsch(rl, ex.RANGLISTE_SPALTEN, a.kennzahl))
             tab = ex.rangliste_tabelle(m, a, self.w_sortierung.value)
             self.w_rang_tabelle.value = _tabelle_html(ex._gerundet(tab.drop(columns=["Datenbasis"]), als_text=True))
         elif ansicht == "profil":
@@ -508,10 +511,10 @@ class ExplorerApp:
         df = ex.vergleich_reihen(self.m, self.vergleich_ids, a.kennzahl, a.geschlecht, a.von, a.bis)
         tab = pd.DataFrame({"Kennung": df["jobcenter_id"], "Jobcenter": df["name"], "Kennzahl": a.kennzahl,
                             "Geschlecht": GESCHLECHT_LABEL[a.geschlecht], "Monat": df["monat"].map(fmt.monat),
-                            f"{a.kennzahl} in %": df["wert"],
+                            f"{a.kennzahl} {ex.einheit(a.kennzahl)}": df["wert"],
                             "Hinweis": [ex._grund_text(g) if pd.isna(v) else "" for v, g in zip(df["wert"], df["grund"])]})
         tab.attrs["kennzahl"] = a.kennzahl
-        tab = ex.mit_zeichen(tab, {f"{a.kennzahl} in %": df["grund"]})
+        tab = ex.mit_zeichen(tab, {f"{a.kennzahl} {ex.einheit(a.kennzahl)}": df["grund"]})
         ziel = ex.freier_pfad(self.ordner_export / ex.export_dateiname(a, "vergleich", format))
         if format == "xlsx":
             return [ex.schreibe_xlsx({"Vergleich": tab}, ziel)]

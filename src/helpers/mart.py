@@ -322,6 +322,20 @@ class Mart:
         return group_results(self._table_plain("grundlagen.parquet", ebene="jobcenter"),
                              {name: [str(m) for m in members]})
 
+    def gruppe_steuerung(self, members: list[str], name: str = "Vergleichsring") -> pd.DataFrame:
+        """Jahresfortschrittswerte of a user-defined group (helpers.steuerung rules), long format."""
+        from helpers.steuerung import group_results
+
+        return group_results(self._table_plain("grundlagen.parquet", ebene="jobcenter"),
+                             {name: [str(m) for m in members]})
+
+    def gruppe_grundlagen(self, members: list[str], name: str = "Vergleichsring") -> pd.DataFrame:
+        """Summed monthly inputs of a user-defined group (as ``grundlagen`` of the official levels)."""
+        from helpers.compute import group_grundlagen
+
+        return group_grundlagen(self._table_plain("grundlagen.parquet", ebene="jobcenter"),
+                                {name: [str(m) for m in members]})
+
     def _table_plain(self, name: str, **kw) -> pd.DataFrame:
         key = (name, tuple(sorted(kw.items())))
         if key not in self._tables:

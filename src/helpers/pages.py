@@ -182,17 +182,30 @@ def hilfe_liste(codes=CODES) -> HTML:
 DOWNLOADS_HREF = f"{sitemodel.ZUR_SITE}downloads/"   # the site's downloads folder (helpers.downloads)
 
 
+CSV_NAMENSSPALTEN = ("Name", "Jobcenter")   # names from deliveries and parameter files (untrusted)
+
+
+def _kein_formelanfang(x):
+    """A name cell Excel would read as a formula ("=…", "+…", "-…", "@…") gets a leading apostrophe."""
+    return "'" + x if isinstance(x, str) and x[:1] in ("=", "+", "-", "@", "\t", "\r") else x
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """A page's CSV as Excel opens it: UTF-8 with BOM, ';' separator, decimal comma, CRLF."""
+    """A page's CSV as Excel opens it: UTF-8 with BOM, ';' separator, decimal comma, CRLF; the name
+    columns never start a formula."""
     buf = io.StringIO()
+    namen = [c for c in CSV_NAMENSSPALTEN if c in df.columns]
+    if namen:
+        df = df.assign(**{c: df[c].map(_kein_formelanfang) for c in namen})
     df.to_csv(buf, sep=";", decimal=",", index=False, lineterminator="\r\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def monats_csv_pfad(ebene: str, uid: str, monat: str) -> str:
     """Where the one-month CSV of a unit's page lives, relative to the site's downloads folder
-    (written by ``helpers downloads`` into the cache _build/.downloads/<key>/)."""
-    return f"{ebene}/{uid}_{monat}.csv"
+    (written by ``helpers downloads`` into the cache _build/.downloads/<key>/; Vergleichsringe by
+    ``downloads.write_site``); validated by the site model."""
+    return sitemodel.download_datei(ebene, uid, "csv", monat)
 
 
 def csv_link(df: pd.DataFrame | None, dateiname: str, beschriftung: str = "Tabelle als CSV herunterladen",
@@ -942,7 +955,7 @@ class _GruppenSeite:
 
     def download(self) -> HTML:
         """Link to the page's one-month CSV: a file in the site's downloads folder (Vergleichstyp,
-        Land, Bund), inline only for pages without one (a Vergleichsring's members are its own)."""
+        Land, Bund, Vergleichsring), inline only for a page without ``download_ebene``."""
         e = self.download_ebene
         return csv_link(None if e else self.csv_daten(),
                         f"kennzahlen_{self.art.lower()}_{self.kennung}_{self.monat}.csv",
@@ -1225,6 +1238,7 @@ class BundSeite(_GruppenSeite):
 class RingSeite(_GruppenSeite):
     art = "Vergleichsring"
     art_kurz = "Ring"
+    download_ebene = sitemodel.RING    # its files are written by downloads.write_site from the page's declaration
 
     def __init__(self, m, name, mitglieder, beschreibung="", monat=None, geschlecht="insgesamt",
                  vergleichsring=None, jobcenter_id_=None):
@@ -1240,7 +1254,7 @@ class RingSeite(_GruppenSeite):
             raise ValueError("Ein Vergleichsring braucht mindestens zwei Jobcenter.")
         self.ids = ids
         self.name = str(name)
-        self.kennung = "".join(ch if ch.isalnum() else "_" for ch in self.name.lower())
+        self.kennung = sitemodel.ring_kennung(self.name)   # file names of its downloads (site model)
         self.beschreibung = str(beschreibung or "")
         self.subjekt = f"Vergleichsring {self.name} insgesamt"
         self.hervorheben = jobcenter_id(jobcenter_id_) if jobcenter_id_ not in (None, "") else None

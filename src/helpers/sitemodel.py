@@ -39,6 +39,7 @@ EIGENE = "eigene"        # folder of single pages from parameters/eigene/ (the e
 RING = "ring"            # folder (and reserved set name) of the Vergleichsring pages
 ZUM_BUCH = "../../"      # from a page (book/seiten/<ordner>/) to the book folder
 ZUR_SITE = "../../../"   # from a page to the site's root (downloads/)
+DOWNLOADS = "downloads"  # folder of the download files in the built site (helpers.downloads)
 ENTITY_KINDS = ("jobcenter", "vergleichstyp", "land", "traegerart", "bund")
 # TOC parts that hold no page set: what they show is fixed by the book (book.build_toc)
 INHALTE = ("lesehilfe", "verzeichnisse", "eigene", "hilfe", "ausgabe")
@@ -333,6 +334,51 @@ class SiteModel:
 def eigene_output(ordner: str, uid: str) -> str:
     """Output of a page outside the declared sets (parameters/eigene/, Vergleichsringe)."""
     return f"{PAGES_ROOT}{ordner}/{uid}.ipynb"
+
+
+RING_KENNUNG_MAX = 80
+
+
+def ring_kennung(name: str) -> str:
+    """The file-name id of a Vergleichsring from its (user-given, untrusted) name: lower case,
+    umlauts transliterated, every other character outside a-z0-9 a single "-", at most
+    RING_KENNUNG_MAX characters; "ring" when nothing is left. Page (book/seiten/ring/<id>) and
+    download files (downloads/ring/<id>.*) of a ring are named by it."""
+    s = str(name).lower()
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        s = s.replace(a, b)
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")[:RING_KENNUNG_MAX].strip("-")
+    return s or "ring"
+
+
+DOWNLOAD_ARTEN = (*ENTITY_KINDS, RING)      # folders of downloads/ (one per kind of unit)
+DOWNLOAD_ENDUNGEN = ("csv", "xlsx")
+_KENNUNG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,%d}$" % (RING_KENNUNG_MAX - 1))
+_MONAT_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def download_datei(art: str, kennung: str, endung: str = "csv", monat: str | None = None) -> str:
+    """Path (relative to the site's downloads folder) of a unit's download file: the full time
+    series ``<art>/<kennung>.<endung>`` or, with ``monat``, the page's one-month CSV
+    ``<art>/<kennung>_<monat>.csv``. Kind, id, month and extension are validated (ids: letters,
+    digits and "-" only, as Jobcenter-IDs, Vergleichstyp codes, Landesschlüssel, DE and
+    ``ring_kennung``), so no value can leave the folder or break a link; else ValueError."""
+    if art not in DOWNLOAD_ARTEN:
+        raise ValueError(f"unbekannte Art einer Download-Datei: {art!r}")
+    if not isinstance(kennung, str) or not _KENNUNG_RE.fullmatch(kennung):
+        raise ValueError(f"unzulässige Kennung für einen Dateinamen: {kennung!r}")
+    if endung not in DOWNLOAD_ENDUNGEN or (monat is not None and endung != "csv"):
+        raise ValueError(f"unzulässige Dateiendung: {endung!r}")
+    if monat is not None:
+        if not isinstance(monat, str) or not _MONAT_RE.fullmatch(monat):
+            raise ValueError(f"unzulässiger Monat: {monat!r}")
+        return f"{art}/{kennung}_{monat}.csv"
+    return f"{art}/{kennung}.{endung}"
+
+
+def download_href(art: str, kennung: str, endung: str = "csv", monat: str | None = None) -> str:
+    """The link from a page (one folder below book/seiten) to a download file."""
+    return f"{ZUR_SITE}{DOWNLOADS}/{download_datei(art, kennung, endung, monat)}"
 
 
 def modell(sets: dict[str, SetSpec], teile: list[TeilSpec] | None, shown: str, text: str | None) -> SiteModel:

@@ -26,6 +26,8 @@ VERTEILUNG = ("median", "q1", "q3", "min", "max", "n")
 
 def ausrichtung(code: str) -> int:
     """-1 when larger values of ``code`` are ranked later (K1, K3), else +1 (by height)."""
+    if code.startswith("JFW_"):      # Steuerungsgrößen of the Zielsteuerung are never rated: by height
+        return 1
     k = KENNZAHLEN[code]
     return -1 if k.wertend and k.richtung == -1 else 1
 

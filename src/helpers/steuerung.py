@@ -377,6 +377,23 @@ def einheiten(jc: pd.DataFrame, gd, extra_groups=()) -> Einheiten:
     return Einheiten(jc["jobcenter_id"].to_numpy(dtype=object), months, x, groups(jc) + list(extra_groups))
 
 
+def group_results(grundlagen: pd.DataFrame, groups_: dict[str, list[str]], ebene: str = "gruppe") -> pd.DataFrame:
+    """The JFW figures of arbitrary groups of Jobcenter (Vergleichsring) from the mart's
+    Jobcenter-level inputs, by the same rules as the official levels (``results``: parts summed
+    over the counting members, coverage rule); long results format, the group names as ``id``."""
+    from helpers.compute import group_positions, jobcenter_grid
+    from helpers.kennzahlen import VALUE_COLUMNS
+
+    ids, months, v, s = jobcenter_grid(grundlagen)
+    members = group_positions(ids, groups_)
+    beteiligt = np.unique(np.concatenate(members)) if members else np.array([], dtype=np.int64)
+    neu = {p: i for i, p in enumerate(beteiligt)}          # only the members' rows are needed
+    x = {c: Q(v[i][beteiligt], s[i][beteiligt]) for i, c in enumerate(VALUE_COLUMNS)}
+    gruppen = [(ebene, name, np.array([neu[p] for p in idx], dtype=np.int64)) for name, idx in zip(groups_, members)]
+    out = results(Einheiten(np.asarray(ids, dtype=object)[beteiligt], months, x, gruppen))
+    return out[out["ebene"] != "jobcenter"].reset_index(drop=True)
+
+
 def compute(jc: pd.DataFrame, gd, extra_groups=()) -> pd.DataFrame:
     """The JFW figures of every Jobcenter and group level (long results format)."""
     return results(einheiten(jc, gd, extra_groups))

@@ -46,6 +46,16 @@ def grund_text(grund: str, gruppe: bool) -> str:
     return text.grund_text(grund, gruppe) or "kein Wert"
 
 
+def stellen(code: str) -> int:
+    """Decimals of a JFW value as the pages show it (``wert_text``; the explorer rounds with them)."""
+    e = STEUERUNG[code].einheit
+    if e == "anzahl":
+        return 0
+    if e == "bestand" or code.endswith("_VJ"):
+        return 1
+    return 2
+
+
 def wert_text(code: str, wert) -> str:
     """A JFW value in its unit (count, mean stock, percent, percentage points)."""
     e = STEUERUNG[code].einheit
@@ -54,12 +64,12 @@ def wert_text(code: str, wert) -> str:
     if e == "anzahl":
         return fmt.ganzzahl(round(wert))
     if e == "bestand":
-        return fmt.zahl(wert, 1)
+        return fmt.zahl(wert, stellen(code))
     if e == "punkte":
-        return fmt.punkte(wert, 2)
+        return fmt.punkte(wert, stellen(code))
     if code.endswith("_VJ"):
-        return fmt.zahl(wert, 1, " %", vorzeichen=True)
-    return fmt.prozent(wert, 2)
+        return fmt.zahl(wert, stellen(code), " %", vorzeichen=True)
+    return fmt.prozent(wert, stellen(code))
 
 
 def _zelle(code: str, row, gruppe: bool) -> str:

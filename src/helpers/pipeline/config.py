@@ -230,11 +230,8 @@ class Plan:
 
 
 def slug(text: str) -> str:
-    s = text.lower()
-    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        s = s.replace(a, b)
-    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
-    return s or "ring"
+    """The page id of a Vergleichsring (the site model's ``ring_kennung``: its downloads share it)."""
+    return sitemodel.ring_kennung(text)
 
 
 def _err(shown: str, key: str, text: str) -> ConfigError:
