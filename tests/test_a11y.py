@@ -342,8 +342,7 @@ def test_390px_charts_readable_and_nothing_covers_content(browser, site_url, sit
 def test_time_series_tables_without_javascript_link_to_the_downloads(site_dir):
     """A time-series table filled by the page script says so without JavaScript and links to the
     page's section of download files (present on every such page): the whole series as CSV and
-    XLSX, on a Vergleichsring page its CSV. (The rows themselves are not in the HTML: on a
-    Jobcenter page they would add about 64 KB.)"""
+    XLSX. (The rows themselves are not in the HTML: on a Jobcenter page they would add about 64 KB.)"""
     from html.parser import HTMLParser
 
     class Ids(HTMLParser):
@@ -372,9 +371,7 @@ def test_time_series_tables_without_javascript_link_to_the_downloads(site_dir):
         p = Ids()
         p.feed(text)
         assert mystnb_vega.OHNE_SKRIPT_ZIEL[1:] in p.ids, f
-        assert any(h.endswith(".csv") or h.startswith("data:text/csv") for h in p.links), (f, p.links)
-        if "/ring/" not in f.as_posix():                  # the whole series as CSV and XLSX
-            assert any(h.endswith(".xlsx") for h in p.links), (f, p.links)
+        assert any(h.endswith(".csv") for h in p.links) and any(h.endswith(".xlsx") for h in p.links), (f, p.links)
     assert seiten >= 1
 
 

@@ -29,11 +29,12 @@ PLAIN_TEXT = "<Altair-Diagramm>"
 
 OHNE_SKRIPT = ("Die Zeilen dieser Tabelle werden aus den Daten des Diagramms aufgebaut; dafür ist "
                "JavaScript nötig.")
-# Without JavaScript the numbers are one link away: the page's section of download files (the
-# whole series as CSV and XLSX, helpers.downloads.links; a Vergleichsring its CSV); every page
-# with such a chart has that section (tests/test_a11y.py checks the built site).
+# Without JavaScript the monthly values are one link away: the page's section of download files
+# (the whole series as CSV and XLSX, helpers.downloads.links); every page with such a chart has
+# that section (tests/test_a11y.py checks the built site).
 OHNE_SKRIPT_ZIEL = "#zahlen-herunterladen"
-OHNE_SKRIPT_LINK = ("Die Zahlen der Seite als Datei (CSV) stehen unter", "Zahlen herunterladen")
+OHNE_SKRIPT_LINK = ("Alle Monatswerte stehen in der ganzen Zeitreihe als CSV- und Excel-Datei unter",
+                    "Zahlen herunterladen")
 
 
 def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
