@@ -7,14 +7,22 @@ Hilfe, generated lists) the ``<main …>…</main>`` element of both builds is c
 byte after removing build time stamps. Navigation, head and footer may differ (that is where
 the lighter site changes things); the content a reader sees must not. Exit status 1 and the
 first difference per page when anything differs.
+
+Chart payloads split into a shared Vorlage (``_static/diagramme/``) and the page's own values
+(helpers.mystnb_vega.teilen) are put together again first, as vega-init.js does in the
+browser, and written as the whole spec – so the comparison covers exactly what is drawn.
 """
 
 from __future__ import annotations
 
 import argparse
+import html as html_mod
+import json
 import re
 import sys
 from pathlib import Path
+
+from helpers import mystnb_vega
 
 MAIN = re.compile(r"<main\b.*?</main>", re.S)
 STAMPS = [
@@ -23,11 +31,34 @@ STAMPS = [
 ]
 
 
-def main_content(html: str) -> str | None:
+CHART = re.compile(r'(<div class="vega-chart" id="(?P<id>[^"]+)"(?: role="figure" aria-label="(?P<aria>[^"]*)")?></div>'
+                   r'.*?<script type="application/vnd\.vegalite\+json" data-target="(?P=id)">)(?P<payload>.*?)(</script>)', re.S)
+
+
+def ganze_specs(text: str, site: Path | None) -> str:
+    """Every chart payload as the whole spec (split payloads joined with their Vorlage)."""
+    if site is None:
+        return text
+    vorlagen: dict[str, object] = {}
+
+    def ersetzen(m: re.Match) -> str:
+        payload = json.loads(m.group("payload"))
+        name = payload.get("vorlage") if isinstance(payload, dict) else None
+        if isinstance(name, str) and name not in vorlagen:
+            datei = site / "_static" / mystnb_vega.VORLAGEN_ORDNER / f"{name}.js"
+            vorlagen[name] = mystnb_vega.vorlage_lesen(datei.read_text(encoding="utf-8"))
+        aria = html_mod.unescape(m.group("aria")) if m.group("aria") is not None else None
+        spec = mystnb_vega.spec_aus_payload(payload, vorlagen, aria)
+        return m.group(1) + json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c") + m.group(5)
+
+    return CHART.sub(ersetzen, text)
+
+
+def main_content(html: str, site: Path | None = None) -> str | None:
     m = MAIN.search(html)
     if m is None:
         return None
-    text = m.group(0)
+    text = ganze_specs(m.group(0), site)
     for rx in STAMPS:
         text = rx.sub("<STEMPEL>", text)
     return text
@@ -61,8 +92,8 @@ def compare(before: Path, after: Path, n: int | None) -> list[str]:
         if not pb.is_file():
             problems.append(f"{rel}: fehlt im neuen Build")
             continue
-        a = main_content(pa.read_text(encoding="utf-8"))
-        b = main_content(pb.read_text(encoding="utf-8"))
+        a = main_content(pa.read_text(encoding="utf-8"), before)
+        b = main_content(pb.read_text(encoding="utf-8"), after)
         if a != b:
             problems.append(f"{rel}: Hauptinhalt verschieden, " + first_difference(a or "", b or ""))
     return problems

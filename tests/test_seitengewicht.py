@@ -1,15 +1,154 @@
-"""Issue 15 on the built site (`make book`): the "Daten als Tabelle" rows of a time series with a
-gender choice are built in the browser from the chart's own data (the page carries the numbers
-once); they must read exactly as the rows helpers.charts formatted in Python (kept in the page
-notebook's chart spec)."""
+"""Page weight (issue 15).
+
+Unit tests: a chart spec split into a shared Vorlage and the page's own values, with packed
+number arrays (helpers.mystnb_vega.teilen), is put together again into the same spec – the same
+JSON text – in Python; what is page-specific stays on the page.
+
+On the built site (`make book`): the median Jobcenter page is at most 120 KB; the specs
+vega-init.js puts together in the browser are the notebooks' specs; the "Daten als Tabelle"
+rows of a time series with a gender choice are built in the browser from the chart's own data
+(the page carries the numbers once) and read exactly as the rows helpers.charts formatted in
+Python (kept in the page notebook's chart spec); the sidebar of a Jobcenter page lists the
+chapters, not its siblings."""
 
 from __future__ import annotations
 
+import html as html_mod
 import json
+import math
+import re
+import statistics
 
+import pandas as pd
 import pytest
 
-from helpers import mystnb_vega
+from helpers import charts, mystnb_vega
+
+ZIEL_KB = 120
+
+
+def _gleich(a, b) -> bool:
+    """Equal as JSON text (so 1.0 vs 1 and -0.0 vs 0.0 count as different)."""
+    return mystnb_vega._dumps(a) == mystnb_vega._dumps(b)
+
+
+def _zurueck(spec, aria=None):
+    name, text, payload = mystnb_vega.teilen(spec, aria)
+    assert mystnb_vega.vorlage_name(text) == name
+    return mystnb_vega.spec_aus_payload(json.loads(mystnb_vega._dumps(payload)), {name: json.loads(text)}, aria), payload
+
+
+def _zeitreihe(jc_name: str, basis: float) -> dict:
+    monate = [f"2025-{m:02d}" for m in range(1, 13)]
+    df = pd.DataFrame({"kennzahl": "K2", "monat": monate, "geschlecht": "insgesamt",
+                       "wert": [basis + 0.37 * i - (0.049 if i == 3 else 0) for i in range(12)],
+                       "vt_median": [basis - 0.04 - i * 0.01 for i in range(12)]})
+    daten = charts.zeitreihen_daten(df, {"w": "wert", "md": "vt_median"})
+    chart = charts.zeitreihen(daten, f"Zeitreihen {jc_name}", {"w": jc_name, "md": "Median Vergleichstyp"},
+                              beschreibung=f"Verlauf bei {jc_name}.")
+    return chart.to_dict(validate=False)
+
+
+def test_split_chart_is_the_same_spec_and_the_vorlage_is_shared():
+    a, b = _zeitreihe("Jobcenter A", 10.0), _zeitreihe("Jobcenter B <x>", 0.02)
+    na, ta, pa = mystnb_vega.teilen(a)
+    nb, tb, pb = mystnb_vega.teilen(b)
+    assert na == nb and ta == tb                         # one Vorlage for both pages
+    assert "Jobcenter" not in ta and "data-" not in ta   # names and data are the page's own
+    for spec in (a, b):
+        zurueck, payload = _zurueck(spec)
+        assert _gleich(zurueck, spec)
+        assert len(mystnb_vega._dumps(payload)) < len(mystnb_vega._dumps(spec))
+
+
+def test_packed_numbers_give_the_same_doubles():
+    werte = [0.1, 0.2, 0.3, None, -0.0, -1.5, 2.25, 1e-6, 123456.789, 7.0, None]
+    zurueck, payload = _zurueck({"datasets": {"d": [{"v": werte, "n": [1, 2, 3, 4, 5]}]}})
+    got = zurueck["datasets"]["d"][0]["v"]
+    assert _gleich(zurueck["datasets"]["d"][0], {"v": werte, "n": [1, 2, 3, 4, 5]})
+    assert math.copysign(1, got[4]) < 0                  # -0.0 keeps its sign ("−0,0" on the page)
+    assert '"$zahlen"' in mystnb_vega._dumps(payload)  # packed
+    z, _ = _zurueck({"datasets": {"d": [{"v": [0.1, 0.2, 0.1 + 0.2, 0.4]}]}})
+    assert z["datasets"]["d"][0]["v"][2] == 0.30000000000000004   # not a rounded 0.3
+    # ints stay ints, floats with integral values stay floats (the same JSON text)
+    for ganz in ([1, 2, 3, 4, 5], [1.0, 2.0, -3.0, 4.0], [1, 2.5, 3, 4]):
+        z, _ = _zurueck({"datasets": {"d": [{"v": ganz}]}})
+        assert _gleich(z["datasets"]["d"][0]["v"], ganz), ganz
+    # values that need more than 6 decimals stay as they are
+    roh = [math.pi, 1.0, 2.0, 3.0]
+    z, payload = _zurueck({"datasets": {"d": [{"v": roh}]}})
+    assert _gleich(z["datasets"]["d"][0]["v"], roh) and str(math.pi) in mystnb_vega._dumps(payload)
+
+
+def test_repeated_arrays_travel_once_and_description_is_the_aria_label():
+    ids = ["01001", "01002", "01003", "01004", "01005"]
+    spec = {"description": "Lage der Werte.", "datasets": {"d": [{"k": k, "i": ids, "v": [1.5, 2.5, 3.5, 4.5, 5.5]}
+                                                                  for k in ("K1", "K2", "K3")]}}
+    zurueck, payload = _zurueck(spec, aria="Lage der Werte.")
+    assert _gleich(zurueck, spec)
+    text = mystnb_vega._dumps(payload)
+    assert text.count("01003") == 1 and "Lage der Werte" not in text
+    # another aria text: the description stays in the payload
+    zurueck, payload = _zurueck(spec, aria="anders")
+    assert _gleich(zurueck, spec) and "Lage der Werte" in mystnb_vega._dumps(payload)
+
+
+def test_spec_with_marker_keys_is_not_split():
+    spec = {"datasets": {"d": [{"$zahlen": [1, 2, 3, 4]}]}}
+    assert mystnb_vega.teilen(spec) is None
+    vorlagen: dict = {}
+    out = mystnb_vega.spec_to_html(spec, "vl-c1-o0", vorlagen)
+    assert vorlagen == {} and '"$zahlen":[1,2,3,4]' in out
+
+
+def test_html_payload_in_a_sphinx_build_is_split_and_safe():
+    spec = _zeitreihe("Jobcenter </script><!-- A", 5.0)
+    vorlagen: dict = {}
+    out = mystnb_vega.spec_to_html(spec, "vl-c3-o0", vorlagen)
+    assert len(vorlagen) == 1
+    payload = out.split('data-target="vl-c3-o0">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in payload
+    aria = html_mod.unescape(re.search(r'aria-label="([^"]*)"', out).group(1))
+    name, text = next(iter(vorlagen.items()))
+    ohne_tabelle = dict(spec, usermeta={k: v for k, v in spec["usermeta"].items() if k != "tabelle"})
+    assert _gleich(mystnb_vega.spec_aus_payload(json.loads(payload), {name: json.loads(text)}, aria), ohne_tabelle)
+
+
+def test_vorlagen_folder_holds_exactly_the_used_files(tmp_path):
+    text = mystnb_vega._dumps({"a": "Zeile\u2028trenner\nund </script>"})
+    mystnb_vega.vorlagen_schreiben(tmp_path, {"a1": text, "b2": "[]"})
+    ordner = tmp_path / "_static" / mystnb_vega.VORLAGEN_ORDNER
+    assert sorted(p.name for p in ordner.iterdir()) == ["a1.js", "b2.js"]
+    assert mystnb_vega.vorlage_lesen((ordner / "a1.js").read_text(encoding="utf-8")) == json.loads(text)
+    mystnb_vega.vorlagen_schreiben(tmp_path, {"b2": "[]"})
+    assert sorted(p.name for p in ordner.iterdir()) == ["b2.js"]
+
+
+def _jobcenter_seiten(site_dir):
+    seiten = sorted((site_dir / "book/seiten/jobcenter").glob("*.html"))
+    if not seiten:
+        pytest.skip("keine Jobcenter-Seiten gebaut")
+    return seiten
+
+
+@pytest.mark.slow
+def test_median_jobcenter_page_is_at_most_120_kb(site_dir):
+    groessen = [p.stat().st_size for p in _jobcenter_seiten(site_dir)]
+    median_kb = statistics.median(groessen) / 1000
+    print(f"Jobcenter-Seiten: {len(groessen)}, Median {median_kb:.1f} KB, größte {max(groessen) / 1000:.1f} KB")
+    assert median_kb <= ZIEL_KB
+
+
+@pytest.mark.slow
+def test_jobcenter_sidebar_lists_chapters_not_siblings(site_dir):
+    seite = _jobcenter_seiten(site_dir)[0]
+    text = seite.read_text(encoding="utf-8")
+    nav = text.split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
+    assert "../vergleichstyp/" in nav                       # the chapters, its own among them
+    assert 'toctree-l1 current' in nav                       # its chapter is marked
+    assert "../jobcenter/" not in nav                        # no sibling Jobcenter pages
+    kapitel = (site_dir / "book/seiten/vergleichstyp/Ia.html").read_text(encoding="utf-8")
+    assert "../jobcenter/" in kapitel.split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
 
 CHART_DONE = "el => el.classList.contains('vega-fertig') || el.classList.contains('vega-fehler')"
 
@@ -50,4 +189,38 @@ def test_time_series_tables_built_in_the_browser_read_as_in_python(browser_page,
             assert details.locator("caption").text_content() == tabelle["titel"]
             geprueft += len(rows)
     assert geprueft > 3 * 3 * 100
+    assert not browser_page.errors, browser_page.errors
+
+
+def _specs(nb: dict) -> dict[str, dict]:
+    """Container id -> the chart spec as the page draws it (usermeta.tabelle is the HTML table)."""
+    out = {}
+    for ci, cell in enumerate(nb["cells"]):
+        for oi, o in enumerate(cell.get("outputs", [])):
+            spec = o.get("data", {}).get(mystnb_vega.VEGALITE_MIMES[0])
+            if isinstance(spec, dict):
+                meta = spec.get("usermeta")
+                if isinstance(meta, dict) and "tabelle" in meta:
+                    spec = dict(spec, usermeta={k: v for k, v in meta.items() if k != "tabelle"})
+                out[f"vl-c{ci}-o{oi}"] = spec
+    return out
+
+
+@pytest.mark.browser
+def test_browser_puts_together_the_notebook_specs(browser_page, site_url, site_dir, seiten_dir):
+    built = sorted(p.stem for p in (site_dir / "book/seiten/jobcenter").glob("*.html"))
+    assert built
+    page = browser_page.page
+    for jid in (built[0], built[-1]):
+        erwartet = _specs(json.loads((seiten_dir / "jobcenter" / f"{jid}.ipynb").read_text(encoding="utf-8")))
+        html_text = (site_dir / f"book/seiten/jobcenter/{jid}.html").read_text(encoding="utf-8")
+        assert '"vorlage":' in html_text and '"$schema"' not in html_text     # split payloads
+        page.goto(f"{site_url}/book/seiten/jobcenter/{jid}.html")
+        for div_id in erwartet:
+            page.wait_for_function(CHART_DONE, arg=page.locator(f"#{div_id}").element_handle(), timeout=30000)
+        im_browser = page.evaluate("() => window.HANDBUCH_DIAGRAMME")
+        assert set(im_browser) == set(erwartet), jid
+        for div_id, spec in erwartet.items():
+            assert im_browser[div_id] == spec, (jid, div_id)
+            assert page.locator(f"#{div_id}").evaluate("el => el.classList.contains('vega-fertig')"), (jid, div_id)
     assert not browser_page.errors, browser_page.errors

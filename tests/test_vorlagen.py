@@ -64,3 +64,75 @@ def test_map_notes_table_is_text_only():
     assert "Hinweise zur Karte (2)" in out and "<td>3</td>" in out
     ohne = vorlagen.render("teile/karte_hinweis.html", quelle="Q", spalten=[], zeilen=[])
     assert "<details" not in ohne and ohne.endswith("Kartengrundlage: Q.</p>")
+
+
+# --------------------------------------------------------------- hostile names through every table
+
+BOESE = '<script>alert(1)</script> & "x"'
+
+
+def _sauber(out: str, mindestens: int = 1) -> None:
+    assert "<script>" not in out and 'alert(1)</script> & "x"' not in out
+    assert out.count(html.escape(BOESE)) >= mindestens
+
+
+def test_table_cells_attributes_and_caption_are_text():
+    out = vorlagen.tabelle(BOESE, [vorlagen.zeile([vorlagen.th(BOESE, scope=BOESE)])],
+                           [vorlagen.zeile([vorlagen.td(BOESE, vorlagen.BR, vorlagen.element("small", BOESE),
+                                                        vorlagen.link(BOESE, BOESE, BOESE), klasse="zahl")],
+                                           **{"data-kennzahl": BOESE})], BOESE)
+    _sauber(out, 9)
+    assert out.startswith(f'<table class="{html.escape(BOESE)}"><caption>')
+    assert f'<td class="zahl">{html.escape(BOESE)}<br><small>{html.escape(BOESE)}</small><a href=' in out
+    with pytest.raises(ValueError):
+        vorlagen.element("script", "x")
+
+
+@pytest.fixture(scope="module")
+def boeser_mart(demo_mart):
+    """A mart of its own (not the shared cached one) whose Jobcenter and Land names are hostile."""
+    from helpers import mart
+
+    m = mart.Mart(demo_mart.path)
+    m._tables = demo_mart._tables            # the loaded tables (read-only; the names are in m.jobcenter)
+    jc = m.jobcenter.copy()
+    jc["name"] = BOESE + " " + jc["jobcenter_id"].astype(str)
+    jc["land_name"] = BOESE
+    m.jobcenter = jc
+    return m
+
+
+def _angezeigt(monkeypatch, f) -> str:
+    """The HTML a section function shows with IPython's display (and returns)."""
+    gezeigt = []
+    from helpers import zielsteuerung
+
+    monkeypatch.setattr(zielsteuerung, "display", lambda x: gezeigt.append(x))
+    r = f()
+    from IPython.display import HTML
+
+    return "".join(x.data for x in gezeigt + [r] if isinstance(x, HTML))
+
+
+def test_hostile_names_are_text_in_every_page_table(boeser_mart, monkeypatch):
+    from helpers import berechnungsgrundlagen, zielsteuerung
+
+    m = boeser_mart
+    ziele = m.ziele()
+    jid = str(ziele["jobcenter_id"].iloc[0]) if not ziele.empty else str(m.jobcenter["jobcenter_id"].iloc[0])
+    ring = {"name": BOESE, "jobcenter_ids": list(m.jobcenter["jobcenter_id"].astype(str)[:4]) + [jid]}
+    jc = pages.JobcenterSeite(m, jid, None, "insgesamt", ring)
+    _sauber(jc.tabelle().data)                                         # kennzahlen_tabelle, caption
+    _sauber(jc.vergleichsring().data, 3)                               # ring table, members, caption
+    _sauber(_angezeigt(monkeypatch, lambda: zielsteuerung.abschnitt(jc)))   # JFW and targets tables
+    _sauber(berechnungsgrundlagen.abschnitt(jc).data)                 # Berechnungsgrundlagen
+    vt = str(m.jobcenter.loc[m.jobcenter["jobcenter_id"] == jid, "vergleichstyp"].iloc[0])
+    typ = pages.TypSeite(m, vt, None, "insgesamt")
+    _sauber(typ.mitglieder().data, 2 * len(typ.jc))                    # member table and all-15 block
+    land = pages.LandSeite(m, str(m.jobcenter["land"].iloc[0]), None, "insgesamt")
+    _sauber(land.jobcenter().data, len(land.jc))
+    bund = pages.BundSeite(m, None, "insgesamt")
+    for teil in (bund.laender(), bund.typen(), bund.traegervergleich()):   # overviews: no names, still well-formed
+        assert "<script>" not in teil.data and teil.data.count("<table") == teil.data.count("</table>") >= 1
+    eigene = pages.RingSeite(m, BOESE, ring["jobcenter_ids"], BOESE, None, "insgesamt", None, None)
+    _sauber(eigene.mitglieder().data)

@@ -7,6 +7,11 @@
  * that hold a chart, sets German number and date formats and embeds every chart as SVG.
  * Data URLs in specs (e.g. "_static/geo/kreise.json") are resolved against the site root,
  * so the same spec works on pages at any depth.
+ * In the built book a payload is {"vorlage": name, "loecher": [...], "listen": [...]}: the parts
+ * every page shares are in _static/diagramme/<name>.js (loaded once, then from the cache), the
+ * page's own values fill its {"$loch": i} places; number arrays come packed as
+ * {"$zahlen": [decimals, differences of value·10^decimals as text], "-0": [positions of -0]} and
+ * repeated arrays as {"$liste": i} (helpers.mystnb_vega.teilen; the same spec as in Python).
  */
 (function () {
   "use strict";
@@ -16,6 +21,8 @@
   var script = document.currentScript;
   var STATIC = new URL(".", script ? script.src : document.baseURI).href; // .../_static/
   var ROOT = new URL("..", STATIC).href;                                  // site root
+  // the specs as drawn, by container id (read by the tests: the same spec as the notebook's)
+  var DIAGRAMME = window.HANDBUCH_DIAGRAMME = {};
 
   function loadLibs() {
     // async=false keeps execution order while the files download in parallel.
@@ -29,6 +36,84 @@
         document.head.appendChild(s);
       });
     }));
+  }
+
+  // ---- a split payload put together again (helpers.mystnb_vega.spec_aus_payload)
+  var VORLAGEN = {};
+  var ZEHNER = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
+  // a script (not fetch), so a copy of the site opened from disk draws too; it sets
+  // window.HANDBUCH_VORLAGEN[name]
+  function vorlage(name) {
+    if (!/^[0-9a-f]+$/.test(name)) return Promise.reject(new Error("Diagrammvorlage ungültig: " + name));
+    if (!VORLAGEN[name]) {
+      VORLAGEN[name] = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = STATIC + "diagramme/" + name + ".js";
+        s.onload = function () {
+          var v = (window.HANDBUCH_VORLAGEN || {})[name];
+          if (v) resolve(v); else reject(new Error("Diagrammvorlage leer: " + name));
+        };
+        s.onerror = function () { reject(new Error("Diagrammvorlage nicht geladen: " + name)); };
+        document.head.appendChild(s);
+      });
+    }
+    return VORLAGEN[name];
+  }
+
+  // helpers.mystnb_vega._kodieren: one character per difference -31..30, "~" none, "(n)" others
+  var ZEICHEN = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", VERSATZ = 31;
+
+  function zahlen(z) {
+    var s = z["$zahlen"][0], code = z["$zahlen"][1], p = ZEHNER[s], summe = 0, out = [], i = 0;
+    while (i < code.length) {
+      var c = code.charAt(i), d;
+      if (c === "~") { out.push(null); i++; continue; }
+      if (c === "(") {
+        var j = code.indexOf(")", i);
+        d = parseInt(code.slice(i + 1, j), 10);
+        i = j + 1;
+      } else {
+        d = ZEICHEN.indexOf(c) - VERSATZ;
+        i++;
+      }
+      summe += d;
+      out.push(s ? summe / p : summe);
+    }
+    (z["-0"] || []).forEach(function (k) { out[k] = -0; });
+    return out;
+  }
+
+  // {"$aria": 1}: the description is the container's aria-label (not sent twice)
+  function entpacken(x, listen, aria) {
+    if (Array.isArray(x)) return x.map(function (v) { return entpacken(v, listen, aria); });
+    if (x === null || typeof x !== "object") return x;
+    if ("$zahlen" in x) return zahlen(x);
+    if ("$liste" in x) return entpacken(listen[x["$liste"]], listen, aria);
+    if ("$aria" in x) return aria;
+    var out = {};
+    Object.keys(x).forEach(function (k) { out[k] = entpacken(x[k], listen, aria); });
+    return out;
+  }
+
+  function einsetzen(v, loecher) {
+    if (Array.isArray(v)) return v.map(function (e) { return einsetzen(e, loecher); });
+    if (v === null || typeof v !== "object") return v;
+    var keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === "$loch") return loecher[v["$loch"]];
+    var out = {};
+    keys.forEach(function (k) { out[k] = einsetzen(v[k], loecher); });
+    return out;
+  }
+
+  function specOf(payload, target) {
+    if (!payload || typeof payload.vorlage !== "string" || !Array.isArray(payload.loecher)) {
+      return Promise.resolve(payload);
+    }
+    var aria = target ? target.getAttribute("aria-label") : null;
+    return vorlage(payload.vorlage).then(function (v) {
+      return einsetzen(v, entpacken(payload.loecher, payload.listen || [], aria));
+    });
   }
 
   function fail(target, err) {
@@ -280,7 +365,7 @@
       if (!target) return;
       var spec = specs[i];
       if (spec instanceof Error) { fail(target, spec); return; }
-      spec.config = mitSchrift(spec.config);
+      spec = Object.assign({}, spec, { config: mitSchrift(spec.config) });   // the stored spec stays as built
       var breite = target.clientWidth;
       var embed = function (extra) {
         return vegaEmbed(target, fit(JSON.parse(JSON.stringify(spec)), breite, extra), {
@@ -319,14 +404,20 @@
   function start() {
     var payloads = Array.prototype.slice.call(document.querySelectorAll(PAYLOAD));
     if (!payloads.length) return;
-    var specs = payloads.map(function (el) {
-      var spec;
-      try { spec = JSON.parse(el.textContent); } catch (err) { return err; }
-      var tab = tableParam(spec), details = tableOf(el);
-      if (tab && details && tab.start !== null) fillTable(details, spec, tab.tp, tab.start);
-      return spec;
+    var libs = loadLibs();
+    var fertig = payloads.map(function (el) {
+      var payload;
+      try { payload = JSON.parse(el.textContent); } catch (err) { return Promise.resolve(err); }
+      return specOf(payload, document.getElementById(el.getAttribute("data-target"))).then(function (spec) {
+        var tab = tableParam(spec), details = tableOf(el);
+        if (tab && details && tab.start !== null) fillTable(details, spec, tab.tp, tab.start);
+        DIAGRAMME[el.getAttribute("data-target")] = spec;
+        return spec;
+      }, function (err) { return err; });
     });
-    loadLibs().then(function () { embedAll(payloads, specs); }).catch(function (err) {
+    Promise.all(fertig).then(function (specs) {
+      return libs.then(function () { embedAll(payloads, specs); });
+    }).catch(function (err) {
       payloads.forEach(function (el) {
         var target = document.getElementById(el.getAttribute("data-target"));
         if (target) fail(target, err);

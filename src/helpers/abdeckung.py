@@ -7,11 +7,9 @@ Presentation layer: uses the formatters of ``fmt``; every text is escaped.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
-from helpers import fmt
+from helpers import fmt, vorlagen
 from helpers.kennzahlen import CODES, GESCHLECHT_LABEL, GESCHLECHTER
 
 
@@ -47,9 +45,7 @@ def hinweis_html(einheiten: list[tuple[str, pd.DataFrame]]) -> str:
                                                                                           GESCHLECHTER.index(x[1]))):
                 werte.append(f"{code} ({GESCHLECHT_LABEL[g]})")
             teile.append(f"{', '.join(werte)}: {ohne_text(e, mg)}")
-        items.append(f"<li><strong>{html.escape(label)}</strong>: {html.escape('; '.join(teile))}</li>")
+        items.append((label, "; ".join(teile)))
     if not items:
         return ""
-    return ('<div class="anmerkungen abdeckung"><p><strong>Werte ohne einzelne Jobcenter.</strong> Diese '
-            "Gruppenwerte sind über die Jobcenter mit vollständigen Eingangswerten gebildet (mindestens 90 % "
-            "der Mitglieder, siehe Hilfe „Methoden“):</p><ul>" + "".join(items) + "</ul></div>")
+    return vorlagen.render("teile/abdeckung.html", eintraege=items)

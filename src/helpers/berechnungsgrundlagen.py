@@ -11,14 +11,13 @@ the averaged rates have none: they are the mean of twelve monthly quotients). Th
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 from IPython.display import HTML
 
-from helpers import fmt, text
+from helpers import fmt, text, vorlagen
 from helpers.kennzahlen import GESCHLECHT_LABEL, KENNZAHLEN, MONEY_COLUMNS, codes_for
 from helpers.steuerung import STEUERUNG
+from helpers.vorlagen import BR, Markup, element, render, td, th, zeile
 
 EINGANG = {
     "llu": "Leistungen zum Lebensunterhalt", "kdu": "Leistungen für Unterkunft und Heizung",
@@ -65,14 +64,15 @@ OHNE_NENNER = "nicht festgelegt: eine gemittelte Quote hat keinen einzelnen Nenn
 
 
 def zahl_html(code: str, x, rolle: str = "zaehler", grund: str | None = None, gruppe: bool = False) -> str:
-    """A Zähler/Nenner cell: the number (``zahl_text``) or, undefined, the sign of the value's reason
-    with the reason as tooltip (the averaged rates have no single Nenner: "x")."""
+    """A Zähler/Nenner cell as a part: the number (``zahl_text``, text) or, undefined, the sign of
+    the value's reason with the reason as tooltip (a fragment; the averaged rates have no single
+    Nenner: "x")."""
     if not fmt.fehlt(x):
-        return _e(zahl_text(code, x))
+        return zahl_text(code, x)
     if rolle == "nenner" and code in KENNZAHLEN and KENNZAHLEN[code].art == "rate12":
-        return text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, OHNE_NENNER)
+        return Markup(text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, OHNE_NENNER))
     g = grund if isinstance(grund, str) and grund else None
-    return text.zeichen_html(g, text.grund_text(g, gruppe) if g else "kein Wert")
+    return Markup(text.zeichen_html(g, text.grund_text(g, gruppe) if g else "kein Wert"))
 
 
 def zahl_text(code: str, x) -> str:
@@ -109,10 +109,6 @@ def ordnen(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- page table
 
-def _e(s) -> str:
-    return html.escape(str(s))
-
-
 def wert_text(code: str, wert) -> str:
     if code in STEUERUNG:
         from helpers.zielsteuerung import wert_text as jfw_text
@@ -138,27 +134,26 @@ def tabelle(d: pd.DataFrame, monat: str, geschlecht: str, name: str, gruppe: boo
         if fmt.fehlt(r["wert"]):
             grund = text.grund_text(r["grund"], gruppe) or ("zu wenige Jobcenter mit vollständigen Eingangswerten"
                                                             if r["grund"] == "zu_wenige" else "kein Wert")
-            wert = f'{text.zeichen_html(r["grund"], grund)} <small>({_e(grund)})</small>'
+            wert = (Markup(text.zeichen_html(r["grund"], grund)), " ", element("small", f"({grund})"))
         else:
-            wert = _e(wert_text(code, r["wert"]))
-        abdeckung = ""
+            wert = (wert_text(code, r["wert"]),)
+        abdeckung = ()
         if gruppe and not fmt.fehlt(r["erfasst"]) and r["erfasst"] < r["mitglieder"]:
-            abdeckung = f"<br><small>ohne {int(r['mitglieder'] - r['erfasst'])} von {int(r['mitglieder'])} Jobcentern</small>"
+            abdeckung = (BR, element("small", f"ohne {int(r['mitglieder'] - r['erfasst'])} von {int(r['mitglieder'])} "
+                                              "Jobcentern"))
         name_k = KENNZAHLEN[code].kurz if code in KENNZAHLEN else STEUERUNG[code].kurz
-        rows.append(
-            f'<tr data-kennzahl="{_e(code)}"><th scope="row">{_e(code)}<br><small>{_e(name_k)}</small></th>'
-            f'<td class="zahl" data-rolle="wert">{wert}{abdeckung}</td>'
-            f'<td class="zahl" data-rolle="zaehler">{zahl_html(code, r["zaehler"], "zaehler", r["grund"], gruppe)}</td>'
-            f'<td>{_e(bz)}</td>'
-            f'<td class="zahl" data-rolle="nenner">{zahl_html(code, r["nenner"], "nenner", r["grund"], gruppe)}</td>'
-            f'<td>{_e(bn)}</td>'
-            f'<td>{_e(rechnung)}</td></tr>')
-    kopf = ('<tr><th scope="col">Kennzahl</th><th scope="col">Wert</th><th scope="col">Zähler</th>'
-            '<th scope="col">Zähler: Bedeutung</th><th scope="col">Nenner</th><th scope="col">Nenner: Bedeutung</th>'
-            '<th scope="col">Berechnung</th></tr>')
-    return (f'<div class="tabelle-scroll"><table class="kennzahlen-tabelle berechnungsgrundlagen">'
-            f'<caption>{_e(name)}: Berechnungsgrundlagen {_e(fmt.monat(monat))} ({_e(GESCHLECHT_LABEL[geschlecht])})'
-            f'</caption><thead>{kopf}</thead><tbody>{"".join(rows)}</tbody></table></div>')
+        rows.append(zeile([
+            th(code, BR, element("small", name_k), scope="row"),
+            td(*wert, *abdeckung, klasse="zahl", **{"data-rolle": "wert"}),
+            td(zahl_html(code, r["zaehler"], "zaehler", r["grund"], gruppe), klasse="zahl", **{"data-rolle": "zaehler"}),
+            td(bz),
+            td(zahl_html(code, r["nenner"], "nenner", r["grund"], gruppe), klasse="zahl", **{"data-rolle": "nenner"}),
+            td(bn), td(rechnung)], **{"data-kennzahl": code}))
+    kopf = [zeile([th(t, scope="col") for t in ("Kennzahl", "Wert", "Zähler", "Zähler: Bedeutung", "Nenner",
+                                                 "Nenner: Bedeutung", "Berechnung")])]
+    tab = vorlagen.tabelle("kennzahlen-tabelle berechnungsgrundlagen", kopf, rows,
+                           f"{name}: Berechnungsgrundlagen {fmt.monat(monat)} ({GESCHLECHT_LABEL[geschlecht]})")
+    return render("teile/scroll.html", inhalt=Markup(tab))
 
 
 def abschnitt(seite) -> HTML:
@@ -167,7 +162,8 @@ def abschnitt(seite) -> HTML:
 
     ebene, uid, name = einheit_der_seite(seite)
     d = werte(seite.m, ebene, uid)
-    intro = ("<p>Jeder Wert dieser Seite lässt sich aus absoluten Zahlen nachrechnen (§ 7 der Verordnung): "
-             "Zähler und Nenner je Kennzahl im Berichtsmonat. Geldbeträge in Euro; Durchschnittsbestände mit "
-             "zwei Nachkommastellen. Alle Monate stehen in den Dateien unter „Zahlen herunterladen“.</p>")
+    intro = render("teile/absatz.html", inhalt=[
+        "Jeder Wert dieser Seite lässt sich aus absoluten Zahlen nachrechnen (§ 7 der Verordnung): "
+        "Zähler und Nenner je Kennzahl im Berichtsmonat. Geldbeträge in Euro; Durchschnittsbestände mit "
+        "zwei Nachkommastellen. Alle Monate stehen in den Dateien unter „Zahlen herunterladen“."])
     return HTML(intro + tabelle(d, seite.monat, seite.geschlecht, name, ebene != "jobcenter"))

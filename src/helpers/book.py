@@ -13,7 +13,6 @@ Only files that exist are listed in the TOC, so a partial page set still builds.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
@@ -26,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from helpers import paths, sitemodel
+from helpers import paths, sitemodel, vorlagen
 from helpers import fmt
 from helpers.fmt import MONATE
 from helpers.mdsafe import md_text
@@ -193,7 +192,7 @@ def runtime_overrides(meta: dict) -> dict:
     """Sphinx config overrides derived from the data (merged recursively into _config.yml)."""
     hinweis = demo_hinweis(meta)
     announcement = (
-        f'<p class="hb-demo-banner" role="note">{html.escape(hinweis, quote=False)}</p>' if hinweis else ""
+        vorlagen.render("teile/demo_banner.html", hinweis=hinweis) if hinweis else ""
     )
     from helpers.publish.provenance import footer_html
 

@@ -37,7 +37,6 @@ separately as the share of members with a lower value.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import os
@@ -1365,8 +1364,9 @@ def download_link(pfad: Path | str, text: str = "herunterladen") -> str:
     pfad = Path(pfad)
     data = base64.b64encode(pfad.read_bytes()).decode("ascii")
     mime = MIME.get(pfad.suffix, "application/octet-stream")
-    return (f'<a class="explorer-download" download="{html.escape(pfad.name)}" href="data:{mime};base64,{data}">'
-            f"{html.escape(text)} ({html.escape(pfad.name)})</a>")
+    from helpers import vorlagen
+
+    return vorlagen.render("teile/download_link.html", datei=pfad.name, href=f"data:{mime};base64,{data}", text=text)
 
 
 # --------------------------------------------------------------------------- rings (YAML)

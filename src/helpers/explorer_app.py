@@ -24,6 +24,7 @@ import pandas as pd
 
 from helpers import explorer as ex
 from helpers import fmt
+from helpers.vorlagen import BR, Markup, element, lauf
 from helpers.kennzahlen import GESCHLECHT_LABEL, GESCHLECHTER
 
 VERALTET = "veraltet – Auswahl ungültig"
@@ -49,6 +50,11 @@ CSS = """
 .explorer-app td, .explorer-app th { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: left; }
 </style>
 """
+
+
+def _fehler(was: str, grund: str) -> str:
+    """A message "<b>was</b> grund" (the reason is text)."""
+    return lauf(element("b", was), " ", grund)
 
 
 def _feld(text: str) -> w.HTML:
@@ -257,8 +263,9 @@ class ExplorerApp:
         mitte.add_class("explorer-ansichten")
         self.mitte = mitte
         herkunft = ("Demodaten (synthetisch, keine amtlichen Werte)" if self.m.demo else "Statistik der BA")
-        kopf = w.HTML(CSS + f"<b>Explorer: Kennzahlen nach § 48a SGB II</b> · Datenbestand: {html.escape(herkunft)}, "
-                      f"Datenstand {html.escape(fmt.monat(self.m.datenstand))}, {len(self.m.jobcenter)} Jobcenter")
+        kopf = w.HTML(CSS + lauf(element("b", "Explorer: Kennzahlen nach § 48a SGB II"),
+                                 f" · Datenbestand: {herkunft}, Datenstand {fmt.monat(self.m.datenstand)}, "
+                                 f"{len(self.m.jobcenter)} Jobcenter"))
         self.widget = w.AppLayout(header=kopf, left_sidebar=seite, center=mitte, right_sidebar=None, footer=None,
                                   pane_widths=[SIDEBAR, 1, 0], pane_heights=["30px", 1, 0], grid_gap="8px",
                                   height="auto")
@@ -427,11 +434,12 @@ class ExplorerApp:
         self._veraltet(False)
         self.w_k.layout.display = "" if a.gruppe_art == "nachbarn" else "none"
         self.ring_box.layout.display = "" if a.gruppe_art == "ring" else "none"
-        self.w_erklaerung.value = f"<small>{html.escape(ex.erklaerung(a.kennzahl))}</small>"
+        self.w_erklaerung.value = lauf(element("small", ex.erklaerung(a.kennzahl)))
         self.w_zeit_text.value = html.escape(ex.zeitraum_text(a.von, a.bis))
-        self.w_status.value = "<br>".join(
-            [f"<b>{html.escape(ex.vergleich_text(self.m, a))}</b>"]
-            + [f"<small>{html.escape(h)}</small>" for h in ex.hinweise(self.m, a)])
+        status = [element("b", ex.vergleich_text(self.m, a))]
+        for h in ex.hinweise(self.m, a):
+            status += [BR, element("small", h)]
+        self.w_status.value = lauf(*status)
         if ansicht is None:
             self._veraltet_ansichten = set(ANSICHTEN)
         else:
@@ -467,31 +475,31 @@ class ExplorerApp:
     # ------------------------------------------------------------------ files
 
     def _melde(self, text: str, *links: Path) -> None:
-        self.w_export.value = text + "".join(f"<br>{ex.download_link(p)}" for p in links)
+        self.w_export.value = text + "".join(lauf(BR, Markup(ex.download_link(p))) for p in links)
 
     def bild_export(self, format: str) -> Path | None:
         ansicht = self.aktive_ansicht
         if not self.gueltig:
-            self._melde(f"<b>Kein Export:</b> {VERALTET}.")
+            self._melde(_fehler("Kein Export:", f"{VERALTET}."))
             return None
         d = self.diagramme.get(ansicht)
         if d is None or d.spec is None:
-            self._melde("<b>Kein Export:</b> die Ansicht „Tabelle“ hat kein Diagramm – bitte „Daten als CSV“ "
-                        "oder „Daten als XLSX“ wählen.")
+            self._melde(_fehler("Kein Export:", "die Ansicht „Tabelle“ hat kein Diagramm – bitte „Daten als CSV“ "
+                                "oder „Daten als XLSX“ wählen."))
             return None
         a = self.auswahl
         name = ex.export_dateiname(a, ansicht, format)
         try:
             pfad = ex.speichere_diagramm(d.spec, self.ordner_export / name, format)
         except (ImportError, OSError, ValueError) as exc:
-            self._melde(f"<b>Bildexport nicht möglich:</b> {html.escape(str(exc))}")
+            self._melde(_fehler("Bildexport nicht möglich:", str(exc)))
             return None
-        self._melde(f"Diagramm gespeichert: <code>{html.escape(str(pfad))}</code>", pfad)
+        self._melde(lauf("Diagramm gespeichert: ", element("code", str(pfad))), pfad)
         return pfad
 
     def daten_export(self, format: str) -> list[Path]:
         if not self.gueltig:
-            self._melde(f"<b>Kein Export:</b> {VERALTET}.")
+            self._melde(_fehler("Kein Export:", f"{VERALTET}."))
             return []
         a, ansicht = self.auswahl, self.aktive_ansicht
         try:
@@ -501,9 +509,10 @@ class ExplorerApp:
                 dateien = ex.exportiere(self.m, a, self.ordner_export, format,
                                         "rangliste" if ansicht == "rang" else "werte")
         except (KeyError, ValueError, OSError) as exc:
-            self._melde(f"<b>Export nicht möglich:</b> {html.escape(str(exc))}")
+            self._melde(_fehler("Export nicht möglich:", str(exc)))
             return []
-        self._melde("Gespeichert: " + ", ".join(f"<code>{html.escape(str(p))}</code>" for p in dateien), *dateien)
+        namen = [t for i, p in enumerate(dateien) for t in ([", "] if i else []) + [element("code", str(p))]]
+        self._melde(lauf("Gespeichert: ", *namen), *dateien)
         return dateien
 
     def _vergleich_export(self, format: str) -> list[Path]:
@@ -522,18 +531,18 @@ class ExplorerApp:
 
     def auswahl_speichern(self, _=None) -> Path | None:
         if not self.gueltig:
-            self.w_datei_meldung.value = f"<b>Nicht gespeichert:</b> {VERALTET}."
+            self.w_datei_meldung.value = _fehler("Nicht gespeichert:", f"{VERALTET}.")
             return None
         try:
             daten = ex.parameterdatei(self.m, self.auswahl)
             pfad = ex.schreibe_parameterdatei(daten, self.ordner_eigene, auswahl=self.auswahl)
         except (KeyError, ValueError, OSError) as exc:
-            self.w_datei_meldung.value = f"<b>Nicht gespeichert:</b> {html.escape(str(exc))}"
+            self.w_datei_meldung.value = _fehler("Nicht gespeichert:", str(exc))
             return None
         self.w_oeffnen_datei.options = self._auswahl_optionen()
-        self.w_datei_meldung.value = (f"Gespeichert als <code>{html.escape(pfad.name)}</code> in "
-                                      f"<code>{html.escape(str(pfad.parent))}</code>; die Handbuchseite entsteht "
-                                      f"beim nächsten <code>make book</code>.")
+        self.w_datei_meldung.value = lauf("Gespeichert als ", element("code", pfad.name), " in ",
+                                          element("code", str(pfad.parent)), "; die Handbuchseite entsteht "
+                                          "beim nächsten ", element("code", "make book"), ".")
         return pfad
 
     def auswahl_oeffnen(self, _=None) -> None:
@@ -544,12 +553,12 @@ class ExplorerApp:
         try:
             a = ex.auswahl_aus_parameterdatei(self.m, self.ordner_eigene / name)
         except (KeyError, ValueError, OSError) as exc:
-            self.w_datei_meldung.value = f"<b>Nicht geöffnet:</b> {html.escape(str(exc).strip(chr(39)))}"
+            self.w_datei_meldung.value = _fehler("Nicht geöffnet:", str(exc).strip(chr(39)))
             return
         if a.ring is not None and a.ring not in self.ringe.values():
             self.ringe_setzen()
         self.setze(a)
-        self.w_datei_meldung.value = f"Geöffnet: <code>{html.escape(name)}</code>"
+        self.w_datei_meldung.value = lauf("Geöffnet: ", element("code", name))
 
     def ringe_setzen(self) -> None:
         self._still = True
@@ -564,7 +573,7 @@ class ExplorerApp:
                 raise ValueError(" ".join(probleme))
             ring = ex.Ring(self.w_ringname.value.strip() or "Eigener Ring", tuple(ids))
         except ValueError as exc:
-            self.w_ring_meldung.value = f"<b>Ring nicht gespeichert:</b> {html.escape(str(exc))}"
+            self.w_ring_meldung.value = _fehler("Ring nicht gespeichert:", str(exc))
             return None
         pfad = ex.speichere_ring(ring, self.ordner_ringe)
         self.ringe[pfad.stem] = ring
@@ -573,7 +582,7 @@ class ExplorerApp:
         self._still = False
         self.w_ring.value = pfad.stem
         self.w_ring_meldung.value = ""
-        self._melde(f"Ring gespeichert: <code>{html.escape(str(pfad))}</code>")
+        self._melde(lauf("Ring gespeichert: ", element("code", str(pfad))))
         return pfad
 
 

@@ -12,11 +12,20 @@ Two halves:
   ``<script type="application/vnd.vegalite+json">`` payload, which ``book/_vendor/vega-init.js``
   renders with the vendored vega libraries. The chart's ``description`` becomes the div's
   aria-label and a visually hidden paragraph (text alternative).
+
+Page weight (issue 15): inside a Sphinx build the payload does not carry the whole spec. The
+parts every page of a kind shares (marks, encodings, axes, legends: the *Vorlage*) go once into
+``_static/diagramme/<hash>.js``; the page keeps only what is its own (the *Löcher*: data,
+titles, texts, label domains, expressions; :data:`LOCH_UEBERALL`, :data:`LOCH_OBEN`), and number
+arrays in it are packed losslessly (:func:`packen`). ``vega-init.js`` puts the spec together
+again before anything is drawn; :func:`zusammensetzen` is the same in Python, and the result is
+equal to the spec the notebook holds (tests). Outside Sphinx (no environment) the payload is the
+whole spec, as before.
 """
 
 from __future__ import annotations
 
-import html
+import hashlib
 import json
 import os
 from typing import Any
@@ -44,43 +53,357 @@ def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
     ``aus_daten``: the body stays empty – vega-init.js builds the rows from the chart's own data
     when the page loads (the same strings, see tests), so the numbers are on the page once;
     without JavaScript a note links to the page's download files (the whole series as CSV/XLSX)."""
-    e = lambda v: html.escape(str(v), quote=True)  # noqa: E731
-    kopf = "".join(f'<th scope="col">{e(c)}</th>' for c in tabelle["spalten"])
-    zeilen = "".join(
-        "<tr>" + "".join((f'<th scope="row">{e(c)}</th>' if i == 0 else f'<td>{e(c)}</td>')
-                         for i, c in enumerate(z)) + "</tr>"
-        for z in ([] if aus_daten else tabelle["zeilen"]))
-    vor, link = OHNE_SKRIPT_LINK
-    hinweis = (f'<noscript><p>{e(OHNE_SKRIPT)} {e(vor)} <a href="{e(OHNE_SKRIPT_ZIEL)}">{e(link)}</a>.</p></noscript>'
-               if aus_daten else "")
-    titel = f"<caption>{e(tabelle['titel'])}</caption>" if tabelle.get("titel") else ""
-    return (f'<details class="hb-daten"><summary>Daten als Tabelle</summary><div class="hb-tabelle-scroll">'
-            f'<table class="kennzahlen-tabelle hb-daten-tabelle">{titel}<thead><tr>{kopf}</tr></thead>'
-            f'<tbody>{zeilen}</tbody></table>{hinweis}</div></details>')
+    from helpers.vorlagen import Markup, render, tabelle as tabelle_vorlage, td, th, zeile
+
+    kopf = [zeile([th(str(c), scope="col") for c in tabelle["spalten"]])]
+    zeilen = [zeile([th(str(c), scope="row") if i == 0 else td(str(c)) for i, c in enumerate(z)])
+              for z in ([] if aus_daten else tabelle["zeilen"])]
+    tab = tabelle_vorlage("kennzahlen-tabelle hb-daten-tabelle", kopf, zeilen, str(tabelle["titel"]) if tabelle.get("titel") else None)
+    return render("teile/daten_tabelle.html", tabelle=Markup(tab), aus_daten=aus_daten, ohne_skript=OHNE_SKRIPT,
+                  ohne_skript_link=OHNE_SKRIPT_LINK, ohne_skript_ziel=OHNE_SKRIPT_ZIEL)
 
 
-def spec_to_html(spec: dict[str, Any], div_id: str) -> str:
+# ------------------------------------------------------------------ Vorlage + Löcher, packing
+
+VORLAGEN_ORDNER = "diagramme"          # below the site's _static/: one file per distinct Vorlage
+LOCH, ZAHLEN, LISTE, MINUS_NULL, GANZ, ARIA = "$loch", "$zahlen", "$liste", "-0", "int", "$aria"
+MARKEN = frozenset({LOCH, ZAHLEN, LISTE, ARIA})
+# Keys whose values belong to the page, at any depth: data and datasets (names are hashes of the
+# data), texts, parameter values, scale domains and sort orders (legend labels carry names),
+# calculate and filter expressions (name maps, the highlighted member); and the chart title at the top.
+LOCH_UEBERALL = frozenset({"data", "datasets", "description", "usermeta", "params", "domain", "sort", "calculate",
+                           "filter"})
+LOCH_OBEN = frozenset({"title"})
+_MIN_ZAHLEN = 4                        # shorter number arrays stay as they are
+_MAX_STELLEN = 6
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def zerlegen(spec: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """(Vorlage, Löcher): the spec with every page-specific value replaced by {"$loch": i}, and
+    those values in order. zusammensetzen(*zerlegen(spec)) == spec."""
+    loecher: list[Any] = []
+
+    def walk(obj: Any, oben: bool) -> Any:
+        if isinstance(obj, dict):
+            if MARKEN & obj.keys():
+                raise _MarkeVorhanden
+            out = {}
+            for k, v in obj.items():
+                if k in LOCH_UEBERALL or (oben and k in LOCH_OBEN):
+                    out[k] = {LOCH: len(loecher)}
+                    loecher.append(v)
+                else:
+                    out[k] = walk(v, False)
+            return out
+        if isinstance(obj, list):
+            return [walk(v, False) for v in obj]
+        return obj
+
+    return walk(spec, True), loecher
+
+
+def zusammensetzen(vorlage: Any, loecher: list[Any]) -> Any:
+    """The spec again from a Vorlage and its (unpacked) Löcher."""
+    if isinstance(vorlage, dict):
+        if LOCH in vorlage and len(vorlage) == 1:
+            return loecher[vorlage[LOCH]]
+        return {k: zusammensetzen(v, loecher) for k, v in vorlage.items()}
+    if isinstance(vorlage, list):
+        return [zusammensetzen(v, loecher) for v in vorlage]
+    return vorlage
+
+
+# Differences as text: one character for -31..30 (most month-to-month steps), "~" for None,
+# "(n)" for any other integer. Only characters that need no escaping in JSON or HTML.
+_ZEICHEN = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_VERSATZ = 31
+
+
+def _kodieren(diffs: list[int | None]) -> str:
+    out = []
+    for d in diffs:
+        if d is None:
+            out.append("~")
+        elif -_VERSATZ <= d < len(_ZEICHEN) - _VERSATZ:
+            out.append(_ZEICHEN[d + _VERSATZ])
+        else:
+            out.append(f"({d})")
+    return "".join(out)
+
+
+def _dekodieren(code: str) -> list[int | None]:
+    out: list[int | None] = []
+    i = 0
+    while i < len(code):
+        c = code[i]
+        if c == "~":
+            out.append(None)
+            i += 1
+        elif c == "(":
+            j = code.index(")", i)
+            out.append(int(code[i + 1:j]))
+            i = j + 1
+        else:
+            out.append(_ZEICHEN.index(c) - _VERSATZ)
+            i += 1
+    return out
+
+
+_GROSS = 2 ** 52 / 10 ** _MAX_STELLEN
+_NONE = type(None)
+
+
+def _zahlen_art(werte: list) -> type | None:
+    """float or int when werte is a packable number array (None allowed), else None."""
+    if len(werte) < _MIN_ZAHLEN:
+        return None
+    arten = set(map(type, werte))
+    arten.discard(_NONE)
+    if arten == {float}:
+        return float
+    if arten == {int}:
+        return int
+    return None                           # texts, bools, or ints and floats mixed ("7" vs "7.0")
+
+
+def _zahlen_packen_viele(felder: list[list], arten: list[type]) -> list[dict | None]:
+    """{"$zahlen": [s, code]} (or None: not packable) for each number array, all in one pass:
+    s the fewest decimals (0..6) with x == rint(x·10^s) / 10^s for every x of the array (the same
+    double in Python and in JavaScript: both divisions are correctly rounded), code the
+    differences of the integers x·10^s as text (``_kodieren``, None as "~"); a -0.0 (a small
+    negative value rounded, shown as "−0,0") counts as 0 and its position is listed under "-0";
+    an int array says so under "int" (for Python; JavaScript has one number type)."""
+    import numpy as np
+
+    if not felder:
+        return []
+    laengen = np.array([len(f) for f in felder])
+    starts = np.concatenate(([0], np.cumsum(laengen)[:-1]))
+    flach = np.array([x for f in felder for x in f], dtype=float)      # None -> nan
+    leer = np.isnan(flach)
+    with np.errstate(invalid="ignore"):
+        schlecht = ~leer & (~np.isfinite(flach) | (np.abs(flach) >= _GROSS))
+    werte = np.where(leer | schlecht, 0.0, flach)
+    noetig = np.full(len(werte), _MAX_STELLEN + 1)
+    for st in range(_MAX_STELLEN, -1, -1):
+        p = 10.0 ** st
+        noetig[np.rint(werte * p) / p == werte] = st
+    stellen = np.maximum.reduceat(noetig, starts)
+    stellen[np.add.reduceat(schlecht.astype(int), starts) > 0] = _MAX_STELLEN + 1
+    stellen[np.add.reduceat((~leer).astype(int), starts) == 0] = _MAX_STELLEN + 1   # only None
+    je_wert = np.repeat(np.minimum(stellen, _MAX_STELLEN), laengen)
+    faktor = 10.0 ** je_wert
+    ganz = np.rint(werte * faktor)
+    stimmt = (ganz / faktor == werte) | leer
+    stellen[np.add.reduceat((~stimmt).astype(int), starts) > 0] = _MAX_STELLEN + 1
+    ganz = ganz.astype(np.int64)
+    feld = np.repeat(np.arange(len(felder)), laengen)
+    belegt = np.flatnonzero(~leer)
+    vorher = np.concatenate(([0], ganz[belegt][:-1]))
+    vorher[np.concatenate(([True], feld[belegt][1:] != feld[belegt][:-1]))] = 0      # first of an array
+    diffs = ganz[belegt] - vorher
+    klein = (diffs >= -_VERSATZ) & (diffs < len(_ZEICHEN) - _VERSATZ)
+    zeichen = np.array(list(_ZEICHEN), dtype=object)
+    teile = np.full(len(werte), "~", dtype=object)
+    teile[belegt[klein]] = zeichen[diffs[klein] + _VERSATZ]
+    teile[belegt[~klein]] = [f"({d})" for d in diffs[~klein].tolist()]
+    teile = teile.tolist()
+    minus = np.flatnonzero(~leer & (flach == 0) & np.signbit(flach))
+    out: list[dict | None] = []
+    for i, (f, art) in enumerate(zip(felder, arten)):
+        if stellen[i] > _MAX_STELLEN or (art is int and stellen[i] != 0):
+            out.append(None)
+            continue
+        a, n = int(starts[i]), len(f)
+        z: dict[str, Any] = {ZAHLEN: [int(stellen[i]), "".join(teile[a:a + n])]}
+        if art is float:
+            m = minus[(minus >= a) & (minus < a + n)]
+            if len(m):
+                z[MINUS_NULL] = (m - a).tolist()
+        else:
+            z[GANZ] = 1
+        out.append(z)
+    return out
+
+
+def _zahlen_packen(werte: list) -> dict | None:
+    """One array (``_zahlen_packen_viele``); None when not packable."""
+    art = _zahlen_art(werte)
+    return _zahlen_packen_viele([werte], [art])[0] if art is not None else None
+
+
+def _zahlen_entpacken(z: dict) -> list:
+    """The numbers again: floats (x / 10^s) when the array held floats, ints when it held ints
+    (then s is 0 and only ints are summed; JavaScript has one number type)."""
+    s, code = z[ZAHLEN]
+    p, summe, out = 10 ** s, 0, []
+    for x in _dekodieren(code):
+        if x is None:
+            out.append(None)
+            continue
+        summe += x
+        out.append(summe / p if z.get(GANZ) is None else summe)
+    for i in z.get(MINUS_NULL, []):
+        out[i] = -0.0
+    return out
+
+
+def packen(obj: Any) -> tuple[Any, list[Any]]:
+    """(packed, Listen): number arrays as {"$zahlen": …} (lossless, see _zahlen_packen_viele), and
+    arrays of texts that occur more than once (e.g. the member list of every figure) once in
+    Listen, referred to as {"$liste": i}. entpacken(*packen(obj)) == obj."""
+    zaehler: dict[tuple, int] = {}
+    zahlen: list[list] = []
+    arten: list[type] = []
+
+    def kandidat(o: list) -> tuple | None:
+        """The key of an array of texts long enough to share (member lists), else None."""
+        if len(o) < _MIN_ZAHLEN or set(map(type, o)) != {str}:
+            return None
+        return tuple(o)
+
+    def sammeln(o: Any) -> None:
+        if isinstance(o, dict):
+            if MARKEN & o.keys():
+                raise _MarkeVorhanden
+            for v in o.values():
+                if isinstance(v, (dict, list)):
+                    sammeln(v)
+        elif isinstance(o, list):
+            art = _zahlen_art(o)
+            if art is not None:
+                zahlen.append(o)
+                arten.append(art)
+                return
+            key = kandidat(o)
+            if key is not None:
+                zaehler[key] = zaehler.get(key, 0) + 1
+                return
+            for v in o:
+                if isinstance(v, (dict, list)):
+                    sammeln(v)
+
+    sammeln(obj)
+    gepackt = {id(o): z for o, z in zip(zahlen, _zahlen_packen_viele(zahlen, arten))}
+    listen: list[Any] = []
+    index: dict[tuple, int] = {}
+
+    def walk(o: Any) -> Any:
+        if isinstance(o, dict):
+            return {k: walk(v) if isinstance(v, (dict, list)) else v for k, v in o.items()}
+        z = gepackt.get(id(o))
+        if z is not None:
+            return z
+        key = kandidat(o)
+        if key is not None and zaehler.get(key, 0) > 1:
+            if key not in index:
+                index[key] = len(listen)
+                listen.append(list(o))
+            return {LISTE: index[key]}
+        return [walk(v) if isinstance(v, (dict, list)) else v for v in o]
+
+    return walk(obj), listen
+
+
+class _MarkeVorhanden(Exception):
+    """A dict of the spec already has one of the marker keys: not split."""
+
+
+def entpacken(obj: Any, listen: list[Any], aria: str | None = None) -> Any:
+    """The values again; aria: the chart container's aria-label ({"$aria": 1} stands for it)."""
+    if isinstance(obj, dict):
+        if ZAHLEN in obj and obj.keys() <= {ZAHLEN, MINUS_NULL, GANZ}:
+            return _zahlen_entpacken(obj)
+        if len(obj) == 1 and LISTE in obj:
+            return entpacken(listen[obj[LISTE]], listen, aria)
+        if len(obj) == 1 and ARIA in obj:
+            return aria
+        return {k: entpacken(v, listen, aria) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [entpacken(v, listen, aria) for v in obj]
+    return obj
+
+
+def vorlage_text(vorlage: dict[str, Any]) -> str:
+    """The file content of a Vorlage (its name is the hash of exactly this text)."""
+    return _dumps(vorlage)
+
+
+def vorlage_name(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def vorlage_datei(name: str, text: str) -> str:
+    """The file _static/diagramme/<name>.js: a script, not a JSON fetch, so the charts also draw
+    from a copy of the site opened from disk (file://). The JSON is the second line."""
+    return f'(window.HANDBUCH_VORLAGEN = window.HANDBUCH_VORLAGEN || {{}})["{name}"] =\n{text}\n;\n'
+
+
+def vorlage_lesen(datei_text: str) -> Any:
+    """The parsed Vorlage from the text of its file (``vorlage_datei``)."""
+    return json.loads(datei_text.split("\n")[1])
+
+
+def teilen(spec: dict[str, Any], aria: str | None = None) -> tuple[str, str, dict[str, Any]] | None:
+    """(name, Vorlage text, page payload) of a spec, or None if it cannot be split (it already
+    uses one of the markers). The payload: {"vorlage": name, "loecher": […], "listen": […]}.
+    aria: the text of the container's aria-label; a description equal to it is not sent twice."""
+    try:
+        vorlage, loecher = zerlegen(spec)
+        gepackt, listen = packen(loecher)
+    except _MarkeVorhanden:
+        return None
+    d = vorlage.get("description")
+    if aria is not None and isinstance(d, dict) and spec.get("description") == aria:
+        gepackt[d[LOCH]] = {ARIA: 1}
+    text = vorlage_text(vorlage)
+    name = vorlage_name(text)
+    payload = {"vorlage": name, "loecher": gepackt}
+    if listen:
+        payload["listen"] = listen
+    return name, text, payload
+
+
+def spec_aus_payload(payload: dict[str, Any], vorlagen: dict[str, Any], aria: str | None = None) -> dict[str, Any]:
+    """The whole spec from a page payload (split or not); vorlagen: name -> parsed Vorlage;
+    aria: the container's aria-label (unescaped). What vega-init.js does in the browser."""
+    if "vorlage" not in payload or "loecher" not in payload:
+        return payload
+    loecher = entpacken(payload["loecher"], payload.get("listen", []), aria)
+    return zusammensetzen(vorlagen[payload["vorlage"]], loecher)
+
+
+def spec_to_html(spec: dict[str, Any], div_id: str, vorlagen: dict[str, str] | None = None) -> str:
     """The deterministic HTML for one chart: container, text alternative, JSON payload and,
-    when the chart carries ``usermeta.tabelle``, its values as a table (taken out of the payload)."""
+    when the chart carries ``usermeta.tabelle``, its values as a table (taken out of the payload).
+    vorlagen: when given (a Sphinx build), the spec is split (:func:`teilen`) and its Vorlage is
+    added there (name -> text) to be written once into _static/diagramme/."""
     tabelle = ""
     meta = spec.get("usermeta")
     if isinstance(meta, dict) and isinstance(meta.get("tabelle"), dict):
         spec = dict(spec, usermeta={k: v for k, v in meta.items() if k != "tabelle"})
         # A time series with a gender choice: the page script builds the rows from the data.
         tabelle = tabelle_html(meta["tabelle"], aus_daten=isinstance(meta.get("tabelle_param"), dict))
+    description = spec.get("description")
+    text = description.strip() if isinstance(description, str) else ""
+    inhalt: dict[str, Any] = spec
+    geteilt = teilen(spec, text or None) if vorlagen is not None else None
+    if geteilt is not None:
+        name, vorlage, inhalt = geteilt
+        vorlagen[name] = vorlage
     # "<" only occurs inside JSON strings, where \u003c is the same character: no "</script>"
     # or "<!--" can end or confuse the script element.
-    payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    description = spec.get("description")
-    if isinstance(description, str) and description.strip():
-        text = html.escape(description.strip(), quote=True)
-        container = (
-            f'<div class="vega-chart" id="{div_id}" role="figure" aria-label="{text}"></div>'
-            f'<p class="hb-visually-hidden">{text}</p>'
-        )
-    else:
-        container = f'<div class="vega-chart" id="{div_id}"></div>'
-    return f'{container}<script type="{PAYLOAD_TYPE}" data-target="{div_id}">{payload}</script>{tabelle}'
+    payload = _dumps(inhalt).replace("<", "\\u003c")
+    from helpers.vorlagen import Markup, render
+
+    # The payload is the one fragment that is not escaped text: JSON inside <script> is raw text
+    # (entities would not be decoded); "<" is \u003c in it, so it cannot end the element.
+    return render("teile/diagramm.html", id=div_id, text=text, typ=PAYLOAD_TYPE, payload=Markup(payload),
+                  tabelle=Markup(tabelle))
 
 
 class VegaLiteMimeRenderer:
@@ -102,7 +425,73 @@ class VegaLiteMimeRenderer:
             content = content.decode("utf-8")
         spec = content if isinstance(content, dict) else json.loads(content)
         div_id = f"vl-c{data.cell_index}-o{data.output_index}"
-        return [nodes.raw("", spec_to_html(spec, div_id), format="html")]
+        vorlagen = _vorlagen_der_seite(renderer)
+        return [nodes.raw("", spec_to_html(spec, div_id, vorlagen), format="html")]
+
+
+# ------------------------------------------------------------------ Sphinx: the Vorlage files
+
+ENV_ATTR = "handbuch_diagramm_vorlagen"     # env: docname -> {name: Vorlage text}
+
+
+def _vorlagen_der_seite(renderer: Any) -> dict[str, str] | None:
+    env = getattr(getattr(renderer, "renderer", None), "sphinx_env", None)
+    if env is None or getattr(env, "docname", None) is None:
+        return None
+    alle = getattr(env, ENV_ATTR, None)
+    if alle is None:
+        alle = {}
+        setattr(env, ENV_ATTR, alle)
+    return alle.setdefault(env.docname, {})
+
+
+def _purge(_app, env, docname) -> None:
+    getattr(env, ENV_ATTR, {}).pop(docname, None)
+
+
+def _merge(_app, env, docnames, other) -> None:
+    alle = getattr(env, ENV_ATTR, None)
+    if alle is None:
+        alle = {}
+        setattr(env, ENV_ATTR, alle)
+    fremd = getattr(other, ENV_ATTR, {})
+    for d in docnames:
+        if d in fremd:
+            alle[d] = fremd[d]
+
+
+def vorlagen_schreiben(site: os.PathLike | str, vorlagen: dict[str, str]) -> None:
+    """Write every Vorlage into <site>/_static/diagramme/<name>.js and remove files no page uses any more
+    (an incremental build ends with the same folder as a full one)."""
+    from pathlib import Path
+
+    from helpers.dateien import atomic_write_text
+
+    ordner = Path(site) / "_static" / VORLAGEN_ORDNER
+    ordner.mkdir(parents=True, exist_ok=True)
+    for name, text in sorted(vorlagen.items()):
+        ziel, inhalt = ordner / f"{name}.js", vorlage_datei(name, text)
+        if not ziel.is_file() or ziel.read_text(encoding="utf-8") != inhalt:
+            atomic_write_text(ziel, inhalt)
+    for alt in ordner.iterdir():
+        if alt.is_file() and alt.stem not in vorlagen:
+            alt.unlink()
+
+
+def _schreiben(app, exception) -> None:
+    if exception is not None or app.builder is None or app.builder.format != "html":
+        return
+    alle: dict[str, str] = {}
+    for vorlagen in getattr(app.env, ENV_ATTR, {}).values():
+        alle.update(vorlagen)
+    vorlagen_schreiben(app.builder.outdir, alle)
+
+
+def sphinx_setup(app) -> None:
+    """Hooks of the Vorlage files (called by helpers.sphinx_leicht's setup)."""
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("build-finished", _schreiben)
 
 
 def mimebundle(spec: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from helpers import charts, fmt, sitemodel, statistik, text
-from helpers.vorlagen import Markup, render
+from helpers.vorlagen import BR, Markup, element, link, render, tabelle, td, th, zeile
 from helpers.kennzahlen import (CODES, EBENE_LABEL, GESCHLECHT_LABEL, GESCHLECHTER, KENNZAHLEN, LAENDER,
                                 TRAEGERART_LABEL, ZIELE, codes_for)
 
@@ -114,18 +114,6 @@ LESEHILFE_URL = f"{sitemodel.ZUM_BUCH}lesehilfe.html"
 VERGLEICHSTYPEN_HILFE_URL = f"{sitemodel.ZUM_BUCH}hilfe/vergleichstypen.html"
 
 
-def _a(url: str | None, label: str, title: str | None = None) -> str:
-    """A link, or the label as text where there is no page to link (url None)."""
-    if url is None:
-        return html.escape(label)
-    t = f' title="{html.escape(title)}"' if title else ""
-    return f'<a href="{html.escape(url)}"{t}>{html.escape(label)}</a>'
-
-
-def _e(s) -> str:
-    return html.escape(str(s))
-
-
 # --------------------------------------------------------------------------- common blocks
 
 
@@ -150,10 +138,7 @@ def zusammenfassung_html(geschlecht: str, saetze: list[str], zusatz: str = "") -
     return render("teile/zusammenfassung.html", geschlecht=GESCHLECHT_LABEL[geschlecht], saetze=saetze, zusatz=zusatz)
 
 
-def _link(url: str | None, label, title: str | None = None) -> dict:
-    """A link as one part of a run of text and links in a template (macro ``teile``; url None:
-    the label as text)."""
-    return {"url": url, "label": str(label), "title": title}
+_link = link   # a link as one part of a run of text and links in a template (url None: the label as text)
 
 
 def _aufzaehlung(eintraege, trenner: str = ", ") -> list:
@@ -257,8 +242,8 @@ class Fussnoten:
         grund = grund or "kein Wert"
         n = self.nummer.setdefault(grund, len(self.nummer) + 1)
         self.betroffen.setdefault(grund, []).append(label)
-        return (zeichen_html(grund, self)
-                + f'<sup><a href="#{self.prefix}-{n}" title="{_e(grund)}">{n}</a></sup>')
+        return render("teile/fussnote.html", zeichen=Markup(zeichen_html(grund, self)), prefix=self.prefix,
+                      n=n, grund=grund)
 
     def eintraege(self) -> list[tuple[str, str]]:
         return [(lab, g) for g, labs in self.betroffen.items() for lab in labs]
@@ -285,11 +270,11 @@ def zeichen_html(grund: str, fn: Fussnoten | None = None) -> str:
 
 
 def wert_zelle(code: str, wert, grund: str, label: str, fn: Fussnoten) -> str:
-    """A figure's value (its decimals: fmt.kennzahl), or its sign with its reason (tooltip +
-    footnote) when undefined."""
+    """A figure's value (its decimals: fmt.kennzahl) as text, or its sign with its reason
+    (tooltip + footnote) when undefined as a rendered fragment (Markup): a part of a cell."""
     if fmt.fehlt(wert):
-        return fn.zelle(grund, label)
-    return _e(fmt.kennzahl(code, wert))
+        return Markup(fn.zelle(grund, label))
+    return fmt.kennzahl(code, wert)
 
 
 LESART_TEXT = {"besser": "besser", "schlechter": "schlechter", "gleich": "gleich"}
@@ -304,13 +289,13 @@ def lesart_zelle(lesart: str, code: str, bezug: str, ueber: bool | None = None, 
     k = KENNZAHLEN[code]
     if lesart in LESART_TEXT:
         titel = f"{LESART_TEXT[lesart]} als {bezug} ({k.lesart})"
-        return f'<span class="lesart-{lesart}" title="{_e(titel)}">{LESART_TEXT[lesart]}</span>'
+        return render("teile/lesart.html", lesart=lesart, titel=titel, text=LESART_TEXT[lesart])
     if lesart == "kontext":
         # Neutral reading (Ergänzungsgröße, or a comparison with Land/Bund/Trägerart): über / unter only.
         dativ = bezug.replace("der ", "dem ", 1)
         lage = "ohne Wertung" if ueber is None else ("über " if ueber else "unter ") + dativ
         grund = "Ergänzungsgröße" if not k.wertend else "Vergleich mit anders zusammengesetzter Gruppe"
-        return f'<span class="lesart-kontext" title="{_e(grund)}: keine Wertung">{_e(lage)}</span>'
+        return render("teile/lesart.html", lesart="kontext", titel=f"{grund}: keine Wertung", text=lage)
     if fn is not None:
         fn.zeichen.add(text.zeichen(text.GRUND_NICHT_FESTGELEGT))
     return text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, KEINE_EINORDNUNG)
@@ -335,7 +320,7 @@ def lesart(wert, bezug, code: str, wertend: bool = True) -> str:
 class Spalte:
     kopf: str
     feld: str
-    art: str = "wert"      # wert | text (ready HTML) | lesart
+    art: str = "wert"      # wert | text (tuple of parts) | lesart
     bezug: str = ""        # for lesart: what the value is compared with
 
 
@@ -343,12 +328,12 @@ def kennzahlen_tabelle(zeilen: pd.DataFrame, spalten: list[Spalte], fn: Fussnote
     """The main table of a page: one row group per figure, one row per gender.
 
     zeilen: code, geschlecht and per column ``feld`` (value) and ``feld + '_grund'`` (reason text)
-    for art "wert"; ready HTML for art "text"; "lesart" + feld value for art "lesart".
+    for art "wert"; a tuple of parts (text, rendered fragment, ``element``) for art "text" and
+    "lesart" (a tuple: a pandas column of str would lose the Markup of a fragment).
     """
     ncol = 2 + len(spalten)
-    kopf = ('<tr><th scope="col">Kennzahl</th><th scope="col">Geschlecht</th>'
-            + "".join(f'<th scope="col">{_e(s.kopf)}</th>' for s in spalten)
-            + "</tr>")
+    kopf = [zeile([th("Kennzahl", scope="col"), th("Geschlecht", scope="col")]
+                  + [th(s.kopf, scope="col") for s in spalten])]
     body = []
     ziel = None
     for code, grp in itertools.groupby(zeilen.to_dict("records"), key=lambda r: r["code"]):
@@ -356,32 +341,31 @@ def kennzahlen_tabelle(zeilen: pd.DataFrame, spalten: list[Spalte], fn: Fussnote
         grp = list(grp)
         if k.ziel != ziel:
             ziel = k.ziel
-            body.append(f'<tr class="ziel"><th colspan="{ncol}" scope="colgroup">Ziel {ziel}: {_e(ZIELE[ziel])}</th></tr>')
+            body.append(zeile([th(f"Ziel {ziel}: {ZIELE[ziel]}", colspan=ncol, scope="colgroup")], "ziel"))
         for i, r in enumerate(grp):
             cells = []
             if i == 0:
-                cells.append(f'<th scope="rowgroup" rowspan="{len(grp)}">{_a(hilfe_url(code), code, k.name)}'
-                             f'<br><span class="kennzahl-kurz">{_e(k.kurz)}</span>'
-                             f'<br><small>{_e(k.lesart)}</small></th>')
+                cells.append(th(_link(hilfe_url(code), code, k.name), BR, element("span", k.kurz, klasse="kennzahl-kurz"),
+                                BR, element("small", k.lesart), scope="rowgroup", rowspan=len(grp)))
             g_label = GESCHLECHT_LABEL[r["geschlecht"]]
-            cells.append(f"<td>{_e(g_label)}</td>")
+            cells.append(td(g_label))
             if r.get("nur_insgesamt_zeile"):
-                cells.append(f'<td colspan="{len(spalten)}" class="nur-insgesamt">'
-                             f'{zeichen_html(text.grund_text(text.GRUND_NUR_INSGESAMT), fn)} '
-                             f'{_e(text.grund_text(text.GRUND_NUR_INSGESAMT))}</td>')
-                body.append("<tr>" + "".join(cells) + "</tr>")
+                cells.append(td(Markup(zeichen_html(text.grund_text(text.GRUND_NUR_INSGESAMT), fn)),
+                                " " + text.grund_text(text.GRUND_NUR_INSGESAMT),
+                                colspan=len(spalten), klasse="nur-insgesamt"))
+                body.append(zeile(cells))
                 continue
             for s in spalten:
                 if s.art == "wert":
                     label = f"{code} {g_label}, {s.kopf}"
-                    cells.append(f'<td class="zahl">{wert_zelle(r["code"], r.get(s.feld), r.get(s.feld + "_grund", ""), label, fn)}</td>')
+                    cells.append(td(wert_zelle(r["code"], r.get(s.feld), r.get(s.feld + "_grund", ""), label, fn),
+                                    klasse="zahl"))
                 elif s.art == "lesart":
-                    cells.append(f"<td>{r.get(s.feld, '')}</td>")
+                    cells.append(td(*r.get(s.feld, ())))
                 else:
-                    cells.append(f'<td class="zahl">{r.get(s.feld, "")}</td>')
-            body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="kennzahlen-tabelle"><caption>{_e(caption)}</caption><thead>{kopf}</thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+                    cells.append(td(*r.get(s.feld, ()), klasse="zahl"))
+            body.append(zeile(cells))
+    return tabelle("kennzahlen-tabelle", kopf, body, caption)
 
 
 def _alle_zeilen() -> pd.DataFrame:
@@ -505,11 +489,11 @@ class JobcenterSeite:
         z = self.zeilen()
         bezug = f"der Median des Vergleichstyps {self.vt}"
         z["rang_html"] = [
-            (_e(fmt.rang(r, n)) + ('<br><small>nach Höhe</small>' if not KENNZAHLEN[c].wertend else ""))
-            if not fmt.fehlt(r) else zeichen_html(g if isinstance(g, str) and g else text.grund_text(text.GRUND_KEIN_MITGLIED), self.fn)
+            ((fmt.rang(r, n),) + ((BR, element("small", "nach Höhe")) if not KENNZAHLEN[c].wertend else ()))
+            if not fmt.fehlt(r) else (Markup(zeichen_html(g if isinstance(g, str) and g else text.grund_text(text.GRUND_KEIN_MITGLIED), self.fn)),)
             for r, n, c, g in zip(z["rang"], z["rang_n"], z["code"], z["wert_grund"])]
-        z["lesart_html"] = [lesart_zelle(la if isinstance(la, str) else "", c, bezug,
-                                         None if fmt.fehlt(w) or fmt.fehlt(md) else w > md, self.fn)
+        z["lesart_html"] = [(Markup(lesart_zelle(la if isinstance(la, str) else "", c, bezug,
+                                                 None if fmt.fehlt(w) or fmt.fehlt(md) else w > md, self.fn)),)
                             for la, c, w, md in zip(z["lesart"], z["code"], z["wert"], z["vt_median"])]
         self._zeilen = z
         spalten = [Spalte("Jobcenter", "wert"), Spalte(f"Median Vergleichstyp {self.vt}", "vt_median"),
@@ -681,9 +665,10 @@ def ring_vergleich_html(m, jid: str, name: str, ring: dict, monat: str, geschlec
     z["wert_grund"] = text.grund_text("fehlt") if jid in ids else text.grund_text(text.GRUND_NICHT_IM_RING)
     z["md"] = z["code"].map(stats["md"]) if len(stats) else np.nan
     z["md_grund"] = text.grund_text(text.GRUND_KEIN_MITGLIED)
-    z["rang_html"] = [_e(fmt.rang(eigen.loc[c, "rang_g"], eigen.loc[c, "rang_g_n"])) if c in eigen.index
-                      else text.zeichen_html(z.loc[z["code"] == c, "wert_grund"].iloc[0]) for c in z["code"]]
-    z["lesart_html"] = [lesart_zelle(lesart(w, md, c), c, "der Median des Rings", None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)
+    z["rang_html"] = [(fmt.rang(eigen.loc[c, "rang_g"], eigen.loc[c, "rang_g_n"]),) if c in eigen.index
+                      else (Markup(text.zeichen_html(z.loc[z["code"] == c, "wert_grund"].iloc[0])),) for c in z["code"]]
+    z["lesart_html"] = [(Markup(lesart_zelle(lesart(w, md, c), c, "der Median des Rings",
+                                             None if fmt.fehlt(w) or fmt.fehlt(md) else w > md)),)
                         for w, md, c in zip(z["wert"], z["md"], z["code"])]
     spalten = [Spalte("Jobcenter", "wert"), Spalte(f"{ring['name']} (Summe)", "ring"),
                Spalte("Median der Mitglieder", "md"), Spalte("Rang im Ring", "rang_html", "text"),
@@ -763,9 +748,10 @@ class _GruppenSeite:
 
     def _baue_tabelle(self) -> str:
         z = self.zeilen()
-        z["n_html"] = [_e(fmt.ganzzahl(n)) if not fmt.fehlt(n) else "0" for n in z["n"]]
+        z["n_html"] = [(fmt.ganzzahl(n),) if not fmt.fehlt(n) else ("0",) for n in z["n"]]
         z["lesart"] = [lesart(w, b, c, wertend=False) for w, b, c in zip(z["wert"], z["bund"], z["code"])]
-        z["lesart_html"] = [lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b, self.fn)
+        z["lesart_html"] = [(Markup(lesart_zelle(la, c, "der Bund", None if fmt.fehlt(w) or fmt.fehlt(b) else w > b,
+                                                 self.fn)),)
                             for la, c, w, b in zip(z["lesart"], z["code"], z["wert"], z["bund"])]
         self._zeilen = z
         return kennzahlen_tabelle(z, self._spalten(), self.fn,
@@ -852,33 +838,36 @@ class _GruppenSeite:
         if rang_spalte == "rang_g":
             mv = rang_in_gruppe(mv)
         fn = Fussnoten("mitgl")
-        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)}'
-                       f'<br><small>{_e(KENNZAHLEN[c].kurz)}</small></th><th scope="col">{_e(rang_kopf)}</th>'
-                       for c in codes)
+        kopf = [th("Jobcenter", scope="col"), th("Land", scope="col"), th("Vergleichstyp", scope="col"),
+                th("Trägerart", scope="col")]
+        for c in codes:
+            kopf += [th(_link(hilfe_url(c), c, KENNZAHLEN[c].name), BR, element("small", KENNZAHLEN[c].kurz), scope="col"),
+                     th(rang_kopf, scope="col")]
         by = {(r["jobcenter_id"], r["kennzahl"]): r for r in mv.to_dict("records")}
         rows = []
         for j in self.jc.to_dict("records"):
-            cells = [f'<th scope="row">{_a(jobcenter_url(j["jobcenter_id"]), j["name"])}</th>',
-                     f'<td>{_a(land_url(j["land"]), j["land_name"])}</td>',
-                     f'<td>{_a(typ_url(j["vergleichstyp"]), j["vergleichstyp"])}</td>',
-                     f'<td>{_e(j["traegerart"])}</td>']
+            cells = [th(_link(jobcenter_url(j["jobcenter_id"]), j["name"]), scope="row"),
+                     td(_link(land_url(j["land"]), j["land_name"])),
+                     td(_link(typ_url(j["vergleichstyp"]), j["vergleichstyp"])),
+                     td(str(j["traegerart"]))]
             for c in codes:
                 r = by.get((j["jobcenter_id"], c))
                 if r is None:
-                    cells.append(f'<td class="zahl">{fn.zelle(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), j["name"] + " " + c)}</td><td>{zeichen_html(text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt"), fn)}</td>')
+                    grund = text.grund_text(text.GRUND_NUR_INSGESAMT if KENNZAHLEN[c].nur_insgesamt else "fehlt")
+                    cells += [td(Markup(fn.zelle(grund, j["name"] + " " + c)), klasse="zahl"),
+                              td(Markup(zeichen_html(grund, fn)))]
                     continue
                 w = wert_zelle(c, r["wert"], text.grund_text(r["grund"]), f"{j['name']} {c}", fn)
-                rang_txt = (_e(fmt.rang(r[rang_spalte], r[rang_spalte + "_n"])) if not fmt.fehlt(r[rang_spalte])
-                            else zeichen_html(text.grund_text(r["grund"]) or text.grund_text("fehlt"), fn))
+                rang_txt = (fmt.rang(r[rang_spalte], r[rang_spalte + "_n"]) if not fmt.fehlt(r[rang_spalte])
+                            else Markup(zeichen_html(text.grund_text(r["grund"]) or text.grund_text("fehlt"), fn)))
                 la = r["lesart"] if rang_spalte == "rang" else ""
-                mark = f" {lesart_zelle(la, c, 'der Median des Vergleichstyps')}" if la in ("besser", "schlechter", "gleich") else ""
-                cells.append(f'<td class="zahl">{w}</td><td>{rang_txt}{mark}</td>')
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        tab = (f'<table class="kennzahlen-tabelle mitglieder"><caption>Jobcenter ({len(self.jc)}) – '
-               f'{_e(fmt.monat(self.monat))}, {_e(GESCHLECHT_LABEL[self.geschlecht])}, nach Namen sortiert; Rang 1 = '
-               f'günstigster Wert</caption><thead><tr><th scope="col">Jobcenter</th><th scope="col">Land</th>'
-               f'<th scope="col">Vergleichstyp</th><th scope="col">Trägerart</th>{kopf}</tr></thead>'
-               f'<tbody>{"".join(rows)}</tbody></table>')
+                mark = ((" ", Markup(lesart_zelle(la, c, "der Median des Vergleichstyps")))
+                        if la in ("besser", "schlechter", "gleich") else ())
+                cells += [td(w, klasse="zahl"), td(rang_txt, *mark)]
+            rows.append(zeile(cells))
+        tab = tabelle("kennzahlen-tabelle mitglieder", [zeile(kopf)], rows,
+                      f"Jobcenter ({len(self.jc)}) – {fmt.monat(self.monat)}, {GESCHLECHT_LABEL[self.geschlecht]}, "
+                      "nach Namen sortiert; Rang 1 = günstigster Wert")
         return HTML(tab + fn.html() + self._breit(mv))
 
     def _breit(self, mv: pd.DataFrame) -> str:
@@ -886,21 +875,20 @@ class _GruppenSeite:
         codes = [c for c in CODES if self.geschlecht == "insgesamt" or not KENNZAHLEN[c].nur_insgesamt]
         sel = mv.assign(kennzahl=mv["kennzahl"].astype(str), jobcenter_id=mv["jobcenter_id"].astype(str))
         werte = {(j, c): (w, g) for j, c, w, g in zip(sel["jobcenter_id"], sel["kennzahl"], sel["wert"], sel["grund"])}
-        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)}</th>' for c in codes)
+        kopf = [th("Jobcenter", scope="col")] + [th(_link(hilfe_url(c), c, KENNZAHLEN[c].name), scope="col")
+                                                  for c in codes]
         fn = Fussnoten("breit")
 
         def zelle(j, c):
             w, g = werte.get((j, c), (None, "fehlt"))
-            return _e(fmt.kennzahl(c, w, "")) if not fmt.fehlt(w) else zeichen_html(text.grund_text(g if isinstance(g, str) else "fehlt"), fn)
+            return (fmt.kennzahl(c, w, "") if not fmt.fehlt(w)
+                    else Markup(zeichen_html(text.grund_text(g if isinstance(g, str) else "fehlt"), fn)))
 
-        rows = []
-        for j in self.jc.to_dict("records"):
-            vals = "".join(f'<td class="zahl">{zelle(str(j["jobcenter_id"]), c)}</td>' for c in codes)
-            rows.append(f'<tr><th scope="row">{_a(jobcenter_url(j["jobcenter_id"]), j["name"])}</th>{vals}</tr>')
-        return (f'<details class="alle-kennzahlen"><summary>Alle {len(codes)} Kennzahlen aller Jobcenter (Prozent; '
-                f'ohne Wert: Zeichen mit dem Grund als Tooltip, Gründe auch auf der Seite des Jobcenters)</summary>'
-                f'<table class="kennzahlen-tabelle breit"><thead><tr><th scope="col">Jobcenter</th>{kopf}</tr></thead>'
-                f'<tbody>{"".join(rows)}</tbody></table>{fn.legende()}</details>')
+        rows = [zeile([th(_link(jobcenter_url(j["jobcenter_id"]), j["name"]), scope="row")]
+                      + [td(zelle(str(j["jobcenter_id"]), c), klasse="zahl") for c in codes])
+                for j in self.jc.to_dict("records")]
+        return render("teile/alle_kennzahlen.html", n=len(codes), legende=Markup(fn.legende()),
+                      tabelle=Markup(tabelle("kennzahlen-tabelle breit", [zeile(kopf)], rows)))
 
     def csv_daten(self) -> pd.DataFrame:
         """Wide: one row per series (aggregate, median, quartiles, Bund, members) × gender, one
@@ -981,41 +969,38 @@ class _GruppenSeite:
                      & self.mv["kennzahl"].isin(codes)].dropna(subset=["wert"])
         g = mv.groupby(["vergleichstyp", "kennzahl", "traegerart"], observed=True)["wert"].agg(["median", "count"])
         typen = sorted(mv["vergleichstyp"].unique(), key=_typ_sort)
-        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)} gE</th>'
-                       f'<th scope="col">{c} zkT</th><th scope="col">Median zkT gegenüber gE</th>'
-                       for c in codes)
+        kopf = [th("Vergleichstyp", scope="col")]
+        for c in codes:
+            kopf += [th(_link(hilfe_url(c), c, KENNZAHLEN[c].name), " gE", scope="col"), th(f"{c} zkT", scope="col"),
+                     th("Median zkT gegenüber gE", scope="col")]
         rows = []
         beide = {c: [0, 0] for c in codes}
         for t in typen:
-            cells = [f'<th scope="row">{_a(typ_url(t), t)}</th>']
+            cells = [th(_link(typ_url(t), t), scope="row")]
             for c in codes:
                 ge = g.loc[(t, c, "gE")] if (t, c, "gE") in g.index else None
                 zk = g.loc[(t, c, "zkT")] if (t, c, "zkT") in g.index else None
                 for x in (ge, zk):
                     if x is None:
-                        inhalt = f'<span class="wert-fehlt" title="keine Jobcenter dieser Trägerart im Typ">{fmt.NICHTS}</span>'
+                        cells.append(td(Markup(render("teile/zeichen.html", zeichen=fmt.NICHTS,
+                                                      titel="keine Jobcenter dieser Trägerart im Typ")), klasse="zahl"))
                     else:
-                        inhalt = f'{_e(fmt.kennzahl(c, x["median"]))} <small>(n = {int(x["count"])})</small>'
-                    cells.append(f'<td class="zahl">{inhalt}</td>')
+                        cells.append(td(fmt.kennzahl(c, x["median"]), " ", element("small", f"(n = {int(x['count'])})"),
+                                        klasse="zahl"))
                 if ge is not None and zk is not None:
                     la = lesart(zk["median"], ge["median"], c, wertend=False)
                     beide[c][0] += 1
                     beide[c][1] += zk["median"] > ge["median"]
-                    cells.append(f"<td>{lesart_zelle(la, c, 'der Median der gE', zk['median'] > ge['median'])}</td>")
+                    cells.append(td(Markup(lesart_zelle(la, c, "der Median der gE", zk["median"] > ge["median"]))))
                 else:
-                    cells.append('<td><span class="wert-fehlt">nicht vergleichbar</span></td>')
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+                    cells.append(td(Markup(render("teile/zeichen.html", zeichen="nicht vergleichbar", titel=None))))
+            rows.append(zeile(cells))
         satz = " ".join(
             f"{c}: In {beide[c][0]} Vergleichstypen gibt es Jobcenter beider Trägerarten; in {beide[c][1]} davon "
             f"liegt der Median der zkT über dem der gE (ohne Wertung: wenige Jobcenter je Trägerart)." for c in codes)
-        return HTML(
-            "<p>Ein fairer Vergleich der Trägerformen vergleicht gemeinsame Einrichtungen (gE) und zugelassene "
-            "kommunale Träger (zkT) nur innerhalb desselben Vergleichstyps, also unter ähnlichen Rahmenbedingungen. "
-            "Gezeigt sind die Mediane der Jobcenter jeder Trägerart mit ihrer Anzahl n; bei kleinem n ist der "
-            "Unterschied wenig aussagekräftig.</p>"
-            f'<table class="kennzahlen-tabelle traeger"><caption>gE und zkT je Vergleichstyp, {_e(fmt.monat(self.monat))} '
-            f'({_e(GESCHLECHT_LABEL[self.geschlecht])})</caption><thead><tr><th scope="col">Vergleichstyp</th>{kopf}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table><p>{_e(satz)}</p>')
+        tab = tabelle("kennzahlen-tabelle traeger", [zeile(kopf)], rows,
+                      f"gE und zkT je Vergleichstyp, {fmt.monat(self.monat)} ({GESCHLECHT_LABEL[self.geschlecht]})")
+        return HTML(render("teile/traegervergleich.html", tabelle=Markup(tab), satz=satz))
 
     def karte(self, code: str = "K2"):
         """Map of the Kreise of the members; the reader picks the figure (start: code) in a select input."""
@@ -1183,22 +1168,25 @@ class BundSeite(_GruppenSeite):
         n = self.jc.groupby("land" if ebene == "land" else "vergleichstyp").size()
         fn = Fussnoten(f"anm-{ebene}")
         by = {(r["id"], r["kennzahl"]): r for r in e.to_dict("records")}
-        kopf = "".join(f'<th scope="col">{_a(hilfe_url(c), c, KENNZAHLEN[c].name)}<br>'
-                       f'<small>{_e(KENNZAHLEN[c].kurz)}</small></th><th scope="col">gegenüber Bund</th>' for c in codes)
+        kopf = [th(EBENE_LABEL[ebene], scope="col"), th("Jobcenter", scope="col")]
+        for c in codes:
+            kopf += [th(_link(hilfe_url(c), c, KENNZAHLEN[c].name), BR, element("small", KENNZAHLEN[c].kurz), scope="col"),
+                     th("gegenüber Bund", scope="col")]
         rows = []
         for i in ids:
-            cells = [f'<th scope="row">{_a(url(i), label(i))}</th><td class="zahl">{_e(n.get(i, 0))}</td>']
+            cells = [th(_link(url(i), label(i)), scope="row"), td(str(n.get(i, 0)), klasse="zahl")]
             for c in codes:
                 r = by.get((i, c))
                 w = None if r is None else r["wert"]
-                cells.append(f'<td class="zahl">{wert_zelle(c, w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn)}</td>')
-                cells.append(f"<td>{lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, 'der Bund', None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c), fn)}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+                cells.append(td(wert_zelle(c, w, text.grund_text(r["grund"] if r else "fehlt", True), f"{label(i)} {c}", fn),
+                                klasse="zahl"))
+                ueber = None if fmt.fehlt(w) or fmt.fehlt(bund.get(c)) else w > bund.get(c)
+                cells.append(td(Markup(lesart_zelle(lesart(w, bund.get(c), c, wertend=False), c, "der Bund", ueber, fn))))
+            rows.append(zeile(cells))
         titel = EBENE_LABEL[ebene] if ebene != "land" else "Länder"
-        return HTML(f'<table class="kennzahlen-tabelle"><caption>{_e(titel)}: Kennzahlen im {_e(fmt.monat(self.monat))} '
-                    f'({_e(GESCHLECHT_LABEL[self.geschlecht])}, Summe ihrer Jobcenter)</caption><thead><tr>'
-                    f'<th scope="col">{_e(EBENE_LABEL[ebene])}</th><th scope="col">Jobcenter</th>{kopf}'
-                    f'</tr></thead><tbody>{"".join(rows)}</tbody></table>' + fn.html())
+        return HTML(tabelle("kennzahlen-tabelle", [zeile(kopf)], rows,
+                            f"{titel}: Kennzahlen im {fmt.monat(self.monat)} ({GESCHLECHT_LABEL[self.geschlecht]}, "
+                            "Summe ihrer Jobcenter)") + fn.html())
 
     def _csv_weitere(self):
         return []

@@ -16,6 +16,17 @@
   the readers fork), which Sphinx runs in the main process after all documents are merged.
   (sphinx_jupyterbook_latex, which declares nothing either, is switched off in _config.yml: the
   handbook builds no LaTeX.)
+* A lighter sidebar on leaf pages below a chapter (the Jobcenter pages under their Vergleichstyp,
+  the Länder under the Bund): the navigation lists the chapters only, with the page's own chapter
+  marked, instead of every sibling (about 8 KB per Jobcenter page and much of the writing time:
+  the toctree is resolved per page). The chapter page lists its pages as before, and the search
+  stays. ``handbuch_nav_kapitel`` in the page context; ``book/_templates/sbt-sidebar-nav.html``.
+* Search index: the German stemmer runs once per distinct word of the whole book, not once per
+  word and page (Sphinx memoises only within a page; the 441 pages share most of their words:
+  about 300,000 stem calls were the largest single cost of writing). Same index.
+* Shared chart Vorlagen: the parts of the chart specs every page of a kind shares are written
+  once into ``_static/diagramme/`` (``helpers.mystnb_vega``: collected per document in the
+  environment, merged from parallel readers, written at build-finished).
 """
 
 from __future__ import annotations
@@ -58,6 +69,26 @@ def _skip_copy() -> None:
     render.NbElementRenderer.write_file = write_file_ohne_kopie
 
 
+def _stem_einmal() -> None:
+    """Memoise SearchGerman.stem over the whole build (a pure function of the word)."""
+    from sphinx.search.de import SearchGerman
+
+    stem = SearchGerman.stem
+    if getattr(stem, "_handbuch", False):
+        return
+    cache: dict[str, str] = {}
+
+    def stem_einmal(self, word: str) -> str:
+        try:
+            return cache[word]
+        except KeyError:
+            cache[word] = out = stem(self, word)
+            return out
+
+    stem_einmal._handbuch = True
+    SearchGerman.stem = stem_einmal
+
+
 def _mystnb_css_vorab(app) -> None:
     if app.builder is None or app.builder.format != "html":
         return
@@ -76,8 +107,38 @@ def _multitoc_parallel(app, _env, _docnames) -> None:
         ext.parallel_read_safe = True
 
 
+def _nav_kapitel(app, pagename, _templatename, context, _doctree) -> None:
+    """True for a page without own pages whose parent in the TOC is a chapter (not the root)."""
+    env = app.env
+    includes = env.toctree_includes
+    if includes.get(pagename):
+        context["handbuch_nav_kapitel"] = False
+        return
+    eltern = _eltern(env)
+    parent = eltern.get(pagename)
+    context["handbuch_nav_kapitel"] = bool(parent) and parent != app.config.root_doc
+
+
+def _eltern(env) -> dict[str, str]:
+    cache = getattr(env, "_handbuch_eltern", None)
+    key = id(env.toctree_includes), len(env.toctree_includes)
+    if cache is None or cache[0] != key:
+        eltern: dict[str, str] = {}
+        for parent, kinder in sorted(env.toctree_includes.items()):
+            for kind in kinder:
+                eltern.setdefault(kind, parent)
+        cache = (key, eltern)
+        env._handbuch_eltern = cache
+    return cache[1]
+
+
 def setup(app) -> dict:
+    from helpers import mystnb_vega
+
     _skip_copy()
+    _stem_einmal()
+    mystnb_vega.sphinx_setup(app)
     app.connect("builder-inited", _mystnb_css_vorab)
     app.connect("env-before-read-docs", _multitoc_parallel)
+    app.connect("html-page-context", _nav_kapitel)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -14,10 +14,9 @@ when the score moved by at least ``SCHWELLE_AENDERUNG`` since the same month a y
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
-from helpers import fmt
+from helpers import fmt, vorlagen
 from helpers.kennzahlen import GRUENDE, GRUENDE_GRUPPE, KENNZAHLEN, SCHWELLE_PP, SCHWELLE_PUNKTE
 
 GRUND_NUR_INSGESAMT = "nur_insgesamt"
@@ -86,8 +85,7 @@ def zeichen_html(grund: str | None, titel: str | None = None) -> str:
     """The one HTML form of a value without a number: its sign (``zeichen``) with the reason as
     tooltip (``titel``, default: the reason itself). Used by every table of the site."""
     t = grund if titel is None else titel
-    return (f'<span class="wert-fehlt" title="{html.escape(t or "")}">'
-            f'{html.escape(zeichen(grund))}</span>')
+    return vorlagen.render("teile/zeichen.html", titel=t or "", zeichen=zeichen(grund))
 
 
 @dataclass

@@ -9,7 +9,6 @@ count of the verdicts of their Jobcenter. Every number goes through helpers.fmt.
 
 from __future__ import annotations
 
-import html
 import math
 
 import altair as alt
@@ -17,16 +16,13 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from helpers import fmt, sitemodel, text
+from helpers.vorlagen import Markup, element, link, render, tabelle, td, th, zeile
 from helpers.charts import FARBEN, STRICHE
 from helpers.steuerung import (ABDECKUNG_GRUND, STEUERUNG, URTEIL_TEXT, ZIELGROESSE_LABEL, ZIELGROESSEN,
                                Zielerreichung, zielerreichung)
 
 HILFE_URL = f"{sitemodel.ZUM_BUCH}hilfe/zielsteuerung.html"
 ABDECKUNG_TEXT = "zu wenige Jobcenter mit vollständigen Eingangswerten"
-
-
-def _e(s) -> str:
-    return html.escape(str(s))
 
 
 def einheit_der_seite(seite) -> tuple[str, str, str]:
@@ -72,12 +68,13 @@ def wert_text(code: str, wert) -> str:
     return fmt.prozent(wert, stellen(code))
 
 
-def _zelle(code: str, row, gruppe: bool) -> str:
+def _zelle(code: str, row, gruppe: bool) -> tuple:
+    """The parts of a value cell: the value, or its sign with the reason."""
     if row is None or fmt.fehlt(row["wert"]):
         code_g = "" if row is None else row["grund"]
         grund = grund_text(code_g, gruppe)
-        return f'{text.zeichen_html(code_g, grund)} <small>({_e(grund)})</small>'
-    return _e(wert_text(code, row["wert"]))
+        return Markup(text.zeichen_html(code_g, grund)), " ", element("small", f"({grund})")
+    return (wert_text(code, row["wert"]),)
 
 
 # --------------------------------------------------------------------------- tables
@@ -97,24 +94,22 @@ def jfw_tabelle(s: pd.DataFrame, monat: str, geschlecht: str, gruppe: bool, name
     hinweise = set()
     for code, ver, pp in ZEILEN:
         jetzt, vor = idx.get((code, monat)), idx.get((code, vj))
-        cells = [f'<th scope="row">{_e(STEUERUNG[code].name)} <small>({_e(code)})</small></th>',
-                 f'<td class="zahl">{_zelle(code, jetzt, gruppe)}</td>',
-                 f'<td class="zahl">{_zelle(code, vor, gruppe)}</td>']
+        cells = [th(STEUERUNG[code].name, " ", element("small", f"({code})"), scope="row"),
+                 td(*_zelle(code, jetzt, gruppe), klasse="zahl"),
+                 td(*_zelle(code, vor, gruppe), klasse="zahl")]
         for c in (ver, pp):
-            cells.append(f'<td class="zahl">{_zelle(c, idx.get((c, monat)), gruppe)}</td>' if c else
-                         f'<td class="zahl">{text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, "nicht festgelegt")}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
+            cells.append(td(*_zelle(c, idx.get((c, monat)), gruppe), klasse="zahl") if c else
+                         td(Markup(text.zeichen_html(text.GRUND_NICHT_FESTGELEGT, "nicht festgelegt")), klasse="zahl"))
+        body.append(zeile(cells))
         for r in (jetzt, idx.get((ver, monat)) if ver else None):
             if gruppe and r is not None and not fmt.fehlt(r["wert"]) and r["erfasst"] < r["mitglieder"]:
                 hinweise.add(f"{STEUERUNG[r['kennzahl']].kurz}: ohne {int(r['mitglieder'] - r['erfasst'])} von "
                              f"{int(r['mitglieder'])} Jobcentern (Eingangswerte unvollständig)")
-    kopf = ("<tr><th scope=\"col\">Steuerungsgröße</th>"
-            f"<th scope=\"col\">{_e(fmt.monat(monat))}</th><th scope=\"col\">{_e(fmt.monat(vj))}</th>"
-            "<th scope=\"col\">Veränderung zum Vorjahr</th><th scope=\"col\">in Prozentpunkten</th></tr>")
-    extra = "".join(f"<li>{_e(h)}</li>" for h in sorted(hinweise))
-    return (f'<table class="kennzahlen-tabelle zielsteuerung-jfw"><caption>{_e(name)}: Jahresfortschrittswerte '
-            f'({_e(fmt.monat(monat))}, {_e(_gl(geschlecht))})</caption><thead>{kopf}</thead>'
-            f'<tbody>{"".join(body)}</tbody></table>' + (f'<ul class="anmerkungen">{extra}</ul>' if extra else ""))
+    kopf = [zeile([th("Steuerungsgröße", scope="col"), th(fmt.monat(monat), scope="col"), th(fmt.monat(vj), scope="col"),
+                   th("Veränderung zum Vorjahr", scope="col"), th("in Prozentpunkten", scope="col")])]
+    tab = tabelle("kennzahlen-tabelle zielsteuerung-jfw", kopf, body,
+                  f"{name}: Jahresfortschrittswerte ({fmt.monat(monat)}, {_gl(geschlecht)})")
+    return tab + (render("teile/liste.html", klasse="anmerkungen", eintraege=sorted(hinweise)) if hinweise else "")
 
 
 def _gl(g: str) -> str:
@@ -144,22 +139,21 @@ def urteil_satz(z: Zielerreichung) -> str:
 
 
 def ziele_tabelle(zs: list[Zielerreichung]) -> str:
-    kopf = ("<tr><th scope=\"col\">Zielgröße</th><th scope=\"col\">Jahr</th><th scope=\"col\">Vereinbarte Veränderung</th>"
-            "<th scope=\"col\">Ausgangswert Dezember Vorjahr</th><th scope=\"col\">Soll Dezember</th>"
-            "<th scope=\"col\">Ist</th><th scope=\"col\">Ist-Veränderung</th><th scope=\"col\">Ergebnis</th></tr>")
+    kopf = [zeile([th(t, scope="col") for t in ("Zielgröße", "Jahr", "Vereinbarte Veränderung",
+                                                 "Ausgangswert Dezember Vorjahr", "Soll Dezember", "Ist",
+                                                 "Ist-Veränderung", "Ergebnis")])]
     rows = []
     for z in zs:
         code = ZIELGROESSEN[z.zielgroesse]
         stand = f" ({fmt.monat(z.stand)})" if z.stand else ""
-        rows.append(
-            f'<tr><th scope="row">{_e(ZIELGROESSE_LABEL[z.zielgroesse])}</th><td>{z.jahr}</td>'
-            f'<td class="zahl">{_e(fmt.zahl(z.ziel, 1, " %", vorzeichen=True))}</td>'
-            f'<td class="zahl">{_e(wert_text(code, z.basis))}</td><td class="zahl">{_e(wert_text(code, z.soll))}</td>'
-            f'<td class="zahl">{_e(wert_text(code, z.ist) + stand)}</td>'
-            f'<td class="zahl">{_e(wert_text(code + "_VJ", z.ist_veraenderung))}</td>'
-            f'<td class="ziel-{_e(z.urteil)}">{_e(URTEIL_TEXT[z.urteil])}</td></tr>')
-    return (f'<table class="kennzahlen-tabelle zielsteuerung-ziele"><caption>Zielwerte und Zielerreichung '
-            f'(insgesamt)</caption><thead>{kopf}</thead><tbody>{"".join(rows)}</tbody></table>')
+        rows.append(zeile([
+            th(ZIELGROESSE_LABEL[z.zielgroesse], scope="row"), td(str(z.jahr)),
+            td(fmt.zahl(z.ziel, 1, " %", vorzeichen=True), klasse="zahl"),
+            td(wert_text(code, z.basis), klasse="zahl"), td(wert_text(code, z.soll), klasse="zahl"),
+            td(wert_text(code, z.ist) + stand, klasse="zahl"),
+            td(wert_text(code + "_VJ", z.ist_veraenderung), klasse="zahl"),
+            td(URTEIL_TEXT[z.urteil], klasse=f"ziel-{z.urteil}")]))
+    return tabelle("kennzahlen-tabelle zielsteuerung-ziele", kopf, rows, "Zielwerte und Zielerreichung (insgesamt)")
 
 
 # --------------------------------------------------------------------------- chart
@@ -253,15 +247,13 @@ def _einleitung(gruppe: bool) -> str:
            "Ziel 2 wird über die Integrationsquote, Ziel 3 über den durchschnittlichen Bestand an "
            "Langzeitleistungsbeziehenden gesteuert, jeweils als Jahresfortschrittswert (Wert über die "
            "letzten zwölf Monate) im Vergleich mit dem Vorjahr. Ziel 1 (K1) wird beobachtet, nicht vereinbart.")
-    return (f'<p>{_e(wer)} Wie der Abschnitt zu lesen ist: '
-            f'<a href="{HILFE_URL}">Zielsteuerung nach § 48b SGB II</a>.</p>')
+    return render("teile/absatz.html", inhalt=[f"{wer} Wie der Abschnitt zu lesen ist: ",
+                                                link(HILFE_URL, "Zielsteuerung nach § 48b SGB II"), "."])
 
 
 def _ziel_hinweis(m) -> str:
     if m.meta.get("ziele_synthetisch") or (m.meta.get("demo") and "ziele" in m.meta.get("quellen", {})):
-        return ('<p class="demo-hinweis hb-demo-hinweis" role="note"><strong>Synthetische Zielwerte:</strong> '
-                "Die Zielwerte sind für die Demodaten erfunden (für etwa ein Drittel der Jobcenter), keine "
-                "vereinbarten Ziele.</p>")
+        return render("teile/ziele_hinweis.html")
     return ""
 
 
@@ -278,12 +270,12 @@ def abschnitt(seite) -> None:
         zs = zielerreichungen(m, uid, monat, [jahr - 1, jahr])
         if zs:
             teile.append(_ziel_hinweis(m))
-            teile.append('<ul class="zielerreichung">' + "".join(f"<li>{_e(urteil_satz(z))}</li>" for z in zs) + "</ul>")
+            teile.append(render("teile/liste.html", klasse="zielerreichung", eintraege=[urteil_satz(z) for z in zs]))
             teile.append(ziele_tabelle(zs))
         else:
-            teile.append("<p>Für dieses Jobcenter liegen keine Zielwerte vor.</p>"
-                         if not m.ziele().empty else
-                         "<p>Zu dieser Ausgabe wurden keine Zielwerte geliefert.</p>")
+            teile.append(render("teile/absatz.html", inhalt=["Für dieses Jobcenter liegen keine Zielwerte vor."
+                                                              if not m.ziele().empty else
+                                                              "Zu dieser Ausgabe wurden keine Zielwerte geliefert."]))
         display(HTML("".join(teile)))
         aktuell = {z.zielgroesse: z for z in zs if z.jahr == jahr}
         daten = jahresvergleich_daten(s, jahr, monat, aktuell)
@@ -301,7 +293,7 @@ def gruppen_uebersicht(m, seite, jahr: int, monat: str) -> str:
     ids = list(getattr(seite, "ids", []))
     ziele = ziele[ziele["jobcenter_id"].isin(ids)]
     if ziele.empty:
-        return "<p>Für die Jobcenter dieser Seite liegen keine Zielwerte vor.</p>"
+        return render("teile/absatz.html", inhalt=["Für die Jobcenter dieser Seite liegen keine Zielwerte vor."])
     zaehl: dict[tuple[int, str], dict[str, int]] = {}
     mit_ziel = sorted(ziele["jobcenter_id"].unique())
     alle = m.steuerung(ebene="jobcenter", id=mit_ziel, geschlecht="insgesamt", kennzahl=list(ZIELGROESSEN.values()))
@@ -309,14 +301,13 @@ def gruppen_uebersicht(m, seite, jahr: int, monat: str) -> str:
         for z in zielerreichungen(m, jid, monat, [jahr - 1, jahr], s):
             d = zaehl.setdefault((z.jahr, z.zielgroesse), {k: 0 for k in URTEIL_TEXT})
             d[z.urteil] += 1
-    kopf = ("<tr><th scope=\"col\">Zielgröße</th><th scope=\"col\">Jahr</th>"
-            + "".join(f"<th scope=\"col\">{_e(t)}</th>" for t in URTEIL_TEXT.values()) + "</tr>")
-    rows = "".join(
-        f'<tr><th scope="row">{_e(ZIELGROESSE_LABEL[zg])}</th><td>{j}</td>'
-        + "".join(f'<td class="zahl">{_e(fmt.ganzzahl(d[k]))}</td>' for k in URTEIL_TEXT) + "</tr>"
-        for (j, zg), d in sorted(zaehl.items()))
+    kopf = [zeile([th("Zielgröße", scope="col"), th("Jahr", scope="col")]
+                  + [th(t, scope="col") for t in URTEIL_TEXT.values()])]
+    rows = [zeile([th(ZIELGROESSE_LABEL[zg], scope="row"), td(str(j))]
+                  + [td(fmt.ganzzahl(d[k]), klasse="zahl") for k in URTEIL_TEXT])
+            for (j, zg), d in sorted(zaehl.items())]
     n = ziele["jobcenter_id"].nunique()
-    return (_ziel_hinweis(m) + f"<p>Zielwerte liegen für {_e(fmt.ganzzahl(n))} von {_e(fmt.ganzzahl(len(ids)))} "
-            f"Jobcentern vor (Stand: {_e(fmt.monat(monat))}).</p>"
-            f'<table class="kennzahlen-tabelle zielsteuerung-uebersicht"><caption>Zielerreichung der Jobcenter '
-            f'(Anzahl)</caption><thead>{kopf}</thead><tbody>{rows}</tbody></table>')
+    absatz = render("teile/absatz.html", inhalt=[f"Zielwerte liegen für {fmt.ganzzahl(n)} von {fmt.ganzzahl(len(ids))} "
+                                                 f"Jobcentern vor (Stand: {fmt.monat(monat)})."])
+    return (_ziel_hinweis(m) + absatz
+            + tabelle("kennzahlen-tabelle zielsteuerung-uebersicht", kopf, rows, "Zielerreichung der Jobcenter (Anzahl)"))

@@ -7,7 +7,6 @@ book and the build can put ``footer_html()`` into every page's footer.
 
 from __future__ import annotations
 
-import html
 import importlib.metadata as md
 import json
 import platform
@@ -106,7 +105,9 @@ def footer_html(prov: dict | None = None, root: Path | None = None, meta: dict |
         prov = json.loads(path.read_text(encoding="utf-8"))
     if meta is not None and not matches(prov, meta):
         return ""
-    return f'<p class="hb-provenienz">{html.escape(footer_text(prov), quote=False)}</p>'
+    from helpers import vorlagen
+
+    return vorlagen.render("teile/provenienz.html", text=footer_text(prov))
 
 
 def page_markdown(prov: dict, changes_md: str, hinweis: str | None) -> str:
