@@ -170,6 +170,7 @@ def paket_stichprobe(m, tmp_path_factory):
         downloads.paket_tabelle = orig
 
 
+@pytest.mark.slow   # frictionless reads and checks both resources (several seconds of CPU)
 def test_data_package_validates(paket_stichprobe):
     from frictionless import Package
 
@@ -181,6 +182,7 @@ def test_data_package_validates(paket_stichprobe):
     assert names == ["kennzahlen", "kennzahlen-parquet"]
 
 
+@pytest.mark.slow   # writes the full package (4,5 Mio. rows): about a fifth of the fast suite's time
 def test_data_package_roundtrip_equals_mart(m, paket):
     assert (paket / "kennzahlen.csv.gz").read_bytes()[:2] == b"\x1f\x8b"          # gzip-packed
     csv = pd.read_csv(paket / "kennzahlen.csv.gz", dtype={"id": str, "grund": str}, keep_default_na=False,
@@ -208,9 +210,11 @@ def _counts_as_text(raw_csv: str, sep: str, columns) -> dict[str, pd.Series]:
     return {c: t[c] for c in columns}
 
 
-def test_group_counts_are_integers_in_every_csv_download(m, paket):
+def test_group_counts_are_integers_in_every_csv_download(m, paket_stichprobe):
     """erfasst/mitglieder are printed as whole numbers ("407", never "407,0") in the unit
-    downloads, the page CSV and the data package."""
+    downloads, the page CSV and the data package (its writer on the stratified sample: every
+    level, figure, gender and reason)."""
+    paket, probe = paket_stichprobe
 
     digits = r"\d+"
     df = downloads.zeitreihe(m, "bund", "DE", "Bund")
@@ -226,6 +230,7 @@ def test_group_counts_are_integers_in_every_csv_download(m, paket):
         assert len(s) and s.str.fullmatch(digits).all(), (col, s[~s.str.fullmatch(digits)].unique()[:5])
     # the data package's CSV
     t = pd.read_csv(paket / downloads.PAKET_CSV, usecols=["erfasst", "mitglieder"], dtype=str, keep_default_na=False)
+    assert len(t) == len(probe)
     for col in ("erfasst", "mitglieder"):
         assert t[col].str.fullmatch(digits).all(), col
 
@@ -275,6 +280,7 @@ def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
         (full / "jobcenter" / "01001.csv").stat().st_ino
 
 
+@pytest.mark.slow   # the site's download step (write_site) for five pages
 def test_page_csv_is_a_file_of_the_downloads_folder(m, tmp_path, monkeypatch):
     """Issue #12: the one-month CSV of a page ("Zahlen dieser Seite") is no data: URI but a file of
     downloads/, generated with the other downloads (cache _build/.downloads/<key>) for the mart's

@@ -72,10 +72,6 @@ SPALTEN = {   # column -> (German header, explanation)
 XLSX_OHNE = ("bezeichnung",)   # in the XLSX the codes are explained in "Erläuterungen"
 
 
-def _e(s) -> str:
-    return html.escape(str(s))
-
-
 # --------------------------------------------------------------------------- content
 
 def _einheit(code: str) -> str:

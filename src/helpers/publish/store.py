@@ -22,7 +22,6 @@ keeps one stable page (``index.html``) that says where the edition went.
 from __future__ import annotations
 
 import gzip
-import html
 import io
 import json
 import os
@@ -149,12 +148,12 @@ def _tar_gz(folder: Path, target: Path, arcname: str) -> None:
     dateien.atomic_write(target, write)
 
 
-_STUB = """<p>Die Ausgabe {ed} (Datenstand {monat}) ist archiviert und nicht mehr als Website abrufbar.
-Es werden immer die letzten {n} Ausgaben als Website bereitgehalten.</p>
-<p>Die vollständige Ausgabe – alle Seiten und ihr Datenpaket (Ordner <code>daten/</code>) – steht als
-Archivdatei zum Herunterladen bereit:
-<a href="../../{archiv}/{datei}">{datei}</a> ({groesse}).</p>
-<p><a href="../index.html">Alle Ausgaben</a> · <a href="../../aktuell/">Zur aktuellen Ausgabe</a></p>"""
+def stub_html(ed: str, monat: str, n: int, datei: str, groesse: str) -> str:
+    """The page left in ausgaben/<ed>/ of an archived edition (template ``publish/archiviert.html``)."""
+    from helpers import vorlagen
+
+    return vorlagen.render("publish/archiviert.html", titel=f"Ausgabe {ed} – archiviert", refresh="", ed=ed,
+                           monat=monat, n=n, archiv=ARCHIV, datei=datei, groesse=groesse) + "\n"
 
 
 def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
@@ -184,10 +183,8 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
                   "archiv": f"{ARCHIV}/{datei}", "bytes": size}
         (stub / MARKER).write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         groesse = fmt.zahl(size / 1e6, 1, " MB")
-        body = _STUB.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), n=browsable,
-                            archiv=ARCHIV, datei=html.escape(datei), groesse=groesse)
-        (stub / "index.html").write_text(site_mod._PAGE.format(
-            refresh="", title=f"Ausgabe {html.escape(ed.id)} – archiviert", body=body), encoding="utf-8")
+        (stub / "index.html").write_text(stub_html(ed.id, site_mod.monat_text(ed.monat), browsable, datei, groesse),
+                                         encoding="utf-8")
         aside = site / f"{site_mod.TMP_PREFIX}weg-{ed.id}"
         os.rename(folder, aside)
         os.rename(stub, folder)
