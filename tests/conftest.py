@@ -2,7 +2,8 @@
 
 Built-site fixtures: ``site_dir`` (the built handbook, _build/html), ``site_url`` (served on
 127.0.0.1 in a thread), ``browser`` (Debian chromium via Playwright) and ``browser_page``
-(a fresh page that records requests to other hosts and console errors).
+(a fresh page that records requests to other hosts and console errors), ``axe`` (runs
+axe-core from node_modules on a loaded page: the WCAG 2.1 A/AA violations).
 Page fixture: ``seiten_dir`` (the executed page notebooks, book/seiten).
 Data fixture: ``fake_mart`` (writes a small mart: meta.json + jobcenter.parquet).
 """
@@ -131,6 +132,27 @@ def browser_page(browser):
     bp.page = page
     yield bp
     ctx.close()
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe(page) -> [(rule id, number of nodes, first target)] of the page as loaded (axe-core
+    from npm, `make setup`; no CDN)."""
+    p = paths.ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if not p.is_file():
+        _missing("axe-core fehlt: `make setup` (npm ci) ausführen")
+    source = p.read_text(encoding="utf-8")
+
+    def run(page) -> list:
+        page.add_script_tag(content=source)
+        res = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        assert res["passes"], "axe hat nichts geprüft"
+        return [(v["id"], len(v["nodes"]), v["nodes"][0]["target"]) for v in res["violations"]]
+
+    return run
 
 
 @pytest.fixture

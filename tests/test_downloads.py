@@ -126,7 +126,9 @@ def test_download_files_roundtrip(m, tmp_path):
     raw = downloads.csv_bytes(df)
     assert raw.startswith("\ufeff".encode("utf-8"))
     head = raw.decode("utf-8-sig").splitlines()[0]
-    assert head.split(";")[:5] == ["Kennung", "Monat", "Geschlecht", "Kennzahl", "Kurzname"]
+    # what is constant per Kennzahl (Kurzname, Einheit) is explained once, not repeated per row
+    assert head.split(";")[:5] == ["Kennung", "Monat", "Geschlecht", "Kennzahl", "Wert"]
+    assert not {"Kurzname", "Einheit"} & set(head.split(";"))
     back = downloads.lese_csv(raw)
     assert back["Kennung"].iloc[0] == jid                          # leading zeros kept
     # full time series: every month, every gender, the Kennzahlen and the JFW
@@ -134,7 +136,11 @@ def test_download_files_roundtrip(m, tmp_path):
     assert {"K2", "K3E4", "JFW_K2", "JFW_LZB_VJ"} <= set(back["Kennzahl"])
     e = m.ergebnisse(ebene="jobcenter", id=jid, kennzahl="K2", geschlecht="frauen").set_index("monat")["wert"]
     got = back[(back["Kennzahl"] == "K2") & (back["Geschlecht"] == "Frauen")].set_index("Monat")["Wert"]
-    pd.testing.assert_series_equal(got.dropna(), e.reindex(got.index).dropna(), check_names=False, rtol=1e-14)
+    # every number exact (shortest round-trip form), not 15 digits
+    np.testing.assert_array_equal(got.dropna().to_numpy(), e.reindex(got.index).dropna().to_numpy())
+    z = m.ergebnisse(ebene="jobcenter", id=jid, kennzahl="K1", geschlecht="insgesamt").set_index("monat")["zaehler"]
+    got_z = back[(back["Kennzahl"] == "K1") & (back["Geschlecht"] == "Insgesamt")].set_index("Monat")["Zähler"]
+    np.testing.assert_array_equal(got_z.dropna().to_numpy(), z.reindex(got_z.index).dropna().to_numpy())
     # XLSX with the documented sheets, readable with openpyxl
     import openpyxl
 
@@ -144,7 +150,8 @@ def test_download_files_roundtrip(m, tmp_path):
     kopf = next(wb["Zeitreihe"].iter_rows(max_row=1, values_only=True))
     assert kopf[:4] == ("Kennung", "Monat", "Geschlecht", "Kennzahl") and "Zähler" in kopf
     erkl = {r[0]: r[1] for r in wb["Erläuterungen"].iter_rows(min_row=2, values_only=True)}
-    assert set(kopf) <= set(erkl) and "JFW_K2" in erkl
+    assert set(kopf) <= set(erkl) and "JFW_K2" in erkl and "Einheit" not in kopf
+    assert "Prozent" in erkl["K2"] and "Personen" in erkl["JFW_LZB"]          # name and unit per code
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +177,7 @@ def paket_stichprobe(m, tmp_path_factory):
         downloads.paket_tabelle = orig
 
 
+@pytest.mark.slow   # frictionless reads and checks both resources (several seconds of CPU)
 def test_data_package_validates(paket_stichprobe):
     from frictionless import Package
 
@@ -181,6 +189,7 @@ def test_data_package_validates(paket_stichprobe):
     assert names == ["kennzahlen", "kennzahlen-parquet"]
 
 
+@pytest.mark.slow   # writes the full package (4,5 Mio. rows): about a fifth of the fast suite's time
 def test_data_package_roundtrip_equals_mart(m, paket):
     assert (paket / "kennzahlen.csv.gz").read_bytes()[:2] == b"\x1f\x8b"          # gzip-packed
     csv = pd.read_csv(paket / "kennzahlen.csv.gz", dtype={"id": str, "grund": str}, keep_default_na=False,
@@ -208,9 +217,11 @@ def _counts_as_text(raw_csv: str, sep: str, columns) -> dict[str, pd.Series]:
     return {c: t[c] for c in columns}
 
 
-def test_group_counts_are_integers_in_every_csv_download(m, paket):
+def test_group_counts_are_integers_in_every_csv_download(m, paket_stichprobe):
     """erfasst/mitglieder are printed as whole numbers ("407", never "407,0") in the unit
-    downloads, the page CSV and the data package."""
+    downloads, the page CSV and the data package (its writer on the stratified sample: every
+    level, figure, gender and reason)."""
+    paket, probe = paket_stichprobe
 
     digits = r"\d+"
     df = downloads.zeitreihe(m, "bund", "DE", "Bund")
@@ -226,6 +237,7 @@ def test_group_counts_are_integers_in_every_csv_download(m, paket):
         assert len(s) and s.str.fullmatch(digits).all(), (col, s[~s.str.fullmatch(digits)].unique()[:5])
     # the data package's CSV
     t = pd.read_csv(paket / downloads.PAKET_CSV, usecols=["erfasst", "mitglieder"], dtype=str, keep_default_na=False)
+    assert len(t) == len(probe)
     for col in ("erfasst", "mitglieder"):
         assert t[col].str.fullmatch(digits).all(), col
 
@@ -275,6 +287,7 @@ def test_downloads_generated_once_per_mart_content(tmp_path, monkeypatch):
         (full / "jobcenter" / "01001.csv").stat().st_ino
 
 
+@pytest.mark.slow   # the site's download step (write_site) for five pages
 def test_page_csv_is_a_file_of_the_downloads_folder(m, tmp_path, monkeypatch):
     """Issue #12: the one-month CSV of a page ("Zahlen dieser Seite") is no data: URI but a file of
     downloads/, generated with the other downloads (cache _build/.downloads/<key>) for the mart's

@@ -29,10 +29,10 @@ ATOMAR = {"replace", "rename"}                           # os.replace / Path.ren
 # where each kind of code may live (module path relative to src/helpers)
 ORT = {"monatsname": {"fmt.py"}, "zahlformat": {"fmt.py"}, "statistik": {"statistik.py"},
        "atomar": {"dateien.py", "mart.py", "downloads.py", "publish/site.py", "publish/delivery.py",
-                  "publish/monthly.py", "publish/store.py"}}
+                  "publish/monthly.py", "publish/store.py", "publish/statik.py"}}
 # Beside dateien.py only folder moves: mart.py swaps the mart folder, downloads.py a finished
 # cache folder, publish/ moves a copied delivery, a built edition, an archived edition and
-# switches symlinks.
+# switches symlinks; publish/statik.py moves an edition's _static into the shared folder.
 
 
 def _funde(quelle: str) -> dict[str, list[int]]:

@@ -9,6 +9,7 @@ import sys
 import openpyxl
 import pytest
 
+from cli_lauf import helpers_cli
 from kennzahlen_factory import grunddaten_table, jobcenter_table
 
 JC = jobcenter_table([("01001", "01", "gE", "Ia"), ("05315", "05", "zkT", "IIb"), ("13071-1", "13", "gE", "IIb")])
@@ -126,8 +127,7 @@ def test_variants_give_byte_identical_mart_files(tmp_path, variant, capsys):
 
 def _compute(d, jp, gp):
     out = d / "out" / "kennzahlen.csv"
-    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten",
-                           str(gp), "--out", str(out)], capture_output=True, text=True)
+    proc = helpers_cli("compute", "--jobcenter", str(jp), "--grunddaten", str(gp), "--out", str(out))
     return proc, out
 
 

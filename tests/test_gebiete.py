@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+from cli_lauf import helpers_cli
 from kennzahlen_factory import grunddaten_table, jobcenter_table, months, value, write
 
 P1, P2, S = "01001", "01002", "01003"
@@ -79,8 +80,7 @@ def test_jobcenter_appearing_later_without_change_record_warns(tmp_path, capsys)
 def test_late_jobcenter_warns_in_compute_and_mart_and_its_early_months_are_not_delivered(tmp_path, command):
     jp, gp = _late(tmp_path)
     out = tmp_path / ("out.csv" if command == "compute" else "mart")
-    proc = subprocess.run([sys.executable, "-m", "helpers", command, "--jobcenter", str(jp), "--grunddaten", str(gp),
-                           "--out", str(out)], capture_output=True, text=True)
+    proc = helpers_cli(command, "--jobcenter", str(jp), "--grunddaten", str(gp), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert (f"Warnung: Jobcenter {P2} erscheint erst ab 2024-04 und hat keinen Eintrag in gebietsaenderungen"
             in proc.stderr)
@@ -108,8 +108,8 @@ def test_change_record_naming_an_unknown_id_is_an_input_error(tmp_path, lines, c
     jp, gp, ch = _delivery(tmp_path)
     ch.write_text("alt_id,neu_id,ab_monat\n" + "\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.csv"
-    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
-                           "--gebietsaenderungen", str(ch), "--out", str(out)], capture_output=True, text=True)
+    proc = helpers_cli("compute", "--jobcenter", str(jp), "--grunddaten", str(gp), "--gebietsaenderungen", str(ch),
+                       "--out", str(out))
     assert proc.returncode == 2
     assert "gebietsaenderungen.csv" in proc.stderr and f"Zeile {line}" in proc.stderr and f"Spalte '{col}'" in proc.stderr
     assert not out.exists()
@@ -118,8 +118,8 @@ def test_change_record_naming_an_unknown_id_is_an_input_error(tmp_path, lines, c
 def test_compute_cli_with_changes_writes_the_successor_only(tmp_path):
     jp, gp, ch = _delivery(tmp_path)
     out = tmp_path / "out.csv"
-    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
-                           "--gebietsaenderungen", str(ch), "--out", str(out)], capture_output=True, text=True)
+    proc = helpers_cli("compute", "--jobcenter", str(jp), "--grunddaten", str(gp), "--gebietsaenderungen", str(ch),
+                       "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     res = pd.read_csv(out, dtype={"id": str})
     assert set(res.loc[res.ebene == "jobcenter", "id"]) == {S}
@@ -181,8 +181,7 @@ def test_mart_reads_a_delivery_folder_with_changes_and_the_change_report_lists_t
                          cwd=root, capture_output=True, text=True)
     assert dry.returncode == 0 and f"mart --data '{new}'" in dry.stdout, dry.stdout + dry.stderr
     for folder, out in ((prev, tmp_path / "m_prev"), (new, tmp_path / "m_new")):
-        proc = subprocess.run([sys.executable, "-m", "helpers", "mart", "--data", str(folder), "--out", str(out)],
-                              capture_output=True, text=True)
+        proc = helpers_cli("mart", "--data", str(folder), "--out", str(out))
         assert proc.returncode == 0, proc.stderr
     assert "gebietsaenderungen.csv gelesen als" in proc.stderr
     r = changes.compare(tmp_path / "m_prev", tmp_path / "m_new", edition="2026-01", previous_edition="2024-12")

@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+from cli_lauf import helpers_cli
 from kennzahlen_factory import grunddaten_table, jobcenter_table, write
 
 JC = jobcenter_table([("01001", "01", "gE", "Ia"), ("05315", "05", "zkT", "IIb"), ("13071-1", "13", "gE", "IIb")])
@@ -29,8 +30,7 @@ def run_compute(tmp_path, jc, gd, fmt="csv"):
         jc.to_excel(jp := tmp_path / "jobcenter.xlsx", index=False)
         gd.to_excel(gp := tmp_path / "grunddaten.xlsx", index=False)
     out = tmp_path / "out" / "kennzahlen.csv"
-    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp),
-                           "--grunddaten", str(gp), "--out", str(out)], capture_output=True, text=True)
+    proc = helpers_cli("compute", "--jobcenter", str(jp), "--grunddaten", str(gp), "--out", str(out))
     return proc, out
 
 

@@ -540,7 +540,9 @@ def test_two_editions_then_a_broken_delivery(project):
         for table in ("jobcenter", "grunddaten"):
             assert prov["eingaben"][table]["sha256"] == delivery.sha256(lf / ed / f"{table}.csv")
         assert {"jupyter-book", "sphinx", "pandas", "altair", "papermill", "helpers"} <= set(prov["software"])
-        assert {"ergebnisse.parquet", "jobcenter.parquet", "meta.json"} <= {p.name for p in (folder / "daten").iterdir()}
+        # no second copy of the figures: daten/ describes, the data package carries them
+        assert {p.name for p in (folder / "daten").iterdir()} == {"jobcenter.parquet", "meta.json"}
+        assert (folder / "downloads" / "datenpaket" / "kennzahlen.parquet").is_file()
         assert (project["root"] / "data" / "raw" / ed / "grunddaten.csv").read_bytes() == \
             (lf / ed / "grunddaten.csv").read_bytes()
     report = json.loads((s / "ausgaben" / "2026-08" / "aenderungen.json").read_text())
@@ -571,6 +573,53 @@ def test_two_editions_then_a_broken_delivery(project):
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+def test_edition_page_and_editions_index_are_axe_clean(project, browser, axe):
+    """Issue 13 on the pages only a monthly run makes: "Über diese Ausgabe" of the current
+    edition (in the book, with the change report), the editions' index (site/ausgaben/, the same
+    page as site/index.html without its redirect) and the edition's Bund page. WCAG 2.1 A/AA."""
+    import functools
+    import http.server
+
+    s, lf = project["site"], project["lieferungen"]
+    for bis in ("2026-07", "2026-08"):      # two editions: the page lists the changes, the index both
+        if Edition(bis) not in site.editions(s):
+            res = run_monthly(project, lf / bis)
+            assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    aktuell = s / "aktuell"
+    seiten = {"ausgabe": "aktuell/book/generated/ueber-diese-ausgabe.html", "ausgaben": "ausgaben/index.html",
+              "bund": "aktuell/book/seiten/bund/DE.html"}
+    for rel in seiten.values():
+        assert (s / rel).is_file(), rel
+    assert "Änderungen gegenüber der Ausgabe" in (aktuell / "book/generated/ueber-diese-ausgabe.html").read_text()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(s)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ctx = browser.new_context()
+    found = {}
+    try:
+        page = ctx.new_page()
+        for kind, rel in seiten.items():
+            page.goto(f"http://127.0.0.1:{server.server_port}/{rel}")
+            page.wait_for_load_state("load")
+            page.wait_for_function("() => [...document.querySelectorAll('.vega-chart')].every(e =>"
+                                   " e.matches('.vega-fertig, .vega-fehler'))", timeout=60000)
+            assert page.locator(".vega-chart.vega-fehler").count() == 0, rel
+            bad = axe(page)
+            if bad:
+                found[kind] = bad
+    finally:
+        ctx.close()
+        server.shutdown()
+        server.server_close()
+    assert found == {}, found
+
+
+@pytest.mark.slow
 def test_correction_of_a_past_month_makes_a_new_edition_with_a_note(project):
     s, lf = project["site"], project["lieferungen"]
     if not (s / "ausgaben" / "2026-08").is_dir():
@@ -589,7 +638,13 @@ def test_correction_of_a_past_month_makes_a_new_edition_with_a_note(project):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "Ausgabe 2026-08-k1 veröffentlicht" in res.stdout and "Änderungshinweis" in res.stdout
     assert os.readlink(s / "aktuell") == "ausgaben/2026-08-k1"
-    assert tree_hashes(s / "ausgaben" / "2026-08") == before_08        # the corrected edition stays as it was
+    # the corrected edition keeps its pages and its data; only its per-page download files and the
+    # package CSV give way (retention: they live in the current edition), its links lead to a page
+    after_08 = tree_hashes(s / "ausgaben" / "2026-08")
+    changed = {r for r in before_08.keys() | after_08.keys() if before_08.get(r) != after_08.get(r)}
+    assert changed and all(r.startswith("downloads/") or r.endswith(".html") for r in changed), changed
+    paket = "downloads/datenpaket/kennzahlen.parquet"
+    assert after_08[paket] == before_08[paket] and "downloads/einzeldateien.html" in after_08
     assert (project["root"] / "data" / "raw" / "2026-08" / "korrektur-1" / "grunddaten.csv").is_file()
     report = json.loads((s / "ausgaben" / "2026-08-k1" / "aenderungen.json").read_text())
     assert report["korrektur"] == 1 and report["vorherige_ausgabe"] == "2026-08"

@@ -26,6 +26,7 @@ from helpers.mdsafe import md_text
 from helpers.pipeline import config
 from helpers.pipeline.config import ConfigError
 
+from cli_lauf import helpers_cli
 from kennzahlen_factory import grunddaten_table, jobcenter_table, write
 
 ROOT = paths.ROOT
@@ -121,8 +122,7 @@ def test_bad_identifiers_are_refused_with_exit_2(tmp_path, column, value, fragme
     jc.loc[1, column] = value
     jp, gp = write(tmp_path, jc, gd)
     out = tmp_path / "out" / "kennzahlen.csv"
-    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp),
-                           "--grunddaten", str(gp), "--out", str(out)], capture_output=True, text=True)
+    proc = helpers_cli("compute", "--jobcenter", str(jp), "--grunddaten", str(gp), "--out", str(out))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert fragment in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -307,9 +307,8 @@ def test_compute_out_equal_to_an_input_is_refused(tmp_path):
     gd = grunddaten_table({"01001": {"elb": [900] * 14}}, 14)
     jp, gp = write(tmp_path, jc, gd)
     before = gp.read_bytes()
-    proc = subprocess.run([sys.executable, "-m", "helpers", "compute", "--jobcenter", str(jp),
-                           "--grunddaten", str(gp), "--out", str(tmp_path / "." / "grunddaten.csv")],
-                          capture_output=True, text=True)
+    proc = helpers_cli("compute", "--jobcenter", str(jp), "--grunddaten", str(gp),
+                       "--out", str(tmp_path / "." / "grunddaten.csv"))
     assert proc.returncode == 2
     assert proc.stderr.startswith("Abbruch: --out") and "Traceback" not in proc.stderr
     assert gp.read_bytes() == before

@@ -128,7 +128,7 @@ def test_map_renders_with_geometry_and_attribution(browser_page, site_url, site_
     page.goto(f"{site_url}/{page_file.relative_to(site_dir).as_posix()}")
     page.wait_for_function(ALL_CHARTS_DONE, timeout=30000)
     assert page.locator(".vega-chart.vega-fehler").count() == 0
-    # the map is the chart whose svg carries the BKG attribution; it draws the Kreise
+    # the map is the chart that carries the BKG attribution (under its svg); it draws the Kreise
     maps_ = page.locator(".vega-chart", has_text="GeoBasis-DE")
     assert maps_.count() >= 1
     assert maps_.first.locator("svg path").count() >= 100
@@ -160,17 +160,16 @@ def test_map_figure_is_chosen_by_the_reader(browser_page, site_url, site_dir, se
     assert select.input_value() == "K2"
     options = select.locator("option").all_inner_texts()
     assert "K2 – Integrationsquote" in options and any(o.startswith("K3 – ") for o in options)
-    svg_text = " ".join(karte.locator("svg text").all_text_contents())
-    assert "K2 Integrationsquote" in svg_text and "höher ist besser" in svg_text
+    legende = karte.locator(".hb-karte-legende")          # HTML under the map (vega-init.js)
+    assert "K2 Integrationsquote" in legende.inner_text() and "höher ist besser" in legende.inner_text()
     vorher = _map_fills(karte)
     assert len(vorher) >= 20
     select.select_option("K3")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.vega-chart svg text')].some(t => t.textContent.startsWith('K3 '))",
+        "() => [...document.querySelectorAll('.hb-karte-legende strong')].some(t => t.textContent.startsWith('K3 '))",
         timeout=10000)
     nachher = _map_fills(karte)
-    svg_text = " ".join(karte.locator("svg text").all_text_contents())
-    assert "niedriger ist besser" in svg_text and "K2 Integrationsquote" not in svg_text
+    assert "niedriger ist besser" in legende.inner_text() and "K2 Integrationsquote" not in legende.inner_text()
     farbig = lambda fills: {f for f in fills if f and f.startswith("#") and f not in ("#d9d9d9", "#bdbdbd")}
     assert len(farbig(nachher)) >= 2                       # still a choropleth, several classes
     # the tooltip gives the real value (German format); hover a coloured Kreis

@@ -136,3 +136,23 @@ def test_hostile_names_are_text_in_every_page_table(boeser_mart, monkeypatch):
         assert "<script>" not in teil.data and teil.data.count("<table") == teil.data.count("</table>") >= 1
     eigene = pages.RingSeite(m, BOESE, ring["jobcenter_ids"], BOESE, None, "insgesamt", None, None)
     _sauber(eigene.mitglieder().data)
+
+
+def test_edition_list_and_archive_stub_carry_names_as_text(tmp_path):
+    import json
+
+    from helpers.publish import site, store
+
+    (tmp_path / site.AUSGABEN / "2026-08").mkdir(parents=True)
+    arch = tmp_path / site.AUSGABEN / "2026-05"
+    arch.mkdir()
+    (arch / site.ARCHIVIERT).write_text(json.dumps({"ausgabe": "2026-05", "monat": "2026-05",
+                                                    "archiv": f"archiv/{BOESE}.tar.gz"}), encoding="utf-8")
+    out = site.render_index(tmp_path, redirect=True)
+    _sauber(out)                                  # the href; the link text is the file name after the last "/"
+    assert ">" + html.escape(BOESE.rsplit("/", 1)[1] + ".tar.gz") + "</a>" in out
+    assert out.startswith("<!DOCTYPE html>\n") and out.endswith("</body>\n</html>\n")
+    assert "Ausgabe 2026-08 – Datenstand August 2026" in out and 'http-equiv="refresh"' not in out   # no current edition
+    stub = store.stub_html("2026-05", "Mai 2026", 24, BOESE, "1,0 MB")
+    _sauber(stub, 2)
+    assert "<title>Ausgabe 2026-05 – archiviert</title>" in stub and "Es werden immer die letzten 24 Ausgaben" in stub

@@ -140,6 +140,45 @@
     });
   }
 
+  // Map legend and attribution as HTML under the map (usermeta.legende, helpers.maps): the lines
+  // of the chosen figure from the spec's dataset, redrawn when the picker changes the figure.
+  // HTML text wraps in the box and keeps the page's font size when the map is drawn narrower.
+  function karteLegende(target, spec, view) {
+    var lg = spec.usermeta && spec.usermeta.legende;
+    if (!lg) return;
+    var zeilen = (spec.datasets || {})[lg.daten] || [];
+    var box = document.createElement("div");
+    box.className = "hb-karte-legende";
+    var quelle = document.createElement("p");
+    quelle.className = "hb-karte-quelle";
+    quelle.textContent = lg.quelle || "";
+    function zeichnen(k) {
+      var eigene = zeilen.filter(function (r) { return r.k === k; }).sort(function (a, b) { return a.i - b.i; });
+      var kopf = document.createElement("p"), liste = document.createElement("ul");
+      eigene.forEach(function (r) {
+        if (r.f === undefined || r.f === null) {
+          var teil = document.createElement(r.i === 0 ? "strong" : "span");
+          teil.textContent = r.t;
+          if (kopf.childNodes.length) kopf.appendChild(document.createElement("br"));
+          kopf.appendChild(teil);
+          return;
+        }
+        var li = document.createElement("li"), feld = document.createElement("span");
+        feld.className = "hb-karte-farbe";
+        feld.setAttribute("aria-hidden", "true");
+        feld.style.background = lg.farben[r.f];
+        li.appendChild(feld);
+        li.appendChild(document.createTextNode(r.t));
+        liste.appendChild(li);
+      });
+      box.replaceChildren(kopf, liste);
+    }
+    zeichnen(view.signal(lg.param));
+    view.addSignalListener(lg.param, function (name, k) { zeichnen(k); });
+    target.appendChild(box);
+    if (lg.quelle) target.appendChild(quelle);
+  }
+
   // Time series with a gender choice: the "Daten als Tabelle" rows are built here from the chart's
   // own data (values already rounded to one decimal in Python), once when the page loads – also
   // when a chart cannot be drawn – and again when the radio changes the gender, so the table
@@ -214,8 +253,9 @@
   // their cells ("width": "container" does not apply to them), and a chart wider than its box is
   // shrunk by the browser together with its text (to about 4 px on a 390 px phone). So the spec
   // is adapted before it is drawn: facet cells get narrower, then fewer columns (down to one
-  // below the other); a row facet puts its labels above the cells; side-by-side charts go one
-  // below the other; legends list their entries one per line. `extra` is the width a first
+  // below the other); a row facet puts its labels above the cells; a map gets the box's width
+  // (height in proportion); side-by-side charts go one below the other; legends list their
+  // entries one per line. `extra` is the width a first
   // drawing overflowed by (second pass).
   var ACHSE = 62, ABSTAND = 20, ZELLE_MIN = 150;
 
@@ -285,6 +325,13 @@
         spec.columns = 1;
         inner.width = Math.max(100, b - 30);
       }
+    } else if (spec.projection && typeof spec.width === "number" && typeof spec.height === "number") {
+      // a map: drawn for its box (keeping its aspect), never wider than drawn on a large screen
+      var mb = Math.max(150, b - 10);
+      if (spec.width > mb) {
+        spec.height = Math.round(spec.height * mb / spec.width);
+        spec.width = mb;
+      }
     } else if (spec.hconcat) {
       var summe = spec.hconcat.reduce(function (s, c) { return s + (c.width || 200) + ACHSE + ABSTAND; }, 0);
       if (summe > b) {
@@ -345,6 +392,7 @@
           svg.setAttribute("aria-label", text);
         }
         pickerFirst(target, svg, text);
+        karteLegende(target, spec, result.view);
         var tab = tableParam(spec), details = tableOf(el);
         if (tab && details) {
           result.view.addSignalListener(tab.tp.param, function (name, g) { fillTable(details, spec, tab.tp, g); });

@@ -594,12 +594,6 @@ def external_loads(outdir: Path) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Build
 
-REDIRECT = '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">' \
-    '<meta http-equiv="Refresh" content="0; url={target}"><link rel="icon" href="_static/favicon.svg">' \
-    '<title>Kennzahlen-Handbuch SGB II</title>' \
-    '</head><body><p><a href="{target}">Zum Handbuch</a></p></body></html>\n'
-
-
 ZEITEN: dict[str, float] = {}   # seconds of the last build's parts (Sphinx, download files)
 
 
@@ -671,7 +665,8 @@ def build(root: Path, out: Path, meta: dict, *, fresh: bool = False, quiet: bool
     if result:
         return int(result)
     stamp_file.write_text(stamp)
-    (site / "index.html").write_text(REDIRECT.format(target="book/intro.html"), encoding="utf-8")
+    (site / "index.html").write_text(vorlagen.render("publish/weiterleitung.html", ziel="book/intro.html") + "\n",
+                                     encoding="utf-8")
     (site / ".nojekyll").write_text("")
     bad = external_loads(site)
     if bad:

@@ -377,7 +377,7 @@ def kennzahl_daten(
         order = range(len(farbe) - 1, -1, -1)
         for line, i in enumerate(order, start=2):
             legende.append({"k": code, "i": line, "t": _spanne(i, t, einheit, stellen), "f": farbe[i]})
-        legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert (Zeichen und Grund im Tooltip)", "f": 0})
+        legende.append({"k": code, "i": len(farbe) + 2, "t": "kein Wert (Zeichen und Grund im Tooltip und in der Tabelle)", "f": 0})
     return werte, kreise, legende, hinweise
 
 
@@ -393,12 +393,17 @@ def karte_kennzahlen(
     kreis_aggregate: dict[str, dict[str, float]] | None = None,
     geometrie: str = "url",
 ) -> Karte:
-    """Choropleth of the Kreise; the reader picks the figure in a select input below the map.
+    """Choropleth of the Kreise; the reader picks the figure in a select input (vega-init.js puts
+    it before the map).
 
     Colours are the figure's quintile classes among the Jobcenter shown (recomputed per figure),
-    dark = favourable (flipped for lower-is-better figures); the tooltip gives the real value,
-    the legend the value range of each class. Kreise without a value: grey, the tooltip gives the
-    sign and reason (``text.ohne_wert``), as the page table does.
+    darker = higher (neutral, reading rules); the tooltip gives the real value, the legend the
+    value range of each class. Kreise without a value: grey, the tooltip gives the sign and
+    reason (``text.ohne_wert``), as the page table does.
+    The legend and the attribution are not marks: the page script draws them as HTML under the
+    map from ``datasets.legende`` (``usermeta.legende``: picker parameter, colour by class,
+    attribution), so their text wraps and keeps its size when the map is drawn narrower on a
+    small screen (vega-init.js fits the map to its box).
     land: restrict the geometry to one Land; otherwise all Kreise (those without data grey).
     """
     import altair as alt
@@ -452,26 +457,6 @@ def karte_kennzahlen(
         grenzen = grenzen.transform_filter(alt.datum["properties"]["land"] == land)
     grenzen = grenzen.mark_geoshape(fill="none", stroke="#444", strokeWidth=0.9)  # "none": hovers reach the Kreise
 
-    # Legend drawn as marks: its title, reading direction and class ranges follow the selection.
-    top = height + 26
-    legende = [dict(r, y=top + 16 * r["i"]) if r["i"] < 2 else
-               dict(r, y=top + 16 * r["i"] + 2, y2=top + 16 * r["i"] + 14, ym=top + 16 * r["i"] + 8) for r in legende]
-    y = alt.Y("y:Q", scale=None, axis=None)
-    leg = alt.Chart(alt.NamedData(name="legende")).transform_filter(alt.datum.k == wahl)
-    leg_titel = [leg.transform_filter(f"datum.i === {i}").mark_text(
-        align="left", baseline="top", fontSize=11, color="#222", fontWeight=gewicht).encode(
-        text="t:N", x=alt.value(0), y=y) for i, gewicht in ((0, "bold"), (1, "normal"))]
-    leg_kaestchen = leg.transform_filter("datum.i >= 2").mark_rect(stroke="#999", strokeWidth=0.5).encode(
-        x=alt.value(0), x2=alt.value(14), y=y, y2=alt.Y2("y2:Q"),
-        fill=alt.Fill("f:O", scale=alt.Scale(domain=[0] + list(range(1, KLASSEN + 1)), range=[GREY] + FARBEN),
-                      legend=None))
-    leg_text = leg.transform_filter("datum.i >= 2").mark_text(
-        align="left", baseline="middle", fontSize=11, color="#222").encode(
-        text="t:N", x=alt.value(20), y=alt.Y("ym:Q", scale=None, axis=None))
-    quelle = alt.Chart(alt.Data(values=[{"text": ATTRIBUTION}])).mark_text(
-        align="right", baseline="top", fontSize=9, color="#555"
-    ).encode(text="text:N", x=alt.value(width), y=alt.value(height + 6))
-
     beschreibung = (
         f"Karte: {titel}. Kreise eingefärbt nach der im Auswahlfeld gewählten Kennzahl (zu Beginn {start}), "
         "in Fünfteln der Jobcenter; dunkler = höher (ohne Wertung); grau: kein Wert"
@@ -479,13 +464,15 @@ def karte_kennzahlen(
         + f". Kartengrundlage {ATTRIBUTION}."
     )
     chart = (
-        alt.layer(grund, leer, geteilt, farbe, grenzen, *leg_titel, leg_kaestchen, leg_text, quelle)
+        alt.layer(grund, leer, geteilt, farbe, grenzen)
         .add_params(wahl)
         .properties(datasets={"werte": werte, "kreise": kreise, "legende": legende})
-        .resolve_scale(color="independent", fill="independent")
+        .resolve_scale(color="independent")
         .project(type="mercator")
         .properties(width=width, height=height, title=titel, description=beschreibung,
-                    usermeta={"tabelle": _tabelle(werte, kreise, codes, kennzahlen, einheit)})
+                    usermeta={"tabelle": _tabelle(werte, kreise, codes, kennzahlen, einheit),
+                              "legende": {"param": PARAM, "daten": "legende", "farben": [GREY] + FARBEN,
+                                          "quelle": ATTRIBUTION}})
         .configure_view(stroke=None)
     )
     return Karte(chart, hinweise)

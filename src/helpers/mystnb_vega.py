@@ -38,6 +38,12 @@ PLAIN_TEXT = "<Altair-Diagramm>"
 
 OHNE_SKRIPT = ("Die Zeilen dieser Tabelle werden aus den Daten des Diagramms aufgebaut; dafür ist "
                "JavaScript nötig.")
+# Without JavaScript the monthly values are one link away: the page's section of download files
+# (the whole series as CSV and XLSX, helpers.downloads.links); every page with such a chart has
+# that section (tests/test_a11y.py checks the built site).
+OHNE_SKRIPT_ZIEL = "#zahlen-herunterladen"
+OHNE_SKRIPT_LINK = ("Alle Monatswerte stehen in der ganzen Zeitreihe als CSV- und Excel-Datei unter",
+                    "Zahlen herunterladen")
 
 
 def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
@@ -45,14 +51,16 @@ def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
     [[...], ...]}, cells already formatted with helpers.fmt); every cell is escaped. The value cells
     carry no class (handbuch.css aligns them): long time series keep the page small.
     ``aus_daten``: the body stays empty – vega-init.js builds the rows from the chart's own data
-    when the page loads (the same strings, see tests), so the numbers are on the page once."""
+    when the page loads (the same strings, see tests), so the numbers are on the page once;
+    without JavaScript a note links to the page's download files (the whole series as CSV/XLSX)."""
     from helpers.vorlagen import Markup, render, tabelle as tabelle_vorlage, td, th, zeile
 
     kopf = [zeile([th(str(c), scope="col") for c in tabelle["spalten"]])]
     zeilen = [zeile([th(str(c), scope="row") if i == 0 else td(str(c)) for i, c in enumerate(z)])
               for z in ([] if aus_daten else tabelle["zeilen"])]
     tab = tabelle_vorlage("kennzahlen-tabelle hb-daten-tabelle", kopf, zeilen, str(tabelle["titel"]) if tabelle.get("titel") else None)
-    return render("teile/daten_tabelle.html", tabelle=Markup(tab), aus_daten=aus_daten, ohne_skript=OHNE_SKRIPT)
+    return render("teile/daten_tabelle.html", tabelle=Markup(tab), aus_daten=aus_daten, ohne_skript=OHNE_SKRIPT,
+                  ohne_skript_link=OHNE_SKRIPT_LINK, ohne_skript_ziel=OHNE_SKRIPT_ZIEL)
 
 
 # ------------------------------------------------------------------ Vorlage + Löcher, packing

@@ -20,7 +20,6 @@ import base64
 import html
 import io
 import itertools
-import urllib.parse
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,16 +212,6 @@ def csv_href(link_html: str) -> str:
 def csv_aus_bytes(raw: bytes) -> pd.DataFrame:
     """Read a page CSV (``csv_bytes``) back (for tests and checks)."""
     return pd.read_csv(io.StringIO(raw.decode("utf-8").lstrip("\ufeff")), sep=";", decimal=",",
-                       dtype={"Jobcenter-ID": str, "Kennung": str})
-
-
-def csv_lesen(link_html: str) -> pd.DataFrame:
-    """Decode the CSV of a ``csv_link`` (for tests and checks)."""
-    start = link_html.index('href="data:text/csv;') + len('href="')
-    uri = link_html[start:link_html.index('"', start)]
-    kopf, daten = uri.split(",", 1)
-    raw = base64.b64decode(daten).decode("utf-8") if kopf.endswith(";base64") else urllib.parse.unquote(daten)
-    return pd.read_csv(io.StringIO(raw.lstrip("\ufeff")), sep=";", decimal=",",
                        dtype={"Jobcenter-ID": str, "Kennung": str})
 
 

@@ -1,8 +1,10 @@
 """What changed against the previous edition: Jobcenter, largest movements, revised months.
 
-Compares two marts (the new one and the copy kept with the previous edition under
-``ausgaben/<ed>/daten/``). The result is plain data (``aenderungen.json``, deterministic: no
-timestamps) and a German Markdown section for the "Über diese Ausgabe" page and stdout.
+Compares two marts: the new one and the previous edition's data (``ausgaben/<ed>/daten/``: meta.json
+and the Jobcenter list; the figures from the edition's data package
+``downloads/datenpaket/kennzahlen.parquet``, or ``daten/ergebnisse.parquet`` of an older edition).
+The result is plain data (``aenderungen.json``, deterministic: no timestamps) and a German
+Markdown section for the "Über diese Ausgabe" page and stdout.
 """
 
 from __future__ import annotations
@@ -23,14 +25,30 @@ TOLERANCE = 1e-9   # values are percent with full float precision; below this co
 MONTHS_SHOWN = 24
 
 
+PAKET_PARQUET = Path("downloads") / "datenpaket" / "kennzahlen.parquet"   # helpers.downloads (data package)
+
+
+def daten_der_ausgabe(edition: Path) -> Path | None:
+    """The ``daten/`` folder of a published edition if the change report can read it (meta.json,
+    jobcenter.parquet and the figures: the data package or an older edition's ergebnisse.parquet)."""
+    d = Path(edition) / "daten"
+    if not all((d / n).is_file() for n in ("meta.json", "jobcenter.parquet")):
+        return None
+    return d if (d / "ergebnisse.parquet").is_file() or (d.parent / PAKET_PARQUET).is_file() else None
+
+
 def _read(mart: Path):
     import json
 
     mart = Path(mart)
     meta = json.loads((mart / "meta.json").read_text(encoding="utf-8"))
     jc = pd.read_parquet(mart / "jobcenter.parquet", columns=["jobcenter_id", "name"])
-    erg = pd.read_parquet(mart / "ergebnisse.parquet", filters=[("ebene", "==", "jobcenter")],
-                          columns=["id", "monat", "geschlecht", "kennzahl", "wert"])
+    cols = ["id", "monat", "geschlecht", "kennzahl", "wert"]
+    if (mart / "ergebnisse.parquet").is_file():
+        erg = pd.read_parquet(mart / "ergebnisse.parquet", filters=[("ebene", "==", "jobcenter")], columns=cols)
+    else:   # a published edition: its data package (no "fenster" rows; JFW rows left out as in the mart)
+        erg = pd.read_parquet(mart.parent / PAKET_PARQUET, filters=[("ebene", "==", "jobcenter")], columns=cols)
+        erg = erg[erg["kennzahl"].astype(str).isin(list(KENNZAHLEN))]
     erg = erg.astype({"id": str, "monat": str, "geschlecht": str, "kennzahl": str})
     return meta, jc.astype(str), erg
 

@@ -40,7 +40,9 @@ from helpers.publish.site import Edition
 
 TZ = ZoneInfo("Europe/Berlin")
 WORK = "lauf"                      # site/.tmp-lauf/ (one run per site at a time: site/.lock)
-DATA_FILES = ("meta.json", "jobcenter.parquet", "ergebnisse.parquet")   # kept in <ed>/daten/
+# kept in <ed>/daten/: the mart's description and Jobcenter list (names for the next change report);
+# the figures themselves are the edition's data package downloads/datenpaket/ (no second copy)
+DATA_FILES = ("meta.json", "jobcenter.parquet")
 
 
 class StepFailed(Exception):
@@ -211,10 +213,9 @@ def step_seiten(run: Run) -> None:
 def step_herkunft(run: Run) -> None:
     from helpers.publish import changes
 
-    prev_data = run.site / site.AUSGABEN / run.previous.id / "daten" if run.previous else None
-    if prev_data is not None and not (prev_data / "ergebnisse.parquet").is_file():
-        print(f"    Hinweis: Ausgabe {run.previous} hat keine Daten zum Vergleich (daten/ fehlt).")
-        prev_data = None
+    prev_data = changes.daten_der_ausgabe(run.site / site.AUSGABEN / run.previous.id) if run.previous else None
+    if run.previous and prev_data is None:
+        print(f"    Hinweis: Ausgabe {run.previous} hat keine Daten zum Vergleich (daten/ oder Datenpaket fehlt).")
     run.report = changes.compare(prev_data, run.mart_dir, edition=run.edition.id,
                                  previous_edition=run.previous.id if prev_data is not None else None,
                                  korrektur=run.edition.korrektur)

@@ -138,8 +138,10 @@ def page_markdown(prov: dict, changes_md: str, hinweis: str | None) -> str:
         lines.append(f"| {name} | {version} |")
     if prov.get("code"):
         lines += ["", f"Programmstand (Git): `{prov['code']}`"]
-    lines += ["", "Die Daten dieser Ausgabe (Parquet) liegen im Ordner `daten/` der Ausgabe; die "
-              "Änderungen auch maschinenlesbar in `aenderungen.json`.", "",
-              'Alle Ebenen als <a class="download-paket" href="../../downloads/datenpaket/datapackage.json">Datenpaket '
-              "dieser Ausgabe</a> (CSV und Parquet, Frictionless Data Package).", "", changes_md.rstrip(), ""]
+    lines += ["", 'Alle Zahlen dieser Ausgabe – alle Ebenen, Monate und Geschlechter mit Zähler und Nenner – '
+              'stehen im <a class="download-paket" href="../../downloads/datenpaket/datapackage.json">Datenpaket '
+              "dieser Ausgabe</a> (CSV und Parquet, Frictionless Data Package). Der Ordner `daten/` der Ausgabe "
+              "enthält die Beschreibung des Datenbestands (`meta.json`) und die Liste der Jobcenter "
+              "(`jobcenter.parquet`), die Änderungen stehen maschinenlesbar in `aenderungen.json`.", "",
+              changes_md.rstrip(), ""]
     return "\n".join(lines)

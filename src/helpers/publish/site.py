@@ -5,9 +5,12 @@ Layout of SITE_DIR (default ``site/``)::
     site/index.html            tiny German start page: redirects to aktuell/, lists the editions
     site/ausgaben.json         the editions (machine-readable, newest first)
     site/ausgaben/index.html   the list of editions (no redirect)
-    site/ausgaben/2026-07/     one edition: the built book + provenienz.json, aenderungen.json, daten/
+    site/ausgaben/2026-07/     one edition: the built book (downloads/ with the data package) + provenienz.json,
+                               aenderungen.json, daten/ (meta.json, jobcenter.parquet)
     site/ausgaben/2026-08-k1/  a correction of the 2026-08 delivery
     site/aktuell -> ausgaben/2026-08-k1   (relative symlink, replaced with os.replace)
+    site/ausgaben/_statik/<hash>/  theme assets shared by the editions (helpers.publish.statik)
+    site/_statik -> ausgaben/_statik
     site/.tmp-<run>/           work folder of a running (or interrupted) run; removed by the next run
     site/.lock                 one monthly run per site at a time
 
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import html
 import json
 import os
 import re
@@ -212,6 +214,10 @@ def publish(site: Path, built: Path, edition: Edition, *, replace: bool = False,
     base = site / AUSGABEN
     base.mkdir(parents=True, exist_ok=True)
     target = base / edition.id
+    from helpers.publish import statik
+
+    if statik.teilen(site, built) and not (site / statik.STATIK).is_symlink():
+        switch_link(site / statik.STATIK, f"{AUSGABEN}/{statik.STATIK}")   # theme assets once per site
     _fsync_tree(built)
     if target.exists():
         if not replace:
@@ -221,6 +227,7 @@ def publish(site: Path, built: Path, edition: Edition, *, replace: bool = False,
         os.rename(target, aside)
         os.rename(built, target)
         shutil.rmtree(aside, ignore_errors=True)
+        statik.aufraeumen(site)
     else:
         os.rename(built, target)
     newest = editions(site)[-1]
@@ -243,23 +250,6 @@ def _edition_info(site: Path, ed: Edition) -> dict:
     return info
 
 
-_PAGE = """<!DOCTYPE html>
-<html lang="de">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{refresh}<title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
-.demo{{background:#fff3cd;border:1px solid #e0c36a;padding:.5rem .75rem}}</style>
-</head>
-<body>
-<h1>{title}</h1>
-{body}
-</body>
-</html>
-"""
-
-
 def _archived(site: Path) -> list[dict]:
     """Marker records of the archived editions, oldest first."""
     base = Path(site) / AUSGABEN
@@ -270,46 +260,32 @@ def _archived(site: Path) -> list[dict]:
 
 
 def render_index(site: Path, *, redirect: bool, prefix: str = "") -> str:
+    """The list of editions (site/index.html with redirect, ausgaben/index.html) from the template
+    ``publish/index.html`` (every text escaped)."""
+    from helpers import vorlagen
+
     eds = list(reversed(editions(site)))
     cur = current(site)
     infos = [_edition_info(site, e) for e in eds]
-    lines = []
-    if cur is not None:
-        lines.append(f'<p><a href="{prefix}{AKTUELL}/">Zur aktuellen Ausgabe ({html.escape(cur.id)})</a></p>')
-        if any(i.get("demo") for i in infos if i["ausgabe"] == cur.id):
-            lines.append('<p class="demo">Demodaten: Die Zahlen dieser Ausgabe sind synthetisch erzeugt '
-                         'und keine amtlichen Werte.</p>')
-    lines.append("<h2>Alle Ausgaben</h2>")
-    if not infos:
-        lines.append("<p>Noch keine Ausgabe veröffentlicht.</p>")
-    else:
-        lines.append("<ul>")
-        for i in infos:
-            text = f"Ausgabe {i['ausgabe']} – Datenstand {monat_text(i['monat'])}"
-            if i["korrektur"]:
-                text += f" (Korrektur {i['korrektur']})"
-            if i.get("veroeffentlicht"):
-                y, m, d = i["veroeffentlicht"][:10].split("-")
-                text += f", veröffentlicht am {d}.{m}.{y}"
-            if i.get("demo"):
-                text += " – Demodaten"
-            lines.append(f'<li><a href="{prefix}{i["pfad"]}">{html.escape(text)}</a></li>')
-        lines.append("</ul>")
-    archived = _archived(site)
-    if archived:
-        lines.append("<h2>Archivierte Ausgaben</h2>")
-        lines.append("<p>Ältere Ausgaben stehen als Archivdatei mit allen Seiten und ihrem Datenpaket "
-                     "zum Herunterladen bereit.</p>")
-        lines.append("<ul>")
-        for a in reversed(archived):
-            text = f"Ausgabe {a['ausgabe']} – Datenstand {monat_text(a['monat'])}"
-            lines.append(f'<li>{html.escape(text)}: <a href="{prefix}{html.escape(a["archiv"])}">'
-                         f'{html.escape(Path(a["archiv"]).name)}</a></li>')
-        lines.append("</ul>")
-    refresh = ""
-    if redirect and cur is not None:
-        refresh = f'<meta http-equiv="refresh" content="0; url={AKTUELL}/">\n'
-    return _PAGE.format(refresh=refresh, title="Kennzahlen-Handbuch SGB II", body="\n".join(lines))
+    ausgaben = []
+    for i in infos:
+        text = f"Ausgabe {i['ausgabe']} – Datenstand {monat_text(i['monat'])}"
+        if i["korrektur"]:
+            text += f" (Korrektur {i['korrektur']})"
+        if i.get("veroeffentlicht"):
+            y, m, d = i["veroeffentlicht"][:10].split("-")
+            text += f", veröffentlicht am {d}.{m}.{y}"
+        if i.get("demo"):
+            text += " – Demodaten"
+        ausgaben.append({"pfad": i["pfad"], "text": text})
+    archiviert = [{"text": f"Ausgabe {a['ausgabe']} – Datenstand {monat_text(a['monat'])}", "archiv": a["archiv"],
+                   "datei": Path(a["archiv"]).name} for a in reversed(_archived(site))]
+    seite = vorlagen.render(
+        "publish/index.html", titel="Kennzahlen-Handbuch SGB II", prefix=prefix, aktuell_pfad=AKTUELL,
+        refresh=AKTUELL if redirect and cur is not None else "", aktuell=cur.id if cur is not None else "",
+        aktuell_demo=cur is not None and any(i.get("demo") for i in infos if i["ausgabe"] == cur.id),
+        ausgaben=ausgaben, archiviert=archiviert)
+    return seite + "\n"      # the template's last newline (Jinja drops one)
 
 
 def write_index(site: Path) -> None:

@@ -13,19 +13,24 @@ folders, exactly as in the checkout::
 (a plain fast-forward; no history is rewritten). Both use the checkout's git (its remotes and
 credentials) with a separate index file, so the checkout's own index and branch stay untouched.
 
-Retention (``aufbewahren``, called by the monthly run after publishing): the newest
+Retention (``aufbewahren``, called by the monthly run after publishing): only the newest and the
+current edition keep the per-page download files (``downloads/<satz>/…``: the full time series of
+every page as CSV and XLSX, the one-month CSVs) and the CSV form of the data package; every other
+edition keeps its data package as Parquet (exact, all levels) and a page ``downloads/einzeldateien.html``
+that its pages' download links now lead to (``nur_datenpaket``). The newest
 ``BROWSABLE`` editions stay browsable under ``site/ausgaben/<ed>/``; every older one becomes
-``site/archiv/<ed>.tar.gz`` (the whole edition, with its data package ``daten/``) and its folder
+``site/archiv/<ed>.tar.gz`` (the whole edition, with its data package ``downloads/datenpaket/``,
+its ``daten/`` and its theme assets, so it opens on its own) and its folder
 keeps one stable page (``index.html``) that says where the edition went.
 """
 
 from __future__ import annotations
 
 import gzip
-import html
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -34,6 +39,7 @@ from pathlib import Path
 
 from helpers import dateien, fmt
 from helpers.publish import site as site_mod
+from helpers.publish import statik
 
 BRANCH = "ausgaben"
 PATHS = ("site", "data/raw")
@@ -149,12 +155,78 @@ def _tar_gz(folder: Path, target: Path, arcname: str) -> None:
     dateien.atomic_write(target, write)
 
 
-_STUB = """<p>Die Ausgabe {ed} (Datenstand {monat}) ist archiviert und nicht mehr als Website abrufbar.
-Es werden immer die letzten {n} Ausgaben als Website bereitgehalten.</p>
-<p>Die vollständige Ausgabe – alle Seiten und ihr Datenpaket (Ordner <code>daten/</code>) – steht als
-Archivdatei zum Herunterladen bereit:
-<a href="../../{archiv}/{datei}">{datei}</a> ({groesse}).</p>
-<p><a href="../index.html">Alle Ausgaben</a> · <a href="../../aktuell/">Zur aktuellen Ausgabe</a></p>"""
+def stub_html(ed: str, monat: str, n: int, datei: str, groesse: str) -> str:
+    """The page left in ausgaben/<ed>/ of an archived edition (template ``publish/archiviert.html``)."""
+    from helpers import vorlagen
+
+    return vorlagen.render("publish/archiviert.html", titel=f"Ausgabe {ed} – archiviert", refresh="", ed=ed,
+                           monat=monat, n=n, archiv=ARCHIV, datei=datei, groesse=groesse) + "\n"
+
+
+DOWNLOADS = "downloads"            # helpers.downloads.SITE_DIR
+PAKET = "datenpaket"               # helpers.downloads.PAKET
+PAKET_CSV = "kennzahlen.csv.gz"    # helpers.downloads.PAKET_CSV
+EINZEL = "einzeldateien.html"      # downloads/<this>: where an older edition's download links lead
+NUR_PAKET = ".nur-datenpaket"      # downloads/<this>: marker, the edition is thinned
+_DOWNLOAD_A = re.compile(r"<a\b[^>]*>", re.IGNORECASE)
+_DOWNLOAD_HREF = re.compile(r'\shref="((?:\.\./)*)' + DOWNLOADS + r'/(?!' + PAKET + r'/)[^"]+"')
+_DOWNLOAD_ATTR = re.compile(r'\sdownload(?:="[^"]*")?(?=[\s>/])')
+
+
+
+
+def nur_datenpaket(site: Path, folder: Path) -> bool:
+    """Thin an edition that is no longer current: its per-page download files and the CSV form of
+    its data package go, its pages' download links lead to ``downloads/einzeldateien.html`` (the
+    data package stays, as Parquet). Safe to interrupt and rerun; returns True if it changed."""
+    folder = Path(folder)
+    dl = folder / DOWNLOADS
+    if not dl.is_dir() or (dl / NUR_PAKET).exists():
+        return False
+    ed = site_mod.Edition.parse(folder.name)
+    from helpers import vorlagen
+    from helpers.book import DEMO_TEXT
+
+    demo = DEMO_TEXT if site_mod._edition_info(site, ed).get("demo") else ""
+    dateien.atomic_write_text(dl / EINZEL, vorlagen.render(
+        "publish/einzeldateien.html", titel=f"Downloads der Ausgabe {ed.id}", refresh="", ed=ed.id,
+        monat=site_mod.monat_text(ed.monat), paket=PAKET, demo=demo,
+        zur_site="../" * 3) + "\n")      # downloads/ -> <ed>/ -> ausgaben/ -> site/
+
+    def tag(m: re.Match) -> str:
+        t = m.group(0)
+        h = _DOWNLOAD_HREF.search(t)
+        if not h:
+            return t
+        t = t.replace(h.group(0), f' href="{h.group(1)}{DOWNLOADS}/{EINZEL}"')
+        return _DOWNLOAD_ATTR.sub("", t)
+
+    for p in sorted(folder.rglob("*.html")):
+        if DOWNLOADS in p.relative_to(folder).parts[:1]:
+            continue
+        text = p.read_text(encoding="utf-8")
+        if f"{DOWNLOADS}/" not in text:
+            continue
+        neu = _DOWNLOAD_A.sub(tag, text)
+        if neu != text:
+            dateien.atomic_write_text(p, neu)
+    for sub in sorted(dl.iterdir()):
+        if sub.is_dir() and sub.name != PAKET:
+            shutil.rmtree(sub)
+    paket = dl / PAKET / "datapackage.json"
+    if paket.is_file():
+        desc = json.loads(paket.read_text(encoding="utf-8"))
+        desc["resources"] = [r for r in desc["resources"] if r.get("path") != PAKET_CSV]
+        desc["description"] = (desc.get("description", "") + " Die CSV-Fassung der Tabelle wird nur in der "
+                               "aktuellen Ausgabe bereitgehalten; diese Ausgabe behält sie als Parquet "
+                               "(volle Genauigkeit, Typen erhalten).").strip()
+        dateien.atomic_write_text(paket, json.dumps(desc, ensure_ascii=False, indent=2) + "\n")
+        (dl / PAKET / PAKET_CSV).unlink(missing_ok=True)
+    kopie = folder / "daten" / "ergebnisse.parquet"   # an edition of before: its second copy of the figures
+    if kopie.is_file() and (dl / PAKET / "kennzahlen.parquet").is_file():
+        kopie.unlink()
+    (dl / NUR_PAKET).write_text("")
+    return True
 
 
 def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
@@ -166,6 +238,12 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
     site = Path(site)
     eds = site_mod.editions(site)
     cur = site_mod.current(site)
+    for ed in eds:   # editions published before the shared assets: theirs move there too
+        if statik.teilen(site, site / site_mod.AUSGABEN / ed.id) and not (site / statik.STATIK).is_symlink():
+            site_mod.switch_link(site / statik.STATIK, f"{site_mod.AUSGABEN}/{statik.STATIK}")
+    for ed in eds[:-1]:
+        if ed != cur:
+            nur_datenpaket(site, site / site_mod.AUSGABEN / ed.id)
     old = [e for e in eds[:-browsable] if e != cur] if len(eds) > browsable else []
     done = []
     for ed in old:
@@ -173,6 +251,7 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
         (site / ARCHIV).mkdir(exist_ok=True)
         datei = f"{ed.id}.tar.gz"
         target = site / ARCHIV / datei
+        statik.einbetten(site, folder)      # the archive opens on its own: shared assets back inside
         _tar_gz(folder, target, ed.id)
         size = target.stat().st_size
         info = site_mod._edition_info(site, ed)
@@ -184,16 +263,15 @@ def aufbewahren(site: Path, browsable: int = BROWSABLE) -> list[str]:
                   "archiv": f"{ARCHIV}/{datei}", "bytes": size}
         (stub / MARKER).write_text(json.dumps(marker, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         groesse = fmt.zahl(size / 1e6, 1, " MB")
-        body = _STUB.format(ed=html.escape(ed.id), monat=site_mod.monat_text(ed.monat), n=browsable,
-                            archiv=ARCHIV, datei=html.escape(datei), groesse=groesse)
-        (stub / "index.html").write_text(site_mod._PAGE.format(
-            refresh="", title=f"Ausgabe {html.escape(ed.id)} – archiviert", body=body), encoding="utf-8")
+        (stub / "index.html").write_text(stub_html(ed.id, site_mod.monat_text(ed.monat), browsable, datei, groesse),
+                                         encoding="utf-8")
         aside = site / f"{site_mod.TMP_PREFIX}weg-{ed.id}"
         os.rename(folder, aside)
         os.rename(stub, folder)
         shutil.rmtree(aside, ignore_errors=True)
         done.append(ed.id)
     if done:
+        statik.aufraeumen(site)
         site_mod.write_index(site)
     return done
 
