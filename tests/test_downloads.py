@@ -475,3 +475,26 @@ def test_two_rings_with_one_file_name_are_an_error(m, tmp_path):
     f.write_text(f.read_text(encoding="utf-8").replace('data-ring="kueste"', 'data-ring="etc"'), encoding="utf-8")
     with pytest.raises(ValueError, match="ungültige Angabe"):
         downloads.ring_deklarationen(site)
+
+
+def test_berechnungsgrundlagen_ring_page(m):
+    """A Vergleichsring page traces its values to the ring's summed Zähler/Nenner (no mart level)."""
+    ids = sorted(m.jobcenter["jobcenter_id"])[:5]
+    seite = pages.RingSeite(m, "Prüfring <b>&", ids)
+    html_text = bg.abschnitt(seite).data
+    assert "Prüfring &lt;b&gt;&amp;" in html_text and "<b>&" not in html_text
+    rows = {code: c for code, c, _ in _rows(html_text)}
+    e = seite.e[(seite.e["monat"] == seite.monat) & (seite.e["geschlecht"] == "insgesamt")].set_index("kennzahl")
+    jz = m.ergebnisse(ebene="jobcenter", id=ids, monat=seite.monat, geschlecht="insgesamt")
+    geprueft = 0
+    for code in ("K1", "K2", "K3", "K2E1", "K3E1"):
+        c = rows[code]
+        assert c["wert"].split(" (")[0] == fmt.prozent(e.loc[code, "wert"]), code       # the page's ring value
+        if KENNZAHLEN[code].art == "rate12":
+            continue
+        z, n = _zahl(c["zaehler"]), _zahl(c["nenner"])
+        assert fmt.prozent(_nachgerechnet(code, z, n)) == c["wert"].split(" (")[0], code
+        assert z == pytest.approx(jz.loc[jz["kennzahl"] == code, "zaehler"].sum()), code   # sum of the members
+        geprueft += 1
+    assert geprueft >= 3
+    assert {"JFW_INT", "JFW_K2", "JFW_LZB"} <= set(rows)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from helpers import fmt, text, vorlagen
+from helpers import fmt, sitemodel, text, vorlagen
 from helpers.kennzahlen import GESCHLECHT_LABEL, KENNZAHLEN, MONEY_COLUMNS, codes_for
 from helpers.steuerung import STEUERUNG
 from helpers.vorlagen import BR, Markup, element, render, td, th, zeile
@@ -96,6 +96,14 @@ def werte(m, ebene: str, uid: str) -> pd.DataFrame:
     return ordnen(m.ergebnisse(ebene=ebene, id=uid), m.steuerung(ebene=ebene, id=uid))
 
 
+def ring_werte(m, name: str, ids: list[str]) -> pd.DataFrame:
+    """All figures (Kennzahlen and JFW) of a Vergleichsring, all months and genders, in download
+    order (``ebene`` "ring", ``id`` its ``ring_kennung``): the ring's sums by the mart's rules."""
+    kennung = sitemodel.ring_kennung(name)
+    return ordnen(m.gruppe(ids, kennung).assign(ebene=sitemodel.RING),
+                  m.gruppe_steuerung(ids, kennung).assign(ebene=sitemodel.RING))
+
+
 def ordnen(e: pd.DataFrame, s: pd.DataFrame) -> pd.DataFrame:
     """Kennzahlen (``e``) and JFW (``s``) rows of one unit in download order (figure, gender, month)."""
     cols = ["ebene", "id", "monat", "geschlecht", "kennzahl", "wert", "grund", "erfasst", "mitglieder",
@@ -160,8 +168,12 @@ def abschnitt(seite) -> HTML:
     """The page's Berechnungsgrundlagen table (the unit of a pages.*Seite object)."""
     from helpers.zielsteuerung import einheit_der_seite
 
-    ebene, uid, name = einheit_der_seite(seite)
-    d = werte(seite.m, ebene, uid)
+    if type(seite).__name__ == "RingSeite":      # no mart level: the ring's sums, as in its downloads
+        ebene, name = sitemodel.RING, seite.name
+        d = ring_werte(seite.m, seite.name, seite.ids)
+    else:
+        ebene, uid, name = einheit_der_seite(seite)
+        d = werte(seite.m, ebene, uid)
     intro = render("teile/absatz.html", inhalt=[
         "Jeder Wert dieser Seite lässt sich aus absoluten Zahlen nachrechnen (§ 7 der Verordnung): "
         "Zähler und Nenner je Kennzahl im Berichtsmonat. Geldbeträge in Euro; Durchschnittsbestände mit "

@@ -284,17 +284,10 @@ def links(seite) -> HTML:
 
 # --------------------------------------------------------------------------- Vergleichsringe
 
-def ring_werte(m, name: str, ids: list[str]) -> pd.DataFrame:
-    """All figures (Kennzahlen and JFW) of a Vergleichsring, all months and genders, in download
-    order (``ebene`` "ring", ``id`` its ``ring_kennung``): the ring's sums by the mart's rules."""
-    from helpers.berechnungsgrundlagen import ordnen
-
-    kennung = sitemodel.ring_kennung(name)
-    return ordnen(m.gruppe(ids, kennung).assign(ebene=RING), m.gruppe_steuerung(ids, kennung).assign(ebene=RING))
-
-
 def ring_zeitreihe(m, name: str, ids: list[str]) -> pd.DataFrame:
     """The full time series of a Vergleichsring with German headers (CSV, first XLSX sheet)."""
+    from helpers.berechnungsgrundlagen import ring_werte
+
     d = ring_werte(m, name, ids)
     return datei_spalten(_deutsch(d[d["grund"] != "fenster"]))
 
