@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from helpers import paths
-from helpers.publish import changes, checks, delivery, provenance, site
+from helpers.publish import changes, checks, delivery, provenance, site, store
 from helpers.publish.monthly import Run, StepFailed, monthly
 from helpers.publish.site import Edition
 
@@ -706,9 +706,24 @@ def test_killing_the_run_during_the_build_leaves_the_site_intact(project):
     assert "Aufgeräumt" in res.stdout
     assert not (s / ".tmp-lauf").exists()
     assert os.readlink(s / "aktuell") == "ausgaben/2026-09"
-    for rel, digest in before.items():                        # earlier editions unchanged
-        if rel.startswith("ausgaben/20"):
-            assert tree_hashes(s)[rel] == digest
+    _earlier_editions_kept(s, before)
+
+
+def _earlier_editions_kept(s: Path, before: dict[str, str]) -> None:
+    """The earlier editions are as they were, but for the download retention (helpers.publish.store):
+    an edition that is no longer the newest gives up its per-page files and the package CSV, keeps its
+    Parquet data package, and the pages whose download links changed now lead to einzeldateien.html."""
+    after = tree_hashes(s)
+    for rel, digest in before.items():
+        if not rel.startswith("ausgaben/20") or after.get(rel) == digest:
+            continue
+        ed, _, inner = rel.partition("/")[2].partition("/")
+        if inner.startswith("downloads/"):
+            assert inner != "downloads/datenpaket/kennzahlen.parquet", rel           # the data stay
+            assert f"ausgaben/{ed}/downloads/{store.EINZEL}" in after, rel
+        else:
+            assert inner.endswith(".html") and rel in after, rel                   # nothing else changes
+            assert store.EINZEL in (s / rel).read_text(encoding="utf-8"), rel       # ... but its links
 
 
 def _descendants(pid: int) -> list:
@@ -816,9 +831,7 @@ def test_kill_9_of_the_parent_during_pages_leaves_no_orphan_and_no_half_state(pr
     assert "Ausgabe 2026-10 veröffentlicht" in res.stdout        # not a correction: nothing was used up
     assert os.readlink(s / "aktuell") == "ausgaben/2026-10"
     assert _temp_leftovers(root) == []
-    for rel, digest in before.items():                        # earlier editions unchanged
-        if rel.startswith("ausgaben/20"):
-            assert tree_hashes(s)[rel] == digest
+    _earlier_editions_kept(s, before)
 
 
 @pytest.mark.slow
