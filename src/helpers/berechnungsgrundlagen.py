@@ -96,11 +96,13 @@ def werte(m, ebene: str, uid: str) -> pd.DataFrame:
     return ordnen(m.ergebnisse(ebene=ebene, id=uid), m.steuerung(ebene=ebene, id=uid))
 
 
-def ring_werte(m, name: str, ids: list[str]) -> pd.DataFrame:
+def ring_werte(m, name: str, ids: list[str], e: pd.DataFrame | None = None) -> pd.DataFrame:
     """All figures (Kennzahlen and JFW) of a Vergleichsring, all months and genders, in download
-    order (``ebene`` "ring", ``id`` its ``ring_kennung``): the ring's sums by the mart's rules."""
+    order (``ebene`` "ring", ``id`` its ``ring_kennung``): the ring's sums by the mart's rules.
+    ``e``: the ring's Kennzahlen when the caller has them already (``m.gruppe`` of the page)."""
     kennung = sitemodel.ring_kennung(name)
-    return ordnen(m.gruppe(ids, kennung).assign(ebene=sitemodel.RING),
+    e = m.gruppe(ids, kennung) if e is None else e
+    return ordnen(e.assign(ebene=sitemodel.RING, id=kennung),
                   m.gruppe_steuerung(ids, kennung).assign(ebene=sitemodel.RING))
 
 
@@ -170,7 +172,7 @@ def abschnitt(seite) -> HTML:
 
     if type(seite).__name__ == "RingSeite":      # no mart level: the ring's sums, as in its downloads
         ebene, name = sitemodel.RING, seite.name
-        d = ring_werte(seite.m, seite.name, seite.ids)
+        d = ring_werte(seite.m, seite.name, seite.ids, seite.e)
     else:
         ebene, uid, name = einheit_der_seite(seite)
         d = werte(seite.m, ebene, uid)

@@ -230,12 +230,6 @@ def _zahlen_packen_viele(felder: list[list], arten: list[type]) -> list[dict | N
     return out
 
 
-def _zahlen_packen(werte: list) -> dict | None:
-    """One array (``_zahlen_packen_viele``); None when not packable."""
-    art = _zahlen_art(werte)
-    return _zahlen_packen_viele([werte], [art])[0] if art is not None else None
-
-
 def _zahlen_entpacken(z: dict) -> list:
     """The numbers again: floats (x / 10^s) when the array held floats, ints when it held ints
     (then s is 0 and only ints are summed; JavaScript has one number type)."""
