@@ -8,8 +8,9 @@ byte after removing build time stamps. Navigation, head and footer may differ (t
 the lighter site changes things); the content a reader sees must not. Exit status 1 and the
 first difference per page when anything differs.
 
-Chart payloads split into a shared Vorlage (``_static/diagramme/``) and the page's own values
-(helpers.mystnb_vega.teilen) are put together again first, as vega-init.js does in the
+Chart payloads split into a shared Vorlage (``_static/diagramme/``), data shared by many pages
+(``_seitendaten/``) and the page's own values (helpers.mystnb_vega.teilen, teile_einsetzen) are
+put together again first, as vega-init.js does in the
 browser, and written as the whole spec – so the comparison covers exactly what is drawn.
 """
 
@@ -43,10 +44,7 @@ def ganze_specs(text: str, site: Path | None) -> str:
 
     def ersetzen(m: re.Match) -> str:
         payload = json.loads(m.group("payload"))
-        name = payload.get("vorlage") if isinstance(payload, dict) else None
-        if isinstance(name, str) and name not in vorlagen:
-            datei = site / "_static" / mystnb_vega.VORLAGEN_ORDNER / f"{name}.js"
-            vorlagen[name] = mystnb_vega.vorlage_lesen(datei.read_text(encoding="utf-8"))
+        mystnb_vega.dateien_laden(site, payload, vorlagen)
         aria = html_mod.unescape(m.group("aria")) if m.group("aria") is not None else None
         spec = mystnb_vega.spec_aus_payload(payload, vorlagen, aria)
         return m.group(1) + json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c") + m.group(5)

@@ -124,6 +124,142 @@ def test_vorlagen_folder_holds_exactly_the_used_files(tmp_path):
     assert sorted(p.name for p in ordner.iterdir()) == ["b2.js"]
 
 
+def _gruppe(typ: str, median_basis: float, jc: list[tuple[str, float]]) -> dict[str, dict]:
+    """Time-series and position specs of the Jobcenter pages of one Vergleichstyp: each page has its
+    own series and the type's median (the same on every page of the type) and members' values."""
+    monate = [f"{2024 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
+    ids = [f"{typ}{i:03d}" for i in range(len(jc))]
+    namen = {i: n for i, (n, _) in zip(ids, jc)}
+    pos = pd.DataFrame([{"kennzahl": k, "jobcenter_id": i, "wert": basis + j * 0.731}
+                        for j, k in enumerate(("K1", "K2", "K3")) for i, (_, basis) in zip(ids, jc)])
+    seiten = {}
+    for i, (name, basis) in zip(ids, jc):
+        df = pd.DataFrame({"kennzahl": "K2", "monat": monate, "geschlecht": "insgesamt",
+                           "wert": [basis + 0.37 * m for m in range(24)],
+                           "vt_median": [median_basis + (m % 7) * 0.83 - m * 0.041 for m in range(24)]})
+        zeit = charts.zeitreihen(charts.zeitreihen_daten(df, {"w": "wert", "md": "vt_median"}), f"Zeitreihen {name}",
+                                 {"w": name, "md": f"Median Vergleichstyp {typ}"}, beschreibung=f"Verlauf bei {name}.")
+        lage = charts.position(charts.position_daten(pos), namen, f"Lage {name}", hervorheben=i, haupt_label=name,
+                               beschreibung=f"Lage von {name}.")
+        seiten[f"book/seiten/jobcenter/{i}"] = {"vl-c1-o0": zeit.to_dict(validate=False),
+                                                "vl-c2-o0": lage.to_dict(validate=False)}
+    return seiten
+
+
+def _bauen(seiten: dict[str, dict]) -> tuple[dict[str, dict[str, str]], dict[str, object]]:
+    """What the Sphinx build does: HTML per chart (read), the plan over all pages, the payloads
+    rewritten to the shared files (write), the files' contents; returns (page -> id -> HTML,
+    name -> parsed file) as a browser would load them."""
+    vorlagen: dict[str, str] = {}
+    html: dict[str, dict[str, str]] = {}
+    stuecke: dict[str, dict[str, int]] = {}
+    for doc, specs in seiten.items():
+        html[doc] = {d: mystnb_vega.spec_to_html(spec, d, vorlagen, stuecke.setdefault(doc, {}))
+                     for d, spec in specs.items()}
+    plan = mystnb_vega.teile_planen(stuecke)
+    gesammelt: dict = {}
+    for doc in html:
+        html[doc] = {d: mystnb_vega.payload_umschreiben(h, d, plan.get(doc, {}), gesammelt) for d, h in html[doc].items()}
+    dateien = {n: json.loads(t) for n, t in vorlagen.items()}
+    for name, stuecke_n in gesammelt.items():
+        text = mystnb_vega.vorlage_datei(name, mystnb_vega.seitendaten_datei(stuecke_n))
+        dateien[name] = mystnb_vega.vorlage_lesen(text)
+    return html, dateien
+
+
+def _aus_html(h: str, d: str, dateien: dict) -> tuple[dict, dict]:
+    payload = json.loads(h.split(f'data-target="{d}">', 1)[1].split("</script>", 1)[0])
+    m = re.search(r'aria-label="([^"]*)"', h)
+    aria = html_mod.unescape(m.group(1)) if m else None
+    return mystnb_vega.spec_aus_payload(payload, dateien, aria), payload
+
+
+def _ohne_tabelle(spec: dict) -> dict:
+    return dict(spec, usermeta={k: v for k, v in spec["usermeta"].items() if k != "tabelle"})
+
+
+@pytest.fixture
+def kleine_dateien(monkeypatch):
+    """The few pages of a unit test share less than a real Vergleichstyp: smaller thresholds."""
+    monkeypatch.setattr(mystnb_vega, "_MIN_DATEI", 100)
+
+
+def test_shared_data_of_different_vergleichstypen_reassemble_to_the_notebook_specs(kleine_dateien):
+    seiten = {**_gruppe("Ia", 20.0, [(f"Jobcenter A{n}", 10.0 + n) for n in range(3)]),
+              **_gruppe("IIb", 30.0, [(f"Jobcenter B{n}", 40.0 - n) for n in range(4)])}
+    html, dateien = _bauen(seiten)
+    geteilt = set()
+    for doc, specs in seiten.items():
+        for d, spec in specs.items():
+            zurueck, payload = _aus_html(html[doc][d], d, dateien)
+            assert _gleich(zurueck, _ohne_tabelle(spec)), (doc, d)
+            geteilt.update(payload.get("teile", []))
+    # one file per type (its median and members), none shared between the types
+    je_typ = {typ: {n for doc in html if f"/{typ}0" in doc
+                    for d in html[doc] for n in json.loads(html[doc][d].split(f'data-target="{d}">', 1)[1]
+                                                           .split("</script>", 1)[0]).get("teile", [])}
+              for typ in ("Ia", "IIb")}
+    assert je_typ["Ia"] and je_typ["IIb"] and not je_typ["Ia"] & je_typ["IIb"]
+    assert geteilt == je_typ["Ia"] | je_typ["IIb"]
+    # the type's median values are in its file, not on its pages
+    median = mystnb_vega._dumps(mystnb_vega.packen([[round(20.0 + (m % 7) * 0.83 - m * 0.041, 1) for m in range(24)]])[0][0])
+    datei_ia = mystnb_vega._dumps([dateien[n] for n in je_typ["Ia"]])
+    assert median in datei_ia
+    assert all(median not in h for doc in html if "/Ia" in doc for h in html[doc].values())
+    # a page of only one type's pages changed: only that type's file name changes (content hash)
+    seiten2 = dict(seiten)
+    seiten2.update(_gruppe("Ia", 20.5, [(f"Jobcenter A{n}", 10.0 + n) for n in range(3)]))
+    html2, _ = _bauen(seiten2)
+    teile = lambda hh: {n for doc in hh for d in hh[doc] for n in
+                        json.loads(hh[doc][d].split(f'data-target="{d}">', 1)[1].split("</script>", 1)[0]).get("teile", [])}
+    assert teile(html2) & je_typ["IIb"] == je_typ["IIb"] and not teile(html2) & je_typ["Ia"]
+
+
+def test_shared_data_with_hostile_names_stays_escaped(tmp_path, kleine_dateien):
+    boese = '</script><!--<script>alert(1)</script> & "x" \u2028 \n'
+    seiten = _gruppe("Ia", 20.0, [(f"{boese} {n}", 10.0 + n) for n in range(3)])
+    html, dateien = _bauen(seiten)
+    for doc, specs in seiten.items():
+        for d, spec in specs.items():
+            payload_text = html[doc][d].split(f'data-target="{d}">', 1)[1].split("</script>", 1)[0]
+            assert "<" not in payload_text
+            zurueck, _ = _aus_html(html[doc][d], d, dateien)
+            assert _gleich(zurueck, _ohne_tabelle(spec))
+    # the member names (shared by the type's pages) travel in a file, as JSON text of a script
+    gesammelt: dict = {}
+    stuecke: dict = {}
+    vorlagen: dict = {}
+    for doc, specs in seiten.items():
+        for d, spec in specs.items():
+            mystnb_vega.spec_to_html(spec, d, vorlagen, stuecke.setdefault(doc, {}))
+    plan = mystnb_vega.teile_planen(stuecke)
+    for doc in html:
+        for d, spec in seiten[doc].items():
+            mystnb_vega.payload_umschreiben(mystnb_vega.spec_to_html(spec, d, {}), d, plan[doc], gesammelt)
+    benutzt = {n for p in plan.values() for n, _ in p.values()}
+    mystnb_vega.seitendaten_schreiben(tmp_path, gesammelt, benutzt)
+    dateien_text = [p.read_text(encoding="utf-8") for p in (tmp_path / mystnb_vega.SEITENDATEN_ORDNER).iterdir()]
+    assert sorted(p.stem for p in (tmp_path / mystnb_vega.SEITENDATEN_ORDNER).iterdir()) == sorted(benutzt)
+    assert any("alert(1)" in t for t in dateien_text)
+    for t in dateien_text:
+        assert t.count("\n") >= 2 and t.splitlines()[0].startswith("(window.HANDBUCH_VORLAGEN")
+        assert len(t.split("\n")) == 4            # the JSON stays one line (names with line breaks escaped)
+    # a file name that is not a hash is refused (the browser's check too)
+    with pytest.raises(ValueError):
+        mystnb_vega.dateien_laden(tmp_path, {"vorlage": "../x", "loecher": []}, {})
+    # files no page names any more go
+    mystnb_vega.seitendaten_schreiben(tmp_path, {}, set())
+    assert not list((tmp_path / mystnb_vega.SEITENDATEN_ORDNER).iterdir())
+
+
+def test_small_or_rare_pieces_stay_on_the_page(kleine_dateien):
+    seiten = _gruppe("Ia", 20.0, [("Jobcenter A0", 10.0), ("Jobcenter A1", 11.0)])     # two pages only
+    html, _ = _bauen(seiten)
+    assert all('"teile"' not in h for doc in html for h in html[doc].values())
+    plan = mystnb_vega.teile_planen({"a": {"k1": 50}, "b": {"k1": 50}, "c": {"k1": 50}})
+    assert plan == {}                                    # 150 bytes: not worth a file
+
+
 def _jobcenter_seiten(site_dir):
     seiten = sorted((site_dir / "book/seiten/jobcenter").glob("*.html"))
     if not seiten:

@@ -12,6 +12,9 @@
  * page's own values fill its {"$loch": i} places; number arrays come packed as
  * {"$zahlen": [decimals, differences of value·10^decimals as text], "-0": [positions of -0]} and
  * repeated arrays as {"$liste": i} (helpers.mystnb_vega.teilen; the same spec as in Python).
+ * Values many pages share (the Vergleichstyp's median and quartiles, Bund and Land series, the
+ * members' values) come from the edition's _seitendaten/<name>.js files the payload names under
+ * "teile": {"$teil": [j, i]} is piece i of the j-th file (helpers.mystnb_vega.teile_einsetzen).
  */
 (function () {
   "use strict";
@@ -42,24 +45,32 @@
   var VORLAGEN = {};
   var ZEHNER = [1, 10, 100, 1000, 10000, 100000, 1000000];
 
+  // the edition's root (Sphinx writes it into every page): its own shared data, also when the
+  // theme assets (and this script) live in the site's shared _statik/ folder
+  var WURZEL = new URL(document.documentElement.getAttribute("data-content_root") || "./", document.baseURI).href;
+
   // a script (not fetch), so a copy of the site opened from disk draws too; it sets
-  // window.HANDBUCH_VORLAGEN[name]
-  function vorlage(name) {
-    if (!/^[0-9a-f]+$/.test(name)) return Promise.reject(new Error("Diagrammvorlage ungültig: " + name));
-    if (!VORLAGEN[name]) {
-      VORLAGEN[name] = new Promise(function (resolve, reject) {
+  // window.HANDBUCH_VORLAGEN[name] (names are content hashes: no file can stand for another)
+  function skript(basis, name, was) {
+    if (!/^[0-9a-f]+$/.test(name)) return Promise.reject(new Error(was + " ungültig: " + name));
+    var url = basis + name + ".js";
+    if (!VORLAGEN[url]) {
+      VORLAGEN[url] = new Promise(function (resolve, reject) {
         var s = document.createElement("script");
-        s.src = STATIC + "diagramme/" + name + ".js";
+        s.src = url;
         s.onload = function () {
           var v = (window.HANDBUCH_VORLAGEN || {})[name];
-          if (v) resolve(v); else reject(new Error("Diagrammvorlage leer: " + name));
+          if (v) resolve(v); else reject(new Error(was + " leer: " + name));
         };
-        s.onerror = function () { reject(new Error("Diagrammvorlage nicht geladen: " + name)); };
+        s.onerror = function () { reject(new Error(was + " nicht geladen: " + name)); };
         document.head.appendChild(s);
       });
     }
-    return VORLAGEN[name];
+    return VORLAGEN[url];
   }
+
+  function vorlage(name) { return skript(STATIC + "diagramme/", name, "Diagrammvorlage"); }
+  function seitendaten(name) { return skript(WURZEL + "_seitendaten/", name, "Seitendaten"); }
 
   // helpers.mystnb_vega._kodieren: one character per difference -31..30, "~" none, "(n)" others
   var ZEICHEN = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", VERSATZ = 31;
@@ -84,15 +95,17 @@
     return out;
   }
 
-  // {"$aria": 1}: the description is the container's aria-label (not sent twice)
-  function entpacken(x, listen, aria) {
-    if (Array.isArray(x)) return x.map(function (v) { return entpacken(v, listen, aria); });
+  // {"$aria": 1}: the description is the container's aria-label (not sent twice);
+  // {"$teil": [j, i]}: piece i of the j-th shared data file
+  function entpacken(x, listen, aria, teile) {
+    if (Array.isArray(x)) return x.map(function (v) { return entpacken(v, listen, aria, teile); });
     if (x === null || typeof x !== "object") return x;
     if ("$zahlen" in x) return zahlen(x);
-    if ("$liste" in x) return entpacken(listen[x["$liste"]], listen, aria);
+    if ("$liste" in x) return entpacken(listen[x["$liste"]], listen, aria, teile);
     if ("$aria" in x) return aria;
+    if ("$teil" in x) return entpacken(teile[x["$teil"][0]][x["$teil"][1]], listen, aria, teile);
     var out = {};
-    Object.keys(x).forEach(function (k) { out[k] = entpacken(x[k], listen, aria); });
+    Object.keys(x).forEach(function (k) { out[k] = entpacken(x[k], listen, aria, teile); });
     return out;
   }
 
@@ -111,8 +124,9 @@
       return Promise.resolve(payload);
     }
     var aria = target ? target.getAttribute("aria-label") : null;
-    return vorlage(payload.vorlage).then(function (v) {
-      return einsetzen(v, entpacken(payload.loecher, payload.listen || [], aria));
+    var dateien = [vorlage(payload.vorlage)].concat((payload.teile || []).map(seitendaten));
+    return Promise.all(dateien).then(function (d) {
+      return einsetzen(d[0], entpacken(payload.loecher, payload.listen || [], aria, d.slice(1)));
     });
   }
 

@@ -66,8 +66,8 @@ def tabelle_html(tabelle: dict[str, Any], *, aus_daten: bool = False) -> str:
 # ------------------------------------------------------------------ Vorlage + Löcher, packing
 
 VORLAGEN_ORDNER = "diagramme"          # below the site's _static/: one file per distinct Vorlage
-LOCH, ZAHLEN, LISTE, MINUS_NULL, GANZ, ARIA = "$loch", "$zahlen", "$liste", "-0", "int", "$aria"
-MARKEN = frozenset({LOCH, ZAHLEN, LISTE, ARIA})
+LOCH, ZAHLEN, LISTE, MINUS_NULL, GANZ, ARIA, TEIL = "$loch", "$zahlen", "$liste", "-0", "int", "$aria", "$teil"
+MARKEN = frozenset({LOCH, ZAHLEN, LISTE, ARIA, TEIL})
 # Keys whose values belong to the page, at any depth: data and datasets (names are hashes of the
 # data), texts, parameter values, scale domains and sort orders (legend labels carry names),
 # calculate and filter expressions (name maps, the highlighted member); and the chart title at the top.
@@ -312,18 +312,22 @@ class _MarkeVorhanden(Exception):
     """A dict of the spec already has one of the marker keys: not split."""
 
 
-def entpacken(obj: Any, listen: list[Any], aria: str | None = None) -> Any:
-    """The values again; aria: the chart container's aria-label ({"$aria": 1} stands for it)."""
+def entpacken(obj: Any, listen: list[Any], aria: str | None = None, teile: list[list[Any]] | None = None) -> Any:
+    """The values again; aria: the chart container's aria-label ({"$aria": 1} stands for it);
+    teile: the parsed shared data files the payload names ({"$teil": [j, i]}: piece i of file j)."""
     if isinstance(obj, dict):
         if ZAHLEN in obj and obj.keys() <= {ZAHLEN, MINUS_NULL, GANZ}:
             return _zahlen_entpacken(obj)
         if len(obj) == 1 and LISTE in obj:
-            return entpacken(listen[obj[LISTE]], listen, aria)
+            return entpacken(listen[obj[LISTE]], listen, aria, teile)
         if len(obj) == 1 and ARIA in obj:
             return aria
-        return {k: entpacken(v, listen, aria) for k, v in obj.items()}
+        if len(obj) == 1 and TEIL in obj:
+            j, i = obj[TEIL]
+            return entpacken(teile[j][i], listen, aria, teile)
+        return {k: entpacken(v, listen, aria, teile) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [entpacken(v, listen, aria) for v in obj]
+        return [entpacken(v, listen, aria, teile) for v in obj]
     return obj
 
 
@@ -368,19 +372,42 @@ def teilen(spec: dict[str, Any], aria: str | None = None) -> tuple[str, str, dic
 
 
 def spec_aus_payload(payload: dict[str, Any], vorlagen: dict[str, Any], aria: str | None = None) -> dict[str, Any]:
-    """The whole spec from a page payload (split or not); vorlagen: name -> parsed Vorlage;
-    aria: the container's aria-label (unescaped). What vega-init.js does in the browser."""
+    """The whole spec from a page payload (split or not); vorlagen: name -> parsed Vorlage or
+    parsed shared data file (payload["teile"], :func:`teile_einsetzen`); aria: the container's
+    aria-label (unescaped). What vega-init.js does in the browser."""
     if "vorlage" not in payload or "loecher" not in payload:
         return payload
-    loecher = entpacken(payload["loecher"], payload.get("listen", []), aria)
+    teile = [vorlagen[n] for n in payload.get("teile", [])]
+    loecher = entpacken(payload["loecher"], payload.get("listen", []), aria, teile)
     return zusammensetzen(vorlagen[payload["vorlage"]], loecher)
 
 
-def spec_to_html(spec: dict[str, Any], div_id: str, vorlagen: dict[str, str] | None = None) -> str:
+def dateien_laden(site: os.PathLike | str, payload: Any, vorlagen: dict[str, Any]) -> None:
+    """Read the Vorlage and shared data files a built page's payload names into vorlagen
+    (name -> parsed), from <site>/_static/diagramme/ and <site>/_seitendaten/, as the browser
+    does; names are checked (hex only, as in vega-init.js)."""
+    from pathlib import Path
+
+    if not isinstance(payload, dict) or not isinstance(payload.get("vorlage"), str):
+        return
+    orte = [(payload["vorlage"], Path(site) / "_static" / VORLAGEN_ORDNER)]
+    orte += [(n, Path(site) / SEITENDATEN_ORDNER) for n in payload.get("teile", [])]
+    for name, ordner in orte:
+        if name in vorlagen:
+            continue
+        if not (isinstance(name, str) and name and all(c in "0123456789abcdef" for c in name)):
+            raise ValueError(f"Dateiname ungültig: {name!r}")
+        vorlagen[name] = vorlage_lesen((ordner / f"{name}.js").read_text(encoding="utf-8"))
+
+
+def spec_to_html(spec: dict[str, Any], div_id: str, vorlagen: dict[str, str] | None = None,
+                 stuecke: dict[str, int] | None = None) -> str:
     """The deterministic HTML for one chart: container, text alternative, JSON payload and,
     when the chart carries ``usermeta.tabelle``, its values as a table (taken out of the payload).
     vorlagen: when given (a Sphinx build), the spec is split (:func:`teilen`) and its Vorlage is
-    added there (name -> text) to be written once into _static/diagramme/."""
+    added there (name -> text) to be written once into _static/diagramme/.
+    stuecke: when given, the pieces of the split payload that other pages may share are added
+    there (key -> bytes, :func:`stuecke_sammeln`)."""
     tabelle = ""
     meta = spec.get("usermeta")
     if isinstance(meta, dict) and isinstance(meta.get("tabelle"), dict):
@@ -394,6 +421,8 @@ def spec_to_html(spec: dict[str, Any], div_id: str, vorlagen: dict[str, str] | N
     if geteilt is not None:
         name, vorlage, inhalt = geteilt
         vorlagen[name] = vorlage
+        if stuecke is not None:
+            stuecke_sammeln(inhalt, stuecke)
     # "<" only occurs inside JSON strings, where \u003c is the same character: no "</script>"
     # or "<!--" can end or confuse the script element.
     payload = _dumps(inhalt).replace("<", "\\u003c")
@@ -425,38 +454,210 @@ class VegaLiteMimeRenderer:
         spec = content if isinstance(content, dict) else json.loads(content)
         div_id = f"vl-c{data.cell_index}-o{data.output_index}"
         vorlagen = _vorlagen_der_seite(renderer)
-        return [nodes.raw("", spec_to_html(spec, div_id, vorlagen), format="html")]
+        stuecke = _stuecke_der_seite(renderer) if vorlagen is not None else None
+        # RAW_MARKE: the payload may get references to shared data when the page is written
+        return [nodes.raw("", spec_to_html(spec, div_id, vorlagen, stuecke), format="html", **{RAW_MARKE: div_id})]
+
+
+# ------------------------------------------------------------------ data shared by many pages
+
+# Every Jobcenter page of a Vergleichstyp draws the same median and quartile series, the same
+# Bund and Land series and (position chart) the same member values; a Vergleichstyp page draws
+# them too. Such pieces of a payload go once per edition into <site>/_seitendaten/<name>.js (one
+# file per set of pages sharing them), and the payload names the files ("teile") and refers to a
+# piece as {"$teil": [j, i]}: piece i of its j-th file. Outside _static/ on purpose: the theme
+# assets stay equal between editions and are stored once per site (publish/statik.py); a page
+# finds the folder through its own data-content_root, so each edition reads its own files.
+SEITENDATEN_ORDNER = "_seitendaten"
+_MIN_TEIL = 40            # bytes of JSON: a smaller piece stays on the page (a reference is ~14)
+_MIN_SEITEN = 3           # a piece of fewer pages stays on them
+_MIN_DATEI = 2000         # the pieces of one set of pages are worth a file (one request) from here on
+_APP_PLAN, _APP_GESAMMELT = "_handbuch_teile_plan", "_handbuch_teile_gesammelt"
+
+
+def _teil_schluessel(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _stuecke_ersetzen(obj: list[Any], ersatz) -> list[Any]:
+    """The elements of obj (the Löcher or Listen of a payload) with every candidate piece p (a packed number array, an array of plain values, a
+    string; at least _MIN_TEIL bytes as JSON) replaced by ersatz(key, p) unless that is None.
+    Other dicts and arrays are walked; markers ({"$liste"}, {"$aria"}) stay."""
+    def kandidat(o: Any) -> Any:
+        text = _dumps(o)
+        if len(text) < _MIN_TEIL:
+            return o
+        r = ersatz(_teil_schluessel(text), o, len(text))
+        return o if r is None else r
+
+    def walk(o: Any) -> Any:
+        if isinstance(o, str):
+            return kandidat(o)
+        if isinstance(o, dict):
+            if ZAHLEN in o:
+                return kandidat(o)
+            if len(o) == 1 and (LISTE in o or ARIA in o):
+                return o
+            return {k: walk(v) for k, v in o.items()}
+        if isinstance(o, list):
+            if all(not isinstance(v, (dict, list)) for v in o):
+                return kandidat(o)
+            return [walk(v) for v in o]
+        return o
+
+    return [walk(v) for v in obj]
+
+
+def stuecke_sammeln(payload: dict[str, Any], stuecke: dict[str, int]) -> None:
+    """Add the candidate pieces of a split payload's Löcher and Listen to stuecke (key -> bytes)."""
+    def merken(key: str, _o: Any, n: int) -> None:
+        stuecke[key] = n
+
+    _stuecke_ersetzen(payload.get("loecher", []), merken)
+    _stuecke_ersetzen(payload.get("listen", []), merken)
+
+
+def teile_planen(seiten: dict[str, dict[str, int]]) -> dict[str, dict[str, tuple[str, int]]]:
+    """docname -> {piece key: (file name, index)} from docname -> {piece key: bytes}. A piece on
+    at least _MIN_SEITEN pages goes into the file of exactly the pages that carry it (sorted by
+    key); files below _MIN_DATEI bytes stay on their pages. The name is a hash of the pieces'
+    keys, which are hashes of their content: another content, another name (an older edition
+    never reads a newer edition's data, a cache never mixes them)."""
+    seiten_je: dict[str, list[str]] = {}
+    for doc in sorted(seiten):
+        for key in seiten[doc]:
+            seiten_je.setdefault(key, []).append(doc)
+    gruppen: dict[tuple[str, ...], list[str]] = {}
+    for key, docs in seiten_je.items():
+        if len(docs) >= _MIN_SEITEN:
+            gruppen.setdefault(tuple(docs), []).append(key)
+    plan: dict[str, dict[str, tuple[str, int]]] = {}
+    for docs, keys in gruppen.items():
+        if sum(seiten[docs[0]][k] for k in keys) < _MIN_DATEI:
+            continue
+        keys.sort()
+        name = vorlage_name("\n".join(keys))
+        for doc in docs:
+            eigene = plan.setdefault(doc, {})
+            for i, key in enumerate(keys):
+                eigene[key] = (name, i)
+    return plan
+
+
+def teile_einsetzen(payload: dict[str, Any], plan: dict[str, tuple[str, int]],
+                    gesammelt: dict[str, dict[int, Any]]) -> dict[str, Any]:
+    """The payload with the pieces the plan puts into shared files replaced by {"$teil": [j, i]}
+    and the files named under "teile"; the pieces are added to gesammelt (name -> {index: piece})."""
+    if "vorlage" not in payload or "loecher" not in payload:
+        return payload
+    namen: list[str] = []
+
+    def ersatz(key: str, o: Any, _n: int) -> Any:
+        ziel = plan.get(key)
+        if ziel is None:
+            return None
+        name, i = ziel
+        if name not in namen:
+            namen.append(name)
+        gesammelt.setdefault(name, {})[i] = o
+        return {TEIL: [namen.index(name), i]}
+
+    loecher = _stuecke_ersetzen(payload["loecher"], ersatz)
+    listen = _stuecke_ersetzen(payload.get("listen", []), ersatz)
+    if not namen:
+        return payload
+    out: dict[str, Any] = {"vorlage": payload["vorlage"], "teile": namen, "loecher": loecher}
+    if "listen" in payload:
+        out["listen"] = listen
+    return out
+
+
+def payload_umschreiben(html: str, div_id: str, plan: dict[str, tuple[str, int]],
+                        gesammelt: dict[str, dict[int, Any]]) -> str:
+    """The chart HTML (spec_to_html) with its payload referring to shared data (teile_einsetzen)."""
+    auf = f'data-target="{div_id}">'
+    a = html.find(auf)
+    if a < 0:
+        return html
+    a += len(auf)
+    e = html.index("</script>", a)
+    payload = json.loads(html[a:e])
+    neu = teile_einsetzen(payload, plan, gesammelt) if isinstance(payload, dict) else payload
+    if neu is payload:
+        return html
+    return html[:a] + _dumps(neu).replace("<", "\\u003c") + html[e:]
+
+
+def seitendaten_datei(stuecke: dict[int, Any]) -> str:
+    """The JSON of a shared data file: its pieces in index order."""
+    if sorted(stuecke) != list(range(len(stuecke))):
+        raise ValueError("Seitendaten unvollständig")
+    return _dumps([stuecke[i] for i in range(len(stuecke))])
+
+
+def seitendaten_schreiben(site: os.PathLike | str, gesammelt: dict[str, dict[int, Any]], benutzt: set[str]) -> None:
+    """Write the shared data files of the pages written now into <site>/_seitendaten/<name>.js
+    (the same script form as a Vorlage, vorlage_datei); keep the files pages not written now still
+    name (same name, same content); remove the rest."""
+    from pathlib import Path
+
+    from helpers.dateien import atomic_write_text
+
+    ordner = Path(site) / SEITENDATEN_ORDNER
+    if not benutzt and not ordner.is_dir():
+        return
+    ordner.mkdir(parents=True, exist_ok=True)
+    for name in sorted(gesammelt):
+        ziel, inhalt = ordner / f"{name}.js", vorlage_datei(name, seitendaten_datei(gesammelt[name]))
+        if not ziel.is_file() or ziel.read_text(encoding="utf-8") != inhalt:
+            atomic_write_text(ziel, inhalt)
+    for alt in ordner.iterdir():
+        if alt.is_file() and alt.stem not in benutzt:
+            alt.unlink()
 
 
 # ------------------------------------------------------------------ Sphinx: the Vorlage files
 
 ENV_ATTR = "handbuch_diagramm_vorlagen"     # env: docname -> {name: Vorlage text}
+ENV_STUECKE = "handbuch_diagramm_stuecke"   # env: docname -> {piece key: bytes} (stuecke_sammeln)
+ENV_DATEIEN = "handbuch_seitendaten"        # env: docname -> shared data files its HTML names (last written)
+RAW_MARKE = "hb_diagramm"                   # attribute of the raw node of a chart (its container id)
 
 
-def _vorlagen_der_seite(renderer: Any) -> dict[str, str] | None:
+def _je_seite(renderer: Any, attr: str) -> dict | None:
     env = getattr(getattr(renderer, "renderer", None), "sphinx_env", None)
     if env is None or getattr(env, "docname", None) is None:
         return None
-    alle = getattr(env, ENV_ATTR, None)
+    alle = getattr(env, attr, None)
     if alle is None:
         alle = {}
-        setattr(env, ENV_ATTR, alle)
+        setattr(env, attr, alle)
     return alle.setdefault(env.docname, {})
 
 
+def _vorlagen_der_seite(renderer: Any) -> dict[str, str] | None:
+    return _je_seite(renderer, ENV_ATTR)
+
+
+def _stuecke_der_seite(renderer: Any) -> dict[str, int] | None:
+    return _je_seite(renderer, ENV_STUECKE)
+
+
 def _purge(_app, env, docname) -> None:
-    getattr(env, ENV_ATTR, {}).pop(docname, None)
+    for attr in (ENV_ATTR, ENV_STUECKE):
+        getattr(env, attr, {}).pop(docname, None)
 
 
 def _merge(_app, env, docnames, other) -> None:
-    alle = getattr(env, ENV_ATTR, None)
-    if alle is None:
-        alle = {}
-        setattr(env, ENV_ATTR, alle)
-    fremd = getattr(other, ENV_ATTR, {})
-    for d in docnames:
-        if d in fremd:
-            alle[d] = fremd[d]
+    for attr in (ENV_ATTR, ENV_STUECKE):
+        alle = getattr(env, attr, None)
+        if alle is None:
+            alle = {}
+            setattr(env, attr, alle)
+        fremd = getattr(other, attr, {})
+        for d in docnames:
+            if d in fremd:
+                alle[d] = fremd[d]
 
 
 def vorlagen_schreiben(site: os.PathLike | str, vorlagen: dict[str, str]) -> None:
@@ -484,12 +685,55 @@ def _schreiben(app, exception) -> None:
     for vorlagen in getattr(app.env, ENV_ATTR, {}).values():
         alle.update(vorlagen)
     vorlagen_schreiben(app.builder.outdir, alle)
+    benutzt = {n for namen in getattr(app.env, ENV_DATEIEN, {}).values() for n in namen}
+    seitendaten_schreiben(app.builder.outdir, getattr(app, _APP_GESAMMELT, {}), benutzt)
+
+
+def _planen(app, env) -> list[str]:
+    """After reading: which pieces go into which shared data file (teile_planen over every page of
+    the environment, not only the pages read now). Pages whose list of files changed, or that name
+    a file the site no longer has, are written again (returned); the others keep their HTML."""
+    if app.builder is None or app.builder.format != "html":
+        return []
+    seiten = getattr(env, ENV_STUECKE, {})
+    plan = teile_planen({d: s for d, s in seiten.items() if d in env.all_docs})
+    setattr(app, _APP_PLAN, plan)
+    setattr(app, _APP_GESAMMELT, {})
+    vorher = getattr(env, ENV_DATEIEN, {})
+    neu = {d: tuple(sorted({n for n, _ in p.values()})) for d, p in plan.items()}
+    setattr(env, ENV_DATEIEN, neu)
+    from pathlib import Path
+
+    ordner = Path(app.builder.outdir) / SEITENDATEN_ORDNER
+    vorhanden = {p.stem for p in ordner.glob("*.js")} if ordner.is_dir() else set()
+    return sorted(d for d in set(vorher) | set(neu)
+                  if d in env.all_docs and (vorher.get(d, ()) != neu.get(d, ()) or not set(neu.get(d, ())) <= vorhanden))
+
+
+def _seite_schreiben(app, doctree, docname) -> None:
+    """When a page is written: its chart payloads refer to the shared data files of the plan."""
+    plan = getattr(app, _APP_PLAN, {}).get(docname)
+    if not plan or app.builder is None or app.builder.format != "html":
+        return
+    from docutils import nodes
+
+    gesammelt = getattr(app, _APP_GESAMMELT)
+    for node in doctree.findall(nodes.raw):
+        if node.get(RAW_MARKE) is None:
+            continue
+        html_alt = node.astext()
+        html_neu = payload_umschreiben(html_alt, node[RAW_MARKE], plan, gesammelt)
+        if html_neu != html_alt:
+            node.clear()
+            node.append(nodes.Text(html_neu))
 
 
 def sphinx_setup(app) -> None:
-    """Hooks of the Vorlage files (called by helpers.sphinx_leicht's setup)."""
+    """Hooks of the Vorlage and shared data files (called by helpers.sphinx_leicht's setup)."""
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
+    app.connect("env-get-updated", _planen)
+    app.connect("doctree-resolved", _seite_schreiben)
     app.connect("build-finished", _schreiben)
 
 
