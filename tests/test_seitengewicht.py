@@ -342,12 +342,57 @@ def _specs(nb: dict) -> dict[str, dict]:
     return out
 
 
+def _je_vergleichstyp(site_dir, demo_mart) -> list[str]:
+    """One built Jobcenter page per Vergleichstyp (the first of each type)."""
+    built = {p.stem for p in (site_dir / "book/seiten/jobcenter").glob("*.html")}
+    if not built:
+        pytest.skip("keine Jobcenter-Seiten gebaut")
+    jc = demo_mart.jobcenter.sort_values("jobcenter_id")
+    jc = jc[jc["jobcenter_id"].astype(str).isin(built)]
+    return [str(g["jobcenter_id"].iloc[0]) for _, g in jc.groupby("vergleichstyp", observed=True)]
+
+
+def _payloads(html_text: str) -> dict[str, tuple[dict, str | None]]:
+    """Container id -> (payload, unescaped aria-label) of every chart of a built page."""
+    out = {}
+    for m in re.finditer(r'<div class="vega-chart" id="([^"]+)"(?: role="figure" aria-label="([^"]*)")?></div>.*?'
+                         r'<script type="application/vnd\.vegalite\+json" data-target="\1">(.*?)</script>', html_text, re.S):
+        out[m.group(1)] = (json.loads(m.group(3)), html_mod.unescape(m.group(2)) if m.group(2) is not None else None)
+    return out
+
+
+@pytest.mark.slow
+def test_built_pages_of_every_vergleichstyp_reassemble_to_the_notebook_specs(site_dir, seiten_dir, demo_mart):
+    """Python reads the files a built page names (as the browser does) and gets the notebook's specs;
+    the shared data a page names differ between Vergleichstypen (their own medians and members)."""
+    dateien: dict = {}
+    teile_je_seite = {}
+    seiten = [("jobcenter", j) for j in _je_vergleichstyp(site_dir, demo_mart)]
+    seiten += [(ordner, p.stem) for ordner in ("vergleichstyp", "land")
+               for p in sorted((site_dir / "book/seiten" / ordner).glob("*.html"))[:2]]
+    assert len(seiten) >= 4
+    for ordner, name in seiten:
+        erwartet = _specs(json.loads((seiten_dir / ordner / f"{name}.ipynb").read_text(encoding="utf-8")))
+        payloads = _payloads((site_dir / "book/seiten" / ordner / f"{name}.html").read_text(encoding="utf-8"))
+        assert set(payloads) == set(erwartet), (ordner, name)
+        for div_id, (payload, aria) in payloads.items():
+            mystnb_vega.dateien_laden(site_dir, payload, dateien)
+            assert _gleich(mystnb_vega.spec_aus_payload(payload, dateien, aria), erwartet[div_id]), (ordner, name, div_id)
+        teile_je_seite[(ordner, name)] = {n for p, _ in payloads.values() for n in p.get("teile", [])}
+    jc = [t for (o, _), t in teile_je_seite.items() if o == "jobcenter"]
+    assert all(jc) and len(jc) >= 2
+    # every type has a file of its own (its median, quartiles and members), and the Bund series one for all
+    assert len({frozenset(t) for t in jc}) == len(jc)
+    assert all(t - set().union(*(u for u in jc if u is not t)) for t in jc)
+    ordner = site_dir / mystnb_vega.SEITENDATEN_ORDNER
+    assert {n for t in teile_je_seite.values() for n in t} <= {p.stem for p in ordner.glob("*.js")}
+
+
 @pytest.mark.browser
-def test_browser_puts_together_the_notebook_specs(browser_page, site_url, site_dir, seiten_dir):
-    built = sorted(p.stem for p in (site_dir / "book/seiten/jobcenter").glob("*.html"))
-    assert built
+def test_browser_puts_together_the_notebook_specs(browser_page, site_url, site_dir, seiten_dir, demo_mart):
     page = browser_page.page
-    for jid in (built[0], built[-1]):
+    typen = _je_vergleichstyp(site_dir, demo_mart)
+    for jid in (typen[0], typen[-1]):                          # two Vergleichstypen: different shared data
         erwartet = _specs(json.loads((seiten_dir / "jobcenter" / f"{jid}.ipynb").read_text(encoding="utf-8")))
         html_text = (site_dir / f"book/seiten/jobcenter/{jid}.html").read_text(encoding="utf-8")
         assert '"vorlage":' in html_text and '"$schema"' not in html_text     # split payloads
